@@ -1,0 +1,30 @@
+# The two commands of the README:
+#   make demo   builds dl (release) and runs the demo script
+#   make test   builds and runs every test
+# Both install the C libraries dl needs with apt-get when they are missing.
+SHELL := /bin/bash
+APT_PKGS := libopenblas-dev libedit-dev pkg-config
+
+.PHONY: deps demo test bench release
+
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+release: deps
+	swift build -c release --product dl
+
+demo: release
+	.build/release/dl examples/iris.dl
+
+test: deps
+	swift build --product dl
+	swift test
+
+bench: deps
+	swift build -c release --product DLBench
+	.build/release/DLBench

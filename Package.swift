@@ -1,0 +1,41 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "dl",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "dl", targets: ["dl"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+  ],
+  targets: [
+    // C libraries
+    .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                   providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CLibEdit", path: "Sources/CLibEdit", pkgConfig: "libedit",
+                   providers: [.apt(["libedit-dev"])]),
+    .target(name: "CEditLine", dependencies: ["CLibEdit"], path: "Sources/CEditLine"),
+
+    // Layers, bottom to top: Autograd -> NeuralNet -> DLang -> Notebook -> dl
+    .target(name: "Autograd", dependencies: ["COpenBLAS"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+    .target(name: "NeuralNet", dependencies: ["Autograd"]),
+    .target(name: "TermPlot"),
+    .target(name: "DLang", dependencies: ["NeuralNet", "TermPlot"]),
+    .target(name: "Notebook", dependencies: ["DLang", "TermPlot", "CEditLine", "CLibEdit"]),
+    .executableTarget(name: "dl", dependencies: [
+      "Notebook", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ]),
+    .executableTarget(name: "DLBench", dependencies: ["Autograd", "NeuralNet", "COpenBLAS"],
+                      path: "bench/DLBench"),
+
+    .testTarget(name: "AutogradTests", dependencies: ["Autograd", "COpenBLAS"],
+                resources: [.copy("Fixtures")]),
+    .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
+    .testTarget(name: "TermPlotTests", dependencies: ["TermPlot"]),
+    .testTarget(name: "DLangTests", dependencies: ["DLang"]),
+    .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+  ]
+)

@@ -1,0 +1,2 @@
+#include "CEditLine.h"
+int cel_version(void) { return 1; }
