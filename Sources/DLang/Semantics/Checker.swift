@@ -1,0 +1,154 @@
+import Autograd
+import NeuralNet
+
+/// Checks a program before anything runs: names exist and are of the right kind, layer lines
+/// are valid and their shapes fit together, compile options name real losses, optimizers and
+/// metrics, option values are in range. Every independent mistake is reported, each at its
+/// line and column; data-dependent problems (a missing file) are found when the script runs.
+struct Checker {
+  let session: Session
+  /// Kinds of names defined so far: the session's, then the program's as it goes.
+  var kinds: [String: Kind] = [:]
+  /// Names whose value the program changes (their session value can no longer be used).
+  var shadowed: Set<String> = []
+  var diagnostics: [Diagnostic] = []
+
+  init(session: Session) {
+    self.session = session
+    for name in session.names { if let v = session.value(named: name) { kinds[name] = Kind(of: v) } }
+  }
+
+  /// All diagnostics for `statements`.
+  func check(_ statements: [Statement]) -> [Diagnostic] {
+    var c = self
+    for s in statements { c.check(s) }
+    return c.diagnostics
+  }
+
+  mutating func check(_ s: Statement) {
+    switch s.kind {
+    case .command(let c): report { try checkCommand(c, s.range) }
+    case .assign(let targets, let value): report { try checkAssign(targets, value, s.range) }
+    case .model(let name, let layers): checkModel(name, layers)
+    case .time(let inner): check(inner)
+    }
+  }
+
+  /// Runs `body`, turning a thrown diagnostic into a report.
+  mutating func report(_ body: () throws -> Void) {
+    do { try body() } catch let d as Diagnostic { diagnostics.append(d) } catch {}
+  }
+
+  // MARK: names and expressions
+
+  /// The value of `e` when it is known before running (literals, untouched session names).
+  func staticValue(_ e: Expr) throws -> Value? {
+    try requireNames(e)
+    switch e.kind {
+    case .identifier(let n):
+      return shadowed.contains(n) ? nil : session.value(named: n)
+    case .number, .string, .bool, .list, .unary, .binary:
+      if containsIdentifier(e) { return nil }
+      return try Evaluator(session: session).evaluate(e)
+    default:
+      return nil
+    }
+  }
+
+  func containsIdentifier(_ e: Expr) -> Bool {
+    switch e.kind {
+    case .identifier, .member, .index, .call: return true
+    case .list(let items): return items.contains(where: containsIdentifier)
+    case .unary(_, let x): return containsIdentifier(x)
+    case .binary(_, let l, let r): return containsIdentifier(l) || containsIdentifier(r)
+    default: return false
+    }
+  }
+
+  /// Every identifier that `e` reads must be defined.
+  func requireNames(_ e: Expr) throws {
+    switch e.kind {
+    case .identifier(let n):
+      if kinds[n] == nil {
+        let hint = Suggest.closest(to: n, in: Array(kinds.keys)).map { "did you mean '\($0)'?" }
+        throw Diagnostic.error("unknown name '\(n)'", at: e.range, hint: hint)
+      }
+    case .list(let items): for i in items { try requireNames(i) }
+    case .member(let base, _): try requireNames(base)
+    case .index(let b, let i): try requireNames(b); try requireNames(i)
+    case .unary(_, let x): try requireNames(x)
+    case .binary(_, let l, let r): try requireNames(l); try requireNames(r)
+    case .call(_, let args, let options):
+      for a in args { try requireNames(a) }
+      for o in options { try requireNames(o.value) }
+    default: break
+    }
+  }
+
+  /// The kind of `e` as far as it can be told.
+  func kind(of e: Expr) throws -> Kind {
+    try requireNames(e)
+    switch e.kind {
+    case .identifier(let n): return kinds[n] ?? .unknown
+    case .number: return .number
+    case .string: return .string
+    case .bool: return .bool
+    case .list:
+      if let v = try staticValue(e) { return Kind(of: v) }
+      return .tensor(nil)
+    default: return .unknown
+    }
+  }
+
+  /// `e` must name a model; returns its kind.
+  func model(_ e: Expr?, for keyword: String, at range: SourceRange) throws -> Kind {
+    guard let e else {
+      throw Diagnostic.error("expected a model name after '\(keyword)'", at: range)
+    }
+    let k = try kind(of: e)
+    guard k.isModel || k == .unknown else {
+      throw Diagnostic.error("'\(keyword)' needs a model, but this is \(k.description)", at: e.range,
+                             hint: modelHint())
+    }
+    return k
+  }
+
+  func modelHint() -> String? {
+    let models = kinds.filter { $0.value.isModel }.map(\.key).sorted()
+    return models.isEmpty ? "declare one first: model net { … }" : "models: " + models.joined(separator: ", ")
+  }
+
+  /// `fit M D` / `fit M X Y`: the data arguments.
+  func data(_ args: ArraySlice<Expr>, for keyword: String, at range: SourceRange, needsTarget: Bool) throws {
+    guard let first = args.first else {
+      throw Diagnostic.error("'\(keyword)' needs data: a dataset, or features and targets",
+                             at: range, hint: "e.g. \(keyword) net train, or \(keyword) net x y")
+    }
+    let k = try kind(of: first)
+    switch k {
+    case .dataset, .unknown:
+      if args.count > 1, k.isDataset {
+        throw Diagnostic.error("a dataset already holds its targets; remove this argument",
+                               at: args[args.startIndex + 1].range)
+      }
+    case .tensor:
+      if needsTarget && args.count < 2 {
+        throw Diagnostic.error("'\(keyword)' with a tensor of features also needs the targets",
+                               at: first.range, hint: "e.g. \(keyword) net x y")
+      }
+      if args.count > 1 {
+        let ky = try kind(of: args[args.startIndex + 1])
+        guard ky.isTensor || ky == .unknown || ky == .number else {
+          throw Diagnostic.error("targets must be a tensor, not \(ky.description)", at: args[args.startIndex + 1].range)
+        }
+      }
+    default:
+      throw Diagnostic.error("'\(keyword)' needs a dataset or a tensor, but this is \(k.description)",
+                             at: first.range)
+    }
+    let limit = needsTarget || keyword == "predict" ? 2 : 2
+    if args.count > limit {
+      throw Diagnostic.error("unexpected argument", at: args[args.startIndex + limit].range)
+    }
+  }
+}

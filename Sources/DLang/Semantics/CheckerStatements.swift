@@ -1,0 +1,178 @@
+import Autograd
+import NeuralNet
+
+/// The checks of each statement kind.
+extension Checker {
+  mutating func checkCommand(_ c: Command, _ range: SourceRange) throws {
+    let k = c.keyword.text
+    var args = arguments(c)
+    switch k {
+    case "seed":
+      guard let e = args.next() else { throw Diagnostic.error("seed needs a whole number, e.g. seed 42", at: c.range) }
+      _ = try args.int(e, what: "the seed", min: 0)
+    case "compile": try checkCompile(c)
+    case "fit", "evaluate":
+      let m = try model(c.args.first, for: k, at: c.range)
+      if case .model(false, _) = m, let e = c.args.first {
+        throw Diagnostic.error("model '\(exprText(e))' is not compiled yet", at: e.range,
+                               hint: "add: compile \(exprText(e)) loss=… optimizer=adam")
+      }
+      try data(c.args.dropFirst(), for: k, at: c.range, needsTarget: true)
+      try checkFitOptions(c)
+    case "predict":
+      _ = try model(c.args.first, for: k, at: c.range)
+      try data(c.args.dropFirst(), for: k, at: c.range, needsTarget: false)
+      if let o = c.option("top") { _ = try args.int(o.value, what: "top", min: 1) }
+      if let o = c.option("batch") { _ = try args.int(o.value, what: "batch", min: 1) }
+    case "summary":
+      _ = try model(c.args.first, for: k, at: c.range)
+      if c.args.count > 1 { throw Diagnostic.error("summary takes one model", at: c.args[1].range) }
+    case "plot":
+      _ = try model(c.args.first, for: k, at: c.range)
+      if c.args.count > 2 { throw Diagnostic.error("plot takes a model and a metric", at: c.args[2].range) }
+    case "print":
+      for e in c.args { try requireNames(e) }
+    case "standardize", "normalize":
+      guard !c.args.isEmpty else {
+        throw Diagnostic.error("\(k) needs at least one dataset", at: c.range, hint: "e.g. \(k) train test")
+      }
+      for e in c.args {
+        let kind = try kind(of: e)
+        guard kind.isDataset || kind == .unknown else {
+          throw Diagnostic.error("\(k) works on datasets; this is \(kind.description)", at: e.range)
+        }
+      }
+    case "load", "split":
+      throw Diagnostic.error("'\(k)' makes a dataset: assign it to a name", at: c.keyword.range,
+                             hint: k == "load" ? "e.g. iris = load \"iris.csv\" target=label" : "e.g. train, test = split iris 0.8")
+    case "run":
+      guard let e = c.args.first, case .string = e.kind else {
+        throw Diagnostic.error("run needs a file name in quotes", at: c.range, hint: "e.g. run \"examples/xor.dl\"")
+      }
+    default:
+      break  // help, vars, reset, history, exit: the parser checked their shape
+    }
+  }
+
+  /// An `Arguments` reader over a command, evaluating only what is known before running.
+  func arguments(_ c: Command) -> Arguments {
+    let checker = self
+    return Arguments(owner: c.keyword.text, args: c.args, options: c.options, range: c.range,
+                     evaluate: { try checker.staticValue($0) })
+  }
+
+  mutating func checkCompile(_ c: Command) throws {
+    let m = try model(c.args.first, for: "compile", at: c.range)
+    guard let loss = c.option("loss") else {
+      throw Diagnostic.error("compile needs a loss", at: c.range,
+                             hint: "e.g. loss=mse, or loss=sparse_categorical_crossentropy for class labels")
+    }
+    let args = arguments(c)
+    _ = try args.choice(loss.value, what: "loss", in: LossTable.names)
+    if let o = c.option("optimizer") { _ = try OptimizerTable.build(o.value, args: args) }
+    if let o = c.option("metrics") { _ = try MetricTable.parse(o.value, args: args) }
+    if let e = c.args.first, case .identifier(let n) = e.kind, case .model(_, let out) = m {
+      kinds[n] = .model(compiled: true, output: out)
+    }
+  }
+
+  func checkFitOptions(_ c: Command) throws {
+    let args = arguments(c)
+    if let o = c.option("epochs") { _ = try args.int(o.value, what: "epochs", min: 1, max: 1_000_000) }
+    if let o = c.option("batch") { _ = try args.int(o.value, what: "batch", min: 1) }
+    if let o = c.option("verbose") { _ = try args.int(o.value, what: "verbose", min: 0, max: 2) }
+    if let o = c.option("shuffle") { _ = try args.bool(o.value, what: "shuffle") }
+    if let o = c.option("early_stopping") { _ = try args.int(o.value, what: "early_stopping patience", min: 1) }
+    if let o = c.option("validation") {
+      if case .number = o.value.kind {
+        _ = try args.number(o.value, what: "the validation fraction", lo: 0, hi: 1, openHigh: true)
+      } else {
+        let k = try kind(of: o.value)
+        guard k.isDataset || k == .unknown else {
+          throw Diagnostic.error("validation must be a fraction such as 0.1, or a dataset; this is \(k.description)",
+                                 at: o.value.range)
+        }
+      }
+    }
+  }
+
+  mutating func checkAssign(_ targets: [AssignTarget], _ value: AssignValue, _ range: SourceRange) throws {
+    var produced: [Kind]
+    switch value {
+    case .expr(let e):
+      produced = [try kind(of: e)]
+    case .command(let c) where c.keyword.text == "load":
+      guard let e = c.args.first, case .string = e.kind else {
+        throw Diagnostic.error("load needs a file name in quotes", at: c.range,
+                               hint: "e.g. iris = load \"examples/data/iris.csv\" target=label")
+      }
+      if c.args.count > 1 { throw Diagnostic.error("load takes one file name", at: c.args[1].range) }
+      produced = [.dataset(nil)]
+    case .command(let c):  // split
+      produced = try checkSplit(c)
+    }
+    if produced.count == 1 && targets.count > 1 {
+      throw Diagnostic.error("\(targets.count) names on the left but one value on the right", at: targets[1].range)
+    }
+    if produced.count != targets.count {
+      throw Diagnostic.error(
+        "split makes \(produced.count) datasets here but there are \(targets.count) names on the left",
+        at: targets[0].range.union(targets[targets.count - 1].range),
+        hint: produced.count == 2 ? "e.g. train, test = split data 0.8" : "e.g. train, val, test = split data 0.7 0.15")
+    }
+    for (t, k) in zip(targets, produced) {
+      switch t {
+      case .name(let n):
+        kinds[n.text] = k
+        shadowed.insert(n.text)
+      case .member(let e):
+        try requireNames(e)
+      }
+    }
+  }
+
+  func checkSplit(_ c: Command) throws -> [Kind] {
+    guard let d = c.args.first else {
+      throw Diagnostic.error("split needs a dataset and a fraction", at: c.range, hint: "e.g. train, test = split iris 0.8")
+    }
+    let k = try kind(of: d)
+    guard k.isDataset || k == .unknown else {
+      throw Diagnostic.error("split works on a dataset; this is \(k.description)", at: d.range)
+    }
+    let fractions = c.args.dropFirst()
+    guard !fractions.isEmpty, fractions.count <= 2 else {
+      throw Diagnostic.error("split takes one or two fractions", at: c.range, hint: "e.g. split iris 0.8, or split iris 0.7 0.15")
+    }
+    let args = arguments(c)
+    var total = 0.0
+    for f in fractions {
+      total += try args.number(f, what: "a split fraction", lo: 0, hi: 1, openHigh: true) ?? 0
+    }
+    if total >= 1, let last = fractions.last {
+      throw Diagnostic.error("the fractions add up to \(ValueFormat.number(total)); they must leave something for the last part",
+                             at: last.range)
+    }
+    return Array(repeating: .dataset(k.isDataset ? nil : nil), count: fractions.count + 1)
+  }
+
+  /// A model block: every layer line is checked, shapes are inferred layer by layer.
+  mutating func checkModel(_ name: Name, _ layers: [LayerDecl]) {
+    var builder = ModelBuilder(name: name.text, evaluate: { [self] in try self.staticValue($0) })
+    var ok = true
+    for decl in layers {
+      do { try builder.add(decl) } catch let d as Diagnostic { diagnostics.append(d); ok = false } catch { ok = false }
+    }
+    if ok && builder.inputShape == nil {
+      diagnostics.append(.error("model '\(name.text)' has no input layer", at: name.range,
+                                hint: "start the block with the shape of one sample, e.g. input 4"))
+    }
+    kinds[name.text] = .model(compiled: false, output: ok ? builder.outputShape : nil)
+    shadowed.insert(name.text)
+  }
+
+  /// The source text of a simple expression, for hints.
+  func exprText(_ e: Expr) -> String {
+    if case .identifier(let s) = e.kind { return s }
+    return "MODEL"
+  }
+}

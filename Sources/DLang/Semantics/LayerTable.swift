@@ -1,0 +1,97 @@
+import Autograd
+import NeuralNet
+
+/// One layer kind of the language: how a layer line becomes a `Layer`, and the text `help`
+/// and TAB completion show. The table below is the only place a layer kind is named.
+public struct LayerSpec: Sendable {
+  /// The word that starts a layer line.
+  public let name: String
+  /// Usage, e.g. `dense UNITS [ACTIVATION] [init=NAME]`.
+  public let synopsis: String
+  /// One line of help.
+  public let summary: String
+  /// A line that works in a model block.
+  public let example: String
+  /// Option names the line accepts (besides `name=`).
+  public let options: [String]
+  /// Builds the layer from the line's arguments; nil when an argument is not known yet.
+  let build: @Sendable (inout Arguments) throws -> Layer?
+}
+
+/// Every layer kind, in the order `help` lists them.
+public enum LayerTable {
+  public static let all: [LayerSpec] = [
+    LayerSpec(name: "input", synopsis: "input SHAPE",
+              summary: "declares the shape of one sample: 4 features, or 8x8x1 = height×width×channels",
+              example: "input 8x8x1", options: [], build: { _ in nil }),
+    LayerSpec(name: "dense", synopsis: "dense UNITS [ACTIVATION] [init=NAME] [l1=X] [l2=X]",
+              summary: "fully connected layer: every output is a weighted sum of every input, plus a bias",
+              example: "dense 16 relu init=he_normal", options: ["init", "activation", "l1", "l2"],
+              build: buildDense),
+    LayerSpec(name: "dropout", synopsis: "dropout RATE",
+              summary: "while training, zeroes each value with probability RATE and scales the rest by 1/(1-RATE)",
+              example: "dropout 0.2", options: [], build: buildDropout),
+  ] + activationSpecs
+
+  /// The activation layers: `relu`, `leaky_relu [α]`, `sigmoid`, `tanh`, `softmax`, `linear`.
+  static let activationSpecs: [LayerSpec] = Activation.table.map { entry in
+    let takesAlpha = entry.name == "leaky_relu"
+    return LayerSpec(
+      name: entry.name, synopsis: entry.name + (takesAlpha ? " [ALPHA]" : ""),
+      summary: "activation layer: " + entry.summary,
+      example: takesAlpha ? "leaky_relu 0.2" : entry.name, options: takesAlpha ? ["alpha"] : [],
+      build: { args in
+        var activation = entry.activation
+        if takesAlpha {
+          let e = args.next() ?? args.option("alpha")?.value
+          if let e {
+            guard let a = try args.number(e, what: "alpha", lo: 0) else { return nil }
+            activation = .leakyRelu(alpha: Float(a))
+          }
+        }
+        try args.finish(maxArgs: takesAlpha ? "at most one argument (alpha)" : "no arguments")
+        return ActivationLayer(activation)
+      })
+  }
+
+  /// The spec named `name`.
+  public static func spec(_ name: String) -> LayerSpec? { all.first { $0.name == name } }
+
+  /// Every layer kind's name.
+  public static var names: [String] { all.map(\.name) }
+}
+
+@Sendable private func buildDense(_ args: inout Arguments) throws -> Layer? {
+  args.accepting(["init", "activation", "l1", "l2", "name"])
+  guard let unitsExpr = args.next() else {
+    throw Diagnostic.error("dense needs a number of units", at: args.range, hint: "e.g. dense 16 relu")
+  }
+  let units = try args.int(unitsExpr, what: "the number of units", min: 1, max: 1 << 24)
+  var activation = Activation.linear
+  if let e = args.next() ?? args.option("activation")?.value {
+    let name = try args.choice(e, what: "activation", in: Activation.names)
+    activation = Activation.named(name) ?? .linear
+  }
+  var initializer = Initializer.glorotUniform
+  if let o = args.option("init") {
+    let name = try args.choice(o.value, what: "initializer", in: Initializer.names)
+    initializer = Initializer.named(name) ?? .glorotUniform
+  }
+  let l1 = try args.option("l1").flatMap { try args.number($0.value, what: "l1", lo: 0) } ?? 0
+  let l2 = try args.option("l2").flatMap { try args.number($0.value, what: "l2", lo: 0) } ?? 0
+  try args.finish(maxArgs: "a number of units and an activation")
+  guard let units else { return nil }
+  return Dense(units: units, activation: activation, initializer: initializer,
+               l1: Float(l1), l2: Float(l2))
+}
+
+@Sendable private func buildDropout(_ args: inout Arguments) throws -> Layer? {
+  args.accepting(["rate", "name"])
+  guard let e = args.next() ?? args.option("rate")?.value else {
+    throw Diagnostic.error("dropout needs a rate between 0 and 1", at: args.range, hint: "e.g. dropout 0.2")
+  }
+  let rate = try args.number(e, what: "the dropout rate", lo: 0, hi: 1, openHigh: true)
+  try args.finish(maxArgs: "one argument (the rate)")
+  guard let rate else { return nil }
+  return Dropout(rate: Float(rate))
+}

@@ -1,0 +1,102 @@
+import Autograd
+import NeuralNet
+
+/// What a declared layer turned into: echoed after each layer line (`→ (None, 16)  272 params`).
+public struct LayerEcho: Sendable {
+  public var name: String
+  public var typeName: String
+  public var outputShape: [Int]
+  public var parameters: Int
+}
+
+/// Turns the layer lines of a `model` block into a network, one line at a time, so that each
+/// line's shape can be echoed (and a wrong line reported) as soon as it is declared. The checker
+/// and the interpreter both use it; the REPL uses it line by line.
+struct ModelBuilder {
+  let name: String
+  /// Evaluates argument expressions; nil when a value is not known (checking).
+  let evaluate: (Expr) throws -> Value?
+  /// The network so far (nil until `input`).
+  private(set) var network: Sequential?
+  /// Set once a layer could not be built because an argument is unknown before running.
+  private(set) var incomplete = false
+  private var counts: [String: Int] = [:]
+  private var rng: SeededRandom
+
+  init(name: String, rng: SeededRandom = SeededRandom(seed: 0), evaluate: @escaping (Expr) throws -> Value?) {
+    self.name = name
+    self.rng = rng
+    self.evaluate = evaluate
+  }
+
+  /// The declared input shape.
+  var inputShape: [Int]? { network?.inputShape }
+  /// The output shape of the last layer (nil when unknown).
+  var outputShape: [Int]? { incomplete ? nil : network?.outputShape }
+  /// The generator after initialising every layer (the session continues from it).
+  var generator: SeededRandom { rng }
+
+  /// Adds one layer line; returns its echo (nil when it could not be built before running).
+  @discardableResult
+  mutating func add(_ decl: LayerDecl) throws -> LayerEcho? {
+    let kind = decl.kind.text
+    guard let spec = LayerTable.spec(kind) else {
+      let hint = Suggest.closest(to: kind, in: LayerTable.names).map { "did you mean '\($0)'?" }
+        ?? "layers: " + LayerTable.names.joined(separator: ", ")
+      throw Diagnostic.error("unknown layer '\(kind)'", at: decl.kind.range, hint: hint)
+    }
+    if kind == "input" { return try addInput(decl) }
+    guard let net = network else {
+      throw Diagnostic.error("the first line of a model must be its input shape", at: decl.kind.range,
+                             hint: "e.g. input 4, or input 8x8x1 for images")
+    }
+    var args = Arguments(owner: kind, args: decl.args, options: decl.options, range: decl.range,
+                         evaluate: evaluate)
+    let userName = try args.option("name").map { try layerName($0.value, net) }
+    guard let layer = try spec.build(&args), !incomplete else { incomplete = true; return nil }
+    let count = (counts[kind] ?? 0) + 1
+    counts[kind] = count
+    layer.name = userName ?? "\(kind)_\(count)"
+    do {
+      let shape = try net.add(layer, rng: &rng)
+      return LayerEcho(name: layer.name, typeName: layer.typeName, outputShape: shape,
+                       parameters: layer.parameters.reduce(0) { $0 + $1.variable.value.count })
+    } catch let e as ShapeError {
+      throw Diagnostic.error(e.message, at: decl.range, hint: e.hint)
+    }
+  }
+
+  mutating func addInput(_ decl: LayerDecl) throws -> LayerEcho? {
+    if network != nil {
+      throw Diagnostic.error("a model has one input line, at the top", at: decl.kind.range)
+    }
+    guard decl.args.count == 1, let e = decl.args.first, decl.options.isEmpty else {
+      throw Diagnostic.error("input needs the shape of one sample", at: decl.range,
+                             hint: "e.g. input 4 (features), or input 8x8x1 (height×width×channels)")
+    }
+    let shape: [Int]
+    switch e.kind {
+    case .shape(let dims): shape = dims
+    case .number(let x, _) where x == x.rounded() && x >= 1 && x < 1e9: shape = [Int(x)]
+    default:
+      throw Diagnostic.error("input needs a shape such as 4 or 8x8x1", at: e.range)
+    }
+    if let bad = shape.first(where: { $0 < 1 || $0 > 1 << 24 }) {
+      throw Diagnostic.error("every input size must be at least 1 (got \(bad))", at: e.range)
+    }
+    network = Sequential(name: name, inputShape: shape)
+    return LayerEcho(name: "input", typeName: "InputLayer", outputShape: shape, parameters: 0)
+  }
+
+  private func layerName(_ e: Expr, _ net: Sequential) throws -> String {
+    let text: String
+    switch e.kind {
+    case .identifier(let s), .string(let s): text = s
+    default: throw Diagnostic.error("a layer name is a word such as name=hidden", at: e.range)
+    }
+    if net.layers.contains(where: { $0.name == text }) {
+      throw Diagnostic.error("model '\(name)' already has a layer named '\(text)'", at: e.range)
+    }
+    return text
+  }
+}

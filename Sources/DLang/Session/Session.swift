@@ -1,0 +1,85 @@
+import Autograd
+import NeuralNet
+
+/// The state of a `.dl` session — names, models, the seeded generator — and the entry point
+/// that runs source text against it. A script is one run; each REPL cell is one run against the
+/// same session, so everything a cell defines stays for the next.
+public final class Session {
+  /// Where results, progress and diagnostics go.
+  public let output: SessionOutput
+  /// Names bound by assignments, `load`, `split` and `model`, in definition order.
+  private(set) var bindings: [String: Value] = [:]
+  private(set) var order: [String] = []
+  /// The seed last set (`seed N`), or the default.
+  public private(set) var seed: UInt64 = 0
+  /// The generator behind every random choice (initialisation, shuffling, dropout, splits).
+  var rng = SeededRandom(seed: 0)
+  /// Polled during `fit`: the REPL's Ctrl-C handler sets it; 1 = stop after this batch.
+  public var interruptLevel: () -> Int = { 0 }
+  /// Statements entered so far (for `history`), kept by the front end that reads them.
+  public var inputHistory: [String] = []
+  /// Lets a front end run `run FILE` and `exit` (the REPL supplies these).
+  public var onExit: (() -> Void)?
+  /// Current working directory for relative paths (`nil` = the process's).
+  public var baseDirectory: String? = nil
+
+  public init(output: SessionOutput) { self.output = output }
+
+  /// The value bound to `name`.
+  public func value(named name: String) -> Value? { bindings[name] }
+
+  /// Bound names in definition order.
+  public var names: [String] { order }
+
+  /// Binds `name`, keeping first-definition order.
+  func bind(_ name: String, _ value: Value) {
+    if bindings[name] == nil { order.append(name) }
+    bindings[name] = value
+  }
+
+  /// Forgets every name and model; the seed goes back to its default.
+  public func reset() {
+    bindings = [:]
+    order = []
+    setSeed(0)
+  }
+
+  /// Reseeds the generator.
+  func setSeed(_ s: UInt64) {
+    seed = s
+    rng = SeededRandom(seed: s)
+  }
+
+  /// Parses, checks and runs `source`. Diagnostics go to the output, located in `file`
+  /// (a path, or `<cell 7>`). Returns false when anything went wrong.
+  @discardableResult
+  public func run(_ source: String, file: String) -> Bool {
+    let program = Parser.parse(source: source)
+    var diagnostics = program.diagnostics
+    diagnostics += Checker(session: self).check(program.statements)
+    diagnostics.sort { ($0.range.start.line, $0.range.start.column) < ($1.range.start.line, $1.range.start.column) }
+    if !diagnostics.isEmpty {
+      for d in diagnostics { output.diagnostic(d, file: file, source: source) }
+      return !diagnostics.contains { $0.severity == .error }
+    }
+    let interpreter = Interpreter(session: self, file: file, source: source)
+    for statement in program.statements {
+      do {
+        try interpreter.execute(statement)
+      } catch let d as Diagnostic {
+        output.diagnostic(d, file: file, source: source)
+        return false
+      } catch let stop as StopRequest {
+        _ = stop
+        return true
+      } catch {
+        output.diagnostic(.error("\(error)", at: statement.range), file: file, source: source)
+        return false
+      }
+    }
+    return true
+  }
+}
+
+/// Thrown by `exit` to end a script or session early without an error.
+struct StopRequest: Error {}

@@ -1,0 +1,69 @@
+import Autograd
+import NeuralNet
+
+/// A value a `.dl` name can hold.
+public enum Value {
+  case number(Double)
+  case string(String)
+  case bool(Bool)
+  /// A numeric array: a list literal, a dataset's features, a layer's weights.
+  case tensor(Tensor)
+  case dataset(Dataset)
+  case model(ModelRef)
+  /// A layer of a model (`net.dense_1`), whose members are its parameters.
+  case layer(ModelRef, String)
+  /// A list of non-numeric values (e.g. strings).
+  case list([Value])
+
+  /// The kind, as errors and `vars` name it ("a number", "a dataset", …).
+  public var kindName: String {
+    switch self {
+    case .number: return "a number"
+    case .string: return "a string"
+    case .bool: return "a boolean"
+    case .tensor(let t): return t.rank == 0 ? "a number" : "a tensor of shape \(ValueFormat.shape(t.shape))"
+    case .dataset: return "a dataset"
+    case .model: return "a model"
+    case .layer: return "a layer"
+    case .list: return "a list"
+    }
+  }
+
+  /// The short kind word used by `vars`.
+  public var kindWord: String {
+    switch self {
+    case .number: return "number"
+    case .string: return "string"
+    case .bool: return "bool"
+    case .tensor: return "tensor"
+    case .dataset: return "dataset"
+    case .model: return "model"
+    case .layer: return "layer"
+    case .list: return "list"
+    }
+  }
+}
+
+/// A model declared in a session: the network, how it was compiled, and its training history.
+public final class ModelRef {
+  /// The name the script gave it.
+  public let name: String
+  /// The network.
+  public let network: Sequential
+  /// Set by `compile`.
+  public var compiled: CompileSettings?
+  /// Every epoch trained so far, across `fit` calls.
+  public var history = History()
+
+  public init(name: String, network: Sequential) {
+    self.name = name
+    self.network = network
+  }
+}
+
+/// What `compile` chose, kept for printing (`summary`, `vars`).
+public struct CompileSettings {
+  public var loss: String
+  public var optimizer: String
+  public var metrics: [String]
+}

@@ -1,0 +1,88 @@
+import Autograd
+
+/// Text forms of values for `print`, `vars` and messages.
+public enum ValueFormat {
+  /// `(None, 16)`-style shape with the batch axis, or `(4,)` for a plain shape.
+  public static func batchShape(_ shape: [Int]) -> String {
+    "(" + (["None"] + shape.map(String.init)).joined(separator: ", ") + ")"
+  }
+
+  /// `(3, 4)` / `(4,)` / `()`.
+  public static func shape(_ shape: [Int]) -> String {
+    if shape.count == 1 { return "(\(shape[0]),)" }
+    return "(" + shape.map(String.init).joined(separator: ", ") + ")"
+  }
+
+  /// A number as a user wrote it: integers without a decimal point, others in shortest form.
+  public static func number(_ x: Double) -> String {
+    if x.isNaN { return "nan" }
+    if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+    if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+    return "\(x)"
+  }
+
+  /// A float element in fixed 4-decimal form (`0.1234`, `-1.5000`), scientific when tiny/huge.
+  public static func element(_ x: Float) -> String {
+    if x.isNaN { return "nan" }
+    if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+    let a = abs(x)
+    if a != 0 && (a < 1e-4 || a >= 1e6) { return scientific(Double(x)) }
+    return fixed(Double(x), decimals: 4)
+  }
+
+  /// `x` with exactly `decimals` digits after the point (rounded half away from zero).
+  public static func fixed(_ x: Double, decimals: Int) -> String {
+    if x.isNaN { return "nan" }
+    if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+    var p = 1.0
+    for _ in 0..<decimals { p *= 10 }
+    let r = (abs(x) * p).rounded()
+    let neg = x < 0 && r != 0
+    let whole = Int64(r / p)
+    let frac = Int64(r - Double(whole) * p)
+    var fs = String(frac)
+    while fs.count < decimals { fs = "0" + fs }
+    return (neg ? "-" : "") + String(whole) + (decimals > 0 ? "." + fs : "")
+  }
+
+  /// `1.2345e-05`.
+  public static func scientific(_ x: Double) -> String {
+    if x == 0 { return "0.0000e+00" }
+    var e = 0
+    var m = abs(x)
+    while m >= 10 { m /= 10; e += 1 }
+    while m < 1 { m *= 10; e -= 1 }
+    var ms = fixed(m, decimals: 4)
+    if ms.hasPrefix("10.") { ms = "1.0000"; e += 1 }
+    let es = (e < 0 ? "-" : "+") + (abs(e) < 10 ? "0" : "") + String(abs(e))
+    return (x < 0 ? "-" : "") + ms + "e" + es
+  }
+
+  /// A tensor NumPy-style, elided in the middle beyond `edge` items per axis.
+  public static func tensor(_ t: Tensor, edge: Int = 3, maxItems: Int = 1000) -> String {
+    if t.rank == 0 { return element(t.scalar) }
+    let elide = t.count > maxItems
+    let strings = t.data.map(element)
+    let width = strings.map(\.count).max() ?? 1
+    func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+    let strides = Tensor.strides(of: t.shape)
+    func render(axis: Int, offset: Int, indent: Int) -> String {
+      let n = t.shape[axis]
+      let idx: [Int?] = elide && n > 2 * edge
+        ? Array(0..<edge).map { Optional($0) } + [nil] + Array((n - edge)..<n).map { Optional($0) }
+        : Array(0..<n).map { Optional($0) }
+      if axis == t.rank - 1 {
+        let items = idx.map { i in i.map { pad(strings[offset + $0 * strides[axis]]) } ?? "…" }
+        return "[" + items.joined(separator: ", ") + "]"
+      }
+      let sep = ",\n" + String(repeating: "\n", count: max(0, t.rank - axis - 2))
+        + String(repeating: " ", count: indent + 1)
+      let items = idx.map { i in
+        i.map { render(axis: axis + 1, offset: offset + $0 * strides[axis], indent: indent + 1) } ?? "…"
+      }
+      return "[" + items.joined(separator: sep) + "]"
+    }
+    if t.count == 0 { return "[]  shape \(shape(t.shape))" }
+    return render(axis: 0, offset: 0, indent: 0)
+  }
+}
