@@ -1,0 +1,87 @@
+import Autograd
+import NeuralNet
+import TermPlot
+
+/// `load`, `split`, `standardize`, `normalize`.
+extension Interpreter {
+  func load(_ c: Command, name: String) throws -> Value {
+    let args = arguments(c)
+    guard let e = c.args.first, case .string(let path) = e.kind else {
+      throw Diagnostic.error("load needs a file name in quotes", at: c.range)
+    }
+    var target = TargetSpec.none
+    if let o = c.option("target") {
+      switch o.value.kind {
+      case .identifier(let s): target = s == "last" ? .last : .named(s)
+      case .string(let s): target = .named(s)
+      default: throw Diagnostic.error("target is a column name, or last", at: o.value.range)
+      }
+    }
+    let header = try c.option("header").flatMap { try args.bool($0.value, what: "header") } ?? true
+    let resolved = session.resolve(path)
+    let dataset: Dataset, report: LoadReport
+    do {
+      (dataset, report) = try CSVLoader.load(path: resolved, target: target, header: header)
+    } catch let error as DataError {
+      throw Diagnostic.error(error.description, at: e.range)
+    } catch {
+      throw Diagnostic.error("\(path): \(error)", at: e.range)
+    }
+    var lines = ["\(name): " + dataset.describe]
+    if !report.labelMapping.isEmpty {
+      lines.append("  labels: " + report.labelMapping.map { "\($0.0) → \($0.1)" }.joined(separator: ", "))
+    }
+    if report.rowsDropped > 0 { lines.append("  dropped \(report.rowsDropped) rows with missing values") }
+    output.result(lines.joined(separator: "\n"))
+    return .dataset(dataset)
+  }
+
+  func split(_ c: Command, names: [String]) throws -> [Value] {
+    let args = arguments(c)
+    guard let first = c.args.first, case .dataset(let d) = try evaluate(first) else {
+      throw Diagnostic.error("split needs a dataset", at: c.args.first?.range ?? c.range)
+    }
+    let fractions = try c.args.dropFirst().map { try args.number($0, what: "a split fraction", lo: 0, hi: 1, openHigh: true) ?? 0 }
+    let stratify = try c.option("stratify").flatMap { try args.bool($0.value, what: "stratify") } ?? false
+    let shuffle = try c.option("shuffle").flatMap { try args.bool($0.value, what: "shuffle") } ?? true
+    let parts: [Dataset]
+    do {
+      parts = try Split.split(d, fractions: fractions, shuffle: shuffle, stratify: stratify, rng: &session.rng)
+    } catch {
+      throw Diagnostic.error("\(error)", at: c.range)
+    }
+    let desc = zip(names, parts).map { "\($0): \($1.count) rows" }.joined(separator: ", ")
+    output.result(desc + (stratify ? " (stratified)" : ""))
+    return parts.map { .dataset($0) }
+  }
+
+  /// Fits the scaler on the first dataset, applies it to all, prints the statistics.
+  func scale(_ c: Command, minMax: Bool) throws {
+    var datasets: [(String, Dataset)] = []
+    for e in c.args {
+      guard case .identifier(let n) = e.kind, case .dataset(let d) = try evaluate(e) else {
+        throw Diagnostic.error("\(c.keyword.text) works on datasets by name", at: e.range)
+      }
+      datasets.append((n, d))
+    }
+    guard let (firstName, first) = datasets.first else { return }
+    let scaler = minMax ? Scaler.minMax(fitOn: first) : Scaler.standardize(fitOn: first)
+    for (n, d) in datasets { session.bind(n, .dataset(scaler.apply(d))) }
+    let names = datasets.map(\.0).joined(separator: ", ")
+    let (a, b) = minMax ? ("min", "max") : ("mean", "std")
+    let rows = first.featureNames.indices.map { i in
+      [first.featureNames[i], ValueFormat.fixed(Double(scaler.statistics.0[i]), decimals: 4),
+       ValueFormat.fixed(Double(scaler.statistics.1[i]), decimals: 4)]
+    }
+    let head = "\(c.keyword.text)d \(names) with the \(a) and \(b) of \(firstName):"
+    output.result(head + "\n" + Table.render(headers: ["feature", a, b], rows: rows, style: style))
+  }
+}
+
+extension Session {
+  /// A user path resolved against the session's base directory (the process's by default).
+  func resolve(_ path: String) -> String {
+    guard let base = baseDirectory, !path.hasPrefix("/") else { return path }
+    return base + "/" + path
+  }
+}

@@ -1,0 +1,54 @@
+import NeuralNet
+import TermPlot
+
+/// Bridges the training loop's callbacks to progress events: a live line on a terminal
+/// (redrawn at most every 50 ms), one line per epoch otherwise, nothing with `verbose=0`.
+final class FitObserver: TrainingObserver {
+  let output: SessionOutput
+  let epochs: Int
+  let verbose: Int
+  let interrupt: () -> Int
+  private var lastDraw = 0.0
+
+  init(output: SessionOutput, epochs: Int, verbose: Int, interrupt: @escaping () -> Int) {
+    self.output = output
+    self.epochs = epochs
+    self.verbose = verbose
+    self.interrupt = interrupt
+  }
+
+  /// Ctrl-C was pressed: stop at the end of this batch.
+  var shouldStop: Bool { interrupt() > 0 }
+
+  func epochBegan(epoch: Int, of total: Int) {
+    if verbose == 1 && output.isInteractive { output.progress(.epochBegan(epoch: epoch, epochs: total)) }
+  }
+
+  func batchEnded(batch: Int, of total: Int, logs: [(String, Double)], elapsed: Double) {
+    guard verbose == 1 && output.isInteractive else { return }
+    let now = Clock.now()
+    if batch < total && now - lastDraw < 0.05 { return }
+    lastDraw = now
+    output.progress(.batch(step: batch, steps: total, logs: logs, elapsed: elapsed))
+  }
+
+  func epochEnded(epoch: Int, of total: Int, steps: Int, logs: [(String, Double)], elapsed: Double) {
+    guard verbose > 0 else { return }
+    output.progress(.epochEnded(epoch: epoch, epochs: total, steps: steps, logs: logs, elapsed: elapsed))
+  }
+}
+
+/// Plain-text forms of progress events (pipes, logs, transcripts).
+public enum ProgressText {
+  /// One line for an event, or nil for events that only matter on a live terminal.
+  public static func plainLine(_ e: ProgressEvent) -> String? {
+    switch e {
+    case .epochBegan, .batch: return nil
+    case .epochEnded(let epoch, let epochs, let steps, let logs, let elapsed):
+      let line = ProgressLine(step: steps, total: steps, elapsed: elapsed,
+                              secondsPerStep: steps > 0 ? elapsed / Double(steps) : 0, metrics: logs)
+      return line.renderPlain(epoch: epoch, epochs: epochs)
+    case .note(let s): return s
+    }
+  }
+}

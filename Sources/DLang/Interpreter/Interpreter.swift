@@ -1,0 +1,138 @@
+import Autograd
+import NeuralNet
+import TermPlot
+
+/// Runs checked statements against a session. One handler per statement keyword, found in a
+/// table; handlers report through the session's output and throw located diagnostics.
+struct Interpreter {
+  let session: Session
+  /// The file (or `<cell N>`) being run, for diagnostics of nested runs.
+  let file: String
+  let source: String
+
+  var output: SessionOutput { session.output }
+  var style: RenderStyle { session.output.style }
+
+  typealias Handler = (Interpreter, Command) throws -> Void
+
+  /// keyword → handler.
+  static let handlers: [String: Handler] = [
+    "seed": { try $0.seed($1) },
+    "compile": { try $0.compile($1) },
+    "fit": { try $0.fit($1) },
+    "evaluate": { try $0.evaluate($1) },
+    "predict": { try $0.predict($1) },
+    "summary": { try $0.summary($1) },
+    "plot": { try $0.plot($1) },
+    "print": { try $0.printValues($1) },
+    "standardize": { try $0.scale($1, minMax: false) },
+    "normalize": { try $0.scale($1, minMax: true) },
+    "help": { try $0.help($1) },
+    "vars": { try $0.vars($1) },
+    "reset": { try $0.reset($1) },
+    "run": { try $0.runFile($1) },
+    "history": { try $0.history($1) },
+    "exit": { _, _ in throw StopRequest() },
+  ]
+
+  func execute(_ s: Statement) throws {
+    switch s.kind {
+    case .command(let c):
+      guard let h = Interpreter.handlers[c.keyword.text] else {
+        throw Diagnostic.error("'\(c.keyword.text)' cannot be used on its own here", at: c.keyword.range)
+      }
+      try h(self, c)
+    case .assign(let targets, let value): try assign(targets, value)
+    case .model(let name, let layers): try declareModel(name, layers)
+    case .time(let inner): try time(inner)
+    }
+  }
+
+  /// An `Arguments` reader that evaluates fully.
+  func arguments(_ c: Command) -> Arguments {
+    let ev = Evaluator(session: session)
+    return Arguments(owner: c.keyword.text, args: c.args, options: c.options, range: c.range,
+                     evaluate: { try ev.evaluate($0) })
+  }
+
+  func evaluate(_ e: Expr) throws -> Value { try Evaluator(session: session).evaluate(e) }
+
+  // MARK: simple statements
+
+  func seed(_ c: Command) throws {
+    let args = arguments(c)
+    guard let e = c.args.first, let n = try args.int(e, what: "the seed", min: 0) else { return }
+    session.setSeed(UInt64(n))
+  }
+
+  func printValues(_ c: Command) throws {
+    let parts = try c.args.map { try display(try evaluate($0)) }
+    let joined = parts.contains { $0.contains("\n") } ? parts.joined(separator: "\n") : parts.joined(separator: " ")
+    output.result(joined)
+  }
+
+  /// The printed form of a value.
+  func display(_ v: Value) throws -> String {
+    switch v {
+    case .number(let x): return ValueFormat.number(x)
+    case .string(let s): return s
+    case .bool(let b): return b ? "true" : "false"
+    case .tensor(let t): return ValueFormat.tensor(t)
+    case .dataset(let d): return d.describe
+    case .model(let m): return "model \(m.name): \(m.network.layers.count) layers, \(Format.integer(m.network.parameterCount)) params"
+    case .layer(let m, let l): return "layer \(l) of model \(m.name)"
+    case .list(let items): return "[" + (try items.map(display)).joined(separator: ", ") + "]"
+    }
+  }
+
+  func assign(_ targets: [AssignTarget], _ value: AssignValue) throws {
+    let values: [Value]
+    switch value {
+    case .expr(let e): values = [try evaluate(e)]
+    case .command(let c) where c.keyword.text == "load": values = [try load(c, name: targetName(targets[0]))]
+    case .command(let c): values = try split(c, names: targets.map(targetName))
+    }
+    for (t, v) in zip(targets, values) {
+      switch t {
+      case .name(let n): session.bind(n.text, v)
+      case .member(let e): try assignMember(e, v)
+      }
+    }
+  }
+
+  func targetName(_ t: AssignTarget) -> String {
+    if case .name(let n) = t { return n.text }
+    return "value"
+  }
+
+  /// `net.dense_1.weights = [[…]]`.
+  func assignMember(_ e: Expr, _ v: Value) throws {
+    guard case .member(let base, let param) = e.kind, case .layer(let model, let layer) = try evaluate(base) else {
+      throw Diagnostic.error("only layer parameters can be assigned, e.g. net.dense_1.weights = [[…]]", at: e.range)
+    }
+    guard case .tensor(let t) = v else {
+      throw Diagnostic.error("a parameter must be set to a tensor, not \(v.kindName)", at: e.range)
+    }
+    do {
+      try model.network.setParameter(layer: layer, name: param.text, value: t)
+    } catch {
+      throw Diagnostic.error("\(error)", at: e.range)
+    }
+  }
+
+  func time(_ inner: Statement) throws {
+    let start = Clock.now()
+    try execute(inner)
+    let elapsed = Clock.now() - start
+    output.result("Wall time: " + Interpreter.wallTime(elapsed))
+  }
+}
+
+extension Interpreter {
+  /// `812 µs`, `12.3 ms`, `4.21 s` — IPython's %time style.
+  static func wallTime(_ s: Double) -> String {
+    if s < 1e-3 { return ValueFormat.fixed(s * 1e6, decimals: 0) + " µs" }
+    if s < 1 { return ValueFormat.fixed(s * 1e3, decimals: 1) + " ms" }
+    return ValueFormat.fixed(s, decimals: 2) + " s"
+  }
+}

@@ -1,0 +1,82 @@
+import Autograd
+import NeuralNet
+import TermPlot
+
+/// `model`, `compile`, `summary`.
+extension Interpreter {
+  /// Builds the model layer by layer and echoes each layer's output shape.
+  func declareModel(_ name: Name, _ layers: [LayerDecl]) throws {
+    let ev = Evaluator(session: session)
+    var builder = ModelBuilder(name: name.text, rng: session.rng, evaluate: { try ev.evaluate($0) })
+    var echoes: [LayerEcho] = []
+    for decl in layers {
+      if let echo = try builder.add(decl) { echoes.append(echo) }
+    }
+    guard let network = builder.network else {
+      throw Diagnostic.error("model '\(name.text)' has no input layer", at: name.range,
+                             hint: "start the block with the shape of one sample, e.g. input 4")
+    }
+    session.rng = builder.generator
+    session.bind(name.text, .model(ModelRef(name: name.text, network: network)))
+    output.result(ModelEchoText.render(model: name.text, echoes: echoes))
+  }
+
+  func compile(_ c: Command) throws {
+    let model = try modelArg(c)
+    let args = arguments(c)
+    guard let lossOption = c.option("loss") else {
+      throw Diagnostic.error("compile needs a loss", at: c.range)
+    }
+    let lossName = try args.choice(lossOption.value, what: "loss", in: LossTable.names)
+    guard let loss = LossTable.loss(lossName) else { return }
+    var optimizer: Optimizer = RMSprop(lr: 0.001, rho: 0.9, epsilon: 1e-7)
+    var optimizerText = "rmsprop(lr=0.001, rho=0.9, eps=1e-07)"
+    if let o = c.option("optimizer") { (optimizer, optimizerText) = try OptimizerTable.build(o.value, args: args) }
+    let metrics = try c.option("metrics").map { try MetricTable.parse($0.value, args: args) } ?? []
+    do {
+      try model.network.compile(loss: loss, optimizer: optimizer, metrics: metrics.map(\.1))
+    } catch {
+      throw Diagnostic.error("\(error)", at: lossOption.range)
+    }
+    model.compiled = CompileSettings(loss: lossName, optimizer: optimizerText, metrics: metrics.map(\.0))
+  }
+
+  func summary(_ c: Command) throws {
+    let model = try modelArg(c)
+    output.result(SummaryText.render(model, style: style))
+  }
+
+  /// The model named by a command's first argument.
+  func modelArg(_ c: Command) throws -> ModelRef {
+    guard let e = c.args.first else { throw Diagnostic.error("expected a model name", at: c.range) }
+    guard case .model(let m) = try evaluate(e) else {
+      throw Diagnostic.error("'\(c.keyword.text)' needs a model", at: e.range)
+    }
+    return m
+  }
+}
+
+/// The text echoed when a model is declared.
+public enum ModelEchoText {
+  /// `dense_1 → (None, 16)  272 params` for one layer line (the REPL echoes these one by one).
+  public static func line(_ e: LayerEcho) -> String {
+    let params = e.parameters == 0 ? "" : "  " + Format.integer(e.parameters) + " params"
+    return "→ " + ValueFormat.batchShape(e.outputShape) + params
+  }
+
+  /// Every layer of a script's model block, aligned.
+  public static func render(model: String, echoes: [LayerEcho]) -> String {
+    let width = echoes.map(\.name.count).max() ?? 0
+    let shapes = echoes.map { ValueFormat.batchShape($0.outputShape) }
+    let shapeWidth = shapes.map(\.count).max() ?? 0
+    var lines = ["model \(model)"]
+    for (e, s) in zip(echoes, shapes) {
+      let name = e.name + String(repeating: " ", count: width - e.name.count)
+      let params = e.parameters == 0 ? "" : String(repeating: " ", count: shapeWidth - s.count) + "  " + Format.integer(e.parameters) + " params"
+      lines.append("  " + name + "  → " + s + params)
+    }
+    let total = echoes.reduce(0) { $0 + $1.parameters }
+    lines.append("  " + Format.integer(total) + " parameters")
+    return lines.joined(separator: "\n")
+  }
+}

@@ -1,0 +1,69 @@
+import Autograd
+import TermPlot
+
+/// The table `predict` prints: one row per sample with the predicted class (or value) and the
+/// probabilities, and the true target when the data has one.
+enum PredictionTable {
+  static let maxRows = 20
+
+  static func render(_ out: Tensor, truth: Tensor?, classNames: [String]?, top: Int?,
+                     lossName: String?, style: RenderStyle) -> String {
+    let n = out.shape.first ?? 0
+    let width = n > 0 ? out.count / n : 0
+    let isRegression = lossName == "mse" || lossName == "mae" || lossName == nil && width == 1 && !looksLikeProbability(out)
+    var headers = ["row"]
+    var rows: [[String]] = []
+    let shown = min(n, maxRows)
+    func name(_ k: Int) -> String {
+      if let names = classNames, k >= 0 && k < names.count { return names[k] }
+      return String(k)
+    }
+    if isRegression {
+      headers += width == 1 ? ["prediction"] : (0..<width).map { "output \($0)" }
+      if truth != nil { headers.append("true") }
+      for i in 0..<shown {
+        var r = [String(i)] + (0..<width).map { ValueFormat.element(out.data[i * width + $0]) }
+        if let t = truth { r.append(truthText(t, i, name: { ValueFormat.element(Float($0)) })) }
+        rows.append(r)
+      }
+    } else if width == 1 {
+      headers += ["class", "probability"]
+      if truth != nil { headers.append("true") }
+      for i in 0..<shown {
+        let p = out.data[i]
+        var r = [String(i), name(p >= 0.5 ? 1 : 0), ValueFormat.fixed(Double(p), decimals: 4)]
+        if let t = truth { r.append(truthText(t, i, name: name)) }
+        rows.append(r)
+      }
+    } else {
+      let k = min(top ?? width, width)
+      let showAll = k == width && width <= 10
+      headers.append("class")
+      if truth != nil { headers.append("true") }
+      headers += showAll ? (0..<width).map { "p(\(name($0)))" } : (1...k).map { "top \($0)" }
+      for i in 0..<shown {
+        let probs = Array(out.data[(i * width)..<((i + 1) * width)])
+        let order = probs.indices.sorted { probs[$0] > probs[$1] }
+        var r = [String(i), name(order.first ?? 0)]
+        if let t = truth { r.append(truthText(t, i, name: name)) }
+        r += showAll ? probs.map { ValueFormat.fixed(Double($0), decimals: 4) }
+          : order.prefix(k).map { "\(name($0)) \(ValueFormat.fixed(Double(probs[$0]), decimals: 4))" }
+        rows.append(r)
+      }
+    }
+    var text = Table.render(headers: headers, rows: rows, style: style)
+    if n > shown { text += "\n… \(n - shown) more rows (\(n) in all)" }
+    return text
+  }
+
+  static func truthText(_ t: Tensor, _ i: Int, name: (Int) -> String) -> String {
+    let per = t.count / max(1, t.shape.first ?? 1)
+    if per == 1 { return name(Int(t.data[i].rounded())) }
+    // one-hot rows: the index of the largest entry
+    let row = t.data[(i * per)..<((i + 1) * per)]
+    let k = row.indices.max { row[$0] < row[$1] }.map { $0 - i * per } ?? 0
+    return name(k)
+  }
+
+  static func looksLikeProbability(_ t: Tensor) -> Bool { t.data.allSatisfy { $0 >= 0 && $0 <= 1 } }
+}

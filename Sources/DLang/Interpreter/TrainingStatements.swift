@@ -1,0 +1,150 @@
+import Autograd
+import NeuralNet
+import TermPlot
+
+/// `fit`, `evaluate`, `predict`, `plot`.
+extension Interpreter {
+  func fit(_ c: Command) throws {
+    let model = try modelArg(c)
+    let args = arguments(c)
+    let (x, y, _) = try data(c, model: model, needsTarget: true)
+    guard let y else { return }
+    let epochs = try c.option("epochs").flatMap { try args.int($0.value, what: "epochs", min: 1) } ?? 1
+    let batch = try c.option("batch").flatMap { try args.int($0.value, what: "batch", min: 1) } ?? 32
+    let verbose = try c.option("verbose").flatMap { try args.int($0.value, what: "verbose", min: 0, max: 2) } ?? 1
+    let shuffle = try c.option("shuffle").flatMap { try args.bool($0.value, what: "shuffle") } ?? true
+    var validation = Validation.none
+    if let o = c.option("validation") {
+      switch try evaluate(o.value) {
+      case .number(let f):
+        guard f > 0 && f < 1 else { throw Diagnostic.error("the validation fraction must be between 0 and 1", at: o.value.range) }
+        validation = .fraction(f)
+      case .dataset(let d):
+        guard let vy = d.y else { throw Diagnostic.error("the validation dataset has no target", at: o.value.range) }
+        validation = .data(try checkedFeatures(d.x, model, at: o.value.range), try checkedTargets(vy, model))
+      case let v:
+        throw Diagnostic.error("validation must be a fraction or a dataset, not \(v.kindName)", at: o.value.range)
+      }
+    }
+    let observer = FitObserver(output: output, epochs: epochs, verbose: verbose,
+                               interrupt: session.interruptLevel)
+    let history: History
+    do {
+      history = try model.network.fit(x: x, y: y, epochs: epochs, batchSize: batch, validation: validation,
+                                       shuffle: shuffle, rng: &session.rng, observer: observer)
+    } catch {
+      throw Diagnostic.error("\(error)", at: c.range)
+    }
+    model.history.append(history)
+    if let stop = history.stopped {
+      output.progress(.note("stopped by Ctrl-C in epoch \(stop.epoch)/\(epochs), batch \(stop.batch)/\(stop.batches); weights kept"))
+    }
+  }
+
+  func evaluate(_ c: Command) throws {
+    let model = try modelArg(c)
+    let args = arguments(c)
+    let (x, y, _) = try data(c, model: model, needsTarget: true)
+    guard let y else { return }
+    let batch = try c.option("batch").flatMap { try args.int($0.value, what: "batch", min: 1) } ?? 32
+    let results: [(String, Double)]
+    do { results = try model.network.evaluate(x: x, y: y, batchSize: batch) } catch {
+      throw Diagnostic.error("\(error)", at: c.range)
+    }
+    output.result(results.map { "\($0.0): " + Format.metric($0.1) }.joined(separator: " - "))
+  }
+
+  func predict(_ c: Command) throws {
+    let model = try modelArg(c)
+    let args = arguments(c)
+    let (x, y, classNames) = try data(c, model: model, needsTarget: false)
+    let batch = try c.option("batch").flatMap { try args.int($0.value, what: "batch", min: 1) } ?? 32
+    let top = try c.option("top").flatMap { try args.int($0.value, what: "top", min: 1) }
+    let out = model.network.predict(x: x, batchSize: batch)
+    output.result(PredictionTable.render(out, truth: y, classNames: classNames, top: top,
+                                         lossName: model.compiled?.loss, style: style))
+  }
+
+  func plot(_ c: Command) throws {
+    let model = try modelArg(c)
+    var metric = "loss"
+    if c.args.count > 1 {
+      let e = c.args[1]
+      guard case .identifier(let m) = e.kind else {
+        throw Diagnostic.error("plot takes a metric name such as loss or accuracy", at: e.range)
+      }
+      let available = model.history.names.filter { !$0.hasPrefix("val_") }
+      guard available.contains(m) else {
+        throw Diagnostic.error("model '\(model.name)' has no history of '\(m)'", at: e.range,
+                               hint: available.isEmpty ? "train it first: fit \(model.name) …"
+                                 : "recorded: " + available.joined(separator: ", "))
+      }
+      metric = m
+    }
+    guard model.history.epochs > 0 else {
+      throw Diagnostic.error("model '\(model.name)' has not been trained yet", at: c.range,
+                             hint: "fit \(model.name) DATA epochs=N, then plot it")
+    }
+    var series = [LineChart.Series(metric, model.history.values(metric))]
+    let val = model.history.values("val_" + metric)
+    if !val.isEmpty { series.append(LineChart.Series("val_" + metric, val)) }
+    let chart = LineChart(title: "\(model.name): \(metric) per epoch", series: series, width: 60, height: 15)
+    output.result(chart.render(style: style))
+  }
+
+  /// The features, targets and class names that a command's data arguments name.
+  func data(_ c: Command, model: ModelRef, needsTarget: Bool) throws -> (Tensor, Tensor?, [String]?) {
+    let rest = Array(c.args.dropFirst())
+    guard let first = rest.first else { throw Diagnostic.error("'\(c.keyword.text)' needs data", at: c.range) }
+    switch try evaluate(first) {
+    case .dataset(let d):
+      let x = try checkedFeatures(d.x, model, at: first.range)
+      guard let y = d.y else {
+        if needsTarget { throw Diagnostic.error("this dataset has no target column", at: first.range,
+                                                hint: "load it with target=COLUMN") }
+        return (x, nil, d.classNames)
+      }
+      return (x, try checkedTargets(y, model), d.classNames)
+    case .tensor(let t):
+      let x = try checkedFeatures(t, model, at: first.range)
+      guard rest.count > 1 else {
+        if needsTarget { throw Diagnostic.error("targets are missing", at: first.range, hint: "e.g. \(c.keyword.text) net x y") }
+        return (x, nil, nil)
+      }
+      guard case .tensor(let yt) = try evaluate(rest[1]) else {
+        throw Diagnostic.error("targets must be a tensor", at: rest[1].range)
+      }
+      guard yt.rank >= 1, yt.shape[0] == x.shape[0] else {
+        throw Diagnostic.error("\(x.shape[0]) samples but \(yt.rank == 0 ? 1 : yt.shape[0]) targets", at: rest[1].range)
+      }
+      return (x, try checkedTargets(yt, model), nil)
+    case let v:
+      throw Diagnostic.error("'\(c.keyword.text)' needs a dataset or a tensor, not \(v.kindName)", at: first.range)
+    }
+  }
+
+  /// Features shaped (N, input…); a flat list is one feature per sample for a 1-input model.
+  func checkedFeatures(_ x: Tensor, _ model: ModelRef, at range: SourceRange) throws -> Tensor {
+    let want = model.network.inputShape
+    var x = x
+    if x.rank == 1 && want == [1] { x = x.reshaped([x.count, 1]) }
+    if x.rank >= 2 && Array(x.shape.dropFirst()) != want && x.shape.dropFirst().reduce(1, *) == want.reduce(1, *) {
+      x = x.reshaped([x.shape[0]] + want)  // flat rows for an image model, e.g. 64 → 8x8x1
+    }
+    guard x.rank >= 2, Array(x.shape.dropFirst()) == want else {
+      let got = x.rank >= 2 ? ValueFormat.shape(Array(x.shape.dropFirst())) : "a single sample"
+      throw Diagnostic.error("model '\(model.name)' takes samples of shape \(ValueFormat.shape(want)), but these are \(got)",
+                             at: range, hint: "change the model's input line to match the data")
+    }
+    return x
+  }
+
+  /// Targets shaped for the model's output: (N,) labels stay for sparse CE, else (N, units).
+  func checkedTargets(_ y: Tensor, _ model: ModelRef) throws -> Tensor {
+    let out = model.network.outputShape
+    if y.rank == 1 && model.compiled?.loss != "sparse_categorical_crossentropy" && out == [1] {
+      return y.reshaped([y.count, 1])
+    }
+    return y
+  }
+}
