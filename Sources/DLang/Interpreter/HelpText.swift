@@ -1,0 +1,66 @@
+import NeuralNet
+import TermPlot
+
+/// The text of `help`: drawn from the same tables as the parser, the checker and completion,
+/// so every statement, layer, loss, optimizer, metric, activation, initialiser and option has
+/// a line and an example.
+public enum HelpText {
+  /// `help` with no topic: every statement, then the other topics.
+  public static func overview(style: RenderStyle) -> String {
+    let rows = Statements.all.map { [$0.synopsis, $0.summary] }
+    var lines = ["Statements:", Table.render(headers: [], rows: rows, style: style), ""]
+    lines.append("Layers: " + LayerTable.names.joined(separator: ", "))
+    lines.append("Losses: " + LossTable.names.joined(separator: ", "))
+    lines.append("Optimizers: " + OptimizerTable.names.joined(separator: ", "))
+    lines.append("Metrics: " + MetricTable.names.joined(separator: ", "))
+    lines.append("Initializers: " + Initializer.allNames.joined(separator: ", "))
+    lines.append("")
+    lines.append("help TOPIC explains any of these, e.g. help fit, help dense, help adam, help epochs")
+    return lines.joined(separator: "\n")
+  }
+
+  /// Every topic `help TOPIC` knows.
+  public static var topics: [String] {
+    var t = Statements.all.map(\.name) + LayerTable.names + LossTable.names + OptimizerTable.names
+    t += MetricTable.names + Initializer.allNames
+    t += Statements.all.flatMap { $0.options.map(\.name) }
+    var seen = Set<String>()
+    return t.filter { seen.insert($0).inserted }
+  }
+
+  /// The help text of one topic; a name may be several things (`mae` is a loss and a metric).
+  public static func topic(_ name: String) -> String? {
+    var parts: [String] = []
+    if let s = Statements.spec(name) {
+      var text = "\(s.synopsis)\n  \(s.summary)\n  example: \(s.example)"
+      if !s.options.isEmpty {
+        text += "\n  options:"
+        for o in s.options { text += "\n    \(o.name)=\(o.valueHint)  \(o.help)" }
+      }
+      parts.append(text)
+    }
+    if let l = LayerTable.spec(name) {
+      parts.append("layer \(l.synopsis)\n  \(l.summary)\n  example (in a model block): \(l.example)")
+    }
+    if let (e, _) = LossTable.entries.first(where: { $0.0.name == name }) {
+      parts.append("loss \(e.name)\n  \(e.summary)\n  example: \(e.example)")
+    }
+    if let o = OptimizerTable.entries.first(where: { $0.info.name == name }) {
+      var text = "optimizer \(o.info.name)\n  \(o.info.summary)\n  example: \(o.info.example)\n  settings:"
+      for s in o.settings { text += "\n    \(s.name)=\(ValueFormat.number(s.defaultValue))  \(s.summary)" }
+      parts.append(text)
+    }
+    if let (e, _) = MetricTable.entries.first(where: { $0.0.name == name }) {
+      parts.append("metric \(e.name)\n  \(e.summary)\n  example: \(e.example)")
+    }
+    if let i = Initializer.table.first(where: { $0.name == name }) {
+      parts.append("initializer \(i.name)\n  \(i.help)\n  example: dense 16 relu init=\(i.name)")
+    }
+    for s in Statements.all {
+      if let o = s.option(name) {
+        parts.append("option \(o.name)=\(o.valueHint) of \(s.name)\n  \(o.help)\n  example: \(o.example)")
+      }
+    }
+    return parts.isEmpty ? nil : parts.joined(separator: "\n\n")
+  }
+}

@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Autograd
+import NeuralNet
+import TermPlot
+
+/// `help`, `vars`, `reset`, `run`, `history`.
+extension Interpreter {
+  func help(_ c: Command) throws {
+    guard let e = c.args.first else {
+      output.result(HelpText.overview(style: style))
+      return
+    }
+    let topic: String
+    switch e.kind {
+    case .identifier(let s), .string(let s): topic = s
+    default: topic = ""
+    }
+    guard let text = HelpText.topic(topic) else {
+      throw Diagnostic.error("no help for '\(topic)'", at: e.range,
+                             hint: Suggest.closest(to: topic, in: HelpText.topics).map { "did you mean '\($0)'?" }
+                               ?? "try: help, help fit, help dense, help adam")
+    }
+    output.result(text)
+  }
+
+  func vars(_ c: Command) throws {
+    let rows = session.names.compactMap { name -> [String]? in
+      guard let v = session.value(named: name) else { return nil }
+      return [name, v.kindWord, VarsText.shape(v), VarsText.detail(v)]
+    }
+    if rows.isEmpty { output.result("no variables yet"); return }
+    output.result(Table.render(headers: ["name", "kind", "shape", "details"], rows: rows, style: style))
+  }
+
+  func reset(_ c: Command) throws {
+    session.reset()
+    output.result("session reset: every variable and model forgotten")
+  }
+
+  /// Runs a script into this session (its names stay), reporting errors in that file.
+  func runFile(_ c: Command) throws {
+    guard let e = c.args.first, case .string(let path) = e.kind else {
+      throw Diagnostic.error("run needs a file name in quotes", at: c.range)
+    }
+    let resolved = session.resolve(path)
+    guard let text = SourceFile.read(resolved) else {
+      throw Diagnostic.error("cannot read '\(path)'", at: e.range)
+    }
+    if !session.run(text, file: path) {
+      throw Diagnostic.error("'\(path)' stopped with an error (above)", at: e.range)
+    }
+  }
+
+  func history(_ c: Command) throws {
+    let lines = session.inputHistory.enumerated().map { "\($0.offset + 1)  \($0.element)" }
+    output.result(lines.isEmpty ? "no history yet" : lines.joined(separator: "\n"))
+  }
+}
+
+/// The columns of `vars`.
+enum VarsText {
+  static func shape(_ v: Value) -> String {
+    switch v {
+    case .tensor(let t): return ValueFormat.shape(t.shape)
+    case .dataset(let d): return ValueFormat.shape([d.count] + d.featureShape)
+    case .model(let m): return ValueFormat.batchShape(m.network.inputShape) + " → " + ValueFormat.batchShape(m.network.outputShape)
+    case .list(let items): return "(\(items.count),)"
+    default: return ""
+    }
+  }
+
+  static func detail(_ v: Value) -> String {
+    switch v {
+    case .number(let x): return ValueFormat.number(x)
+    case .string(let s): return "\"\(s)\""
+    case .bool(let b): return b ? "true" : "false"
+    case .tensor(let t): return t.count <= 6 ? ValueFormat.tensor(t) : "\(t.count) values"
+    case .dataset(let d): return d.describe
+    case .model(let m):
+      var s = "\(m.network.layers.count) layers, \(Format.integer(m.network.parameterCount)) params"
+      if let c = m.compiled { s += ", \(c.loss), \(c.optimizer)" } else { s += ", not compiled" }
+      if m.history.epochs > 0 { s += ", trained \(m.history.epochs) epochs" }
+      return s
+    case .layer(_, let l): return l
+    case .list(let items): return "\(items.count) items"
+    }
+  }
+}
+
+/// Reading a source file (UTF-8) without Foundation.
+public enum SourceFile {
+  /// The file's text, or nil when it cannot be read or is not UTF-8.
+  public static func read(_ path: String) -> String? {
+    guard let f = fopen(path, "rb") else { return nil }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, 65536, f) }
+      if n <= 0 { break }
+      bytes.append(contentsOf: buffer[0..<n])
+    }
+    if ferror(f) != 0 { return nil }
+    return String(validating: bytes, as: UTF8.self)
+  }
+}
