@@ -88,8 +88,8 @@ extension Variable {
         for j in r..<(r + cols) where o[j] > m { m = o[j] }
         var s: Float = 0
         for j in r..<(r + cols) { s += expf(o[j] - m) }
-        let shift = m + logf(s)
-        for j in r..<(r + cols) { o[j] -= shift }
+        let ls = logf(s)
+        for j in r..<(r + cols) { o[j] = (o[j] - m) - ls }  // not x − (m + ln s): keeps precision
         r += cols
       }
     }

@@ -26,10 +26,11 @@ private func rowsAndClasses(_ logits: Variable, _ op: String) -> (Int, Int) {
   return (logits.value.count / c, c)
 }
 
-/// Per-row log-sum-exp of `z` and its softmax, written into `p` (same layout as `z`).
+/// Per-row maximum m and ln Σ e^(z − m) of `z` (so lse = m + ln Σ), and the row's softmax,
+/// written into `p` (same layout as `z`).
 @inline(__always)
 private func logSumExpRows(_ z: UnsafeBufferPointer<Float>, _ p: UnsafeMutableBufferPointer<Float>,
-                           row r: Int, classes c: Int) -> Float {
+                           row r: Int, classes c: Int) -> (max: Float, logSum: Float) {
   let base = r * c
   var m = z[base]
   for j in 1..<c where z[base + j] > m { m = z[base + j] }
@@ -37,7 +38,7 @@ private func logSumExpRows(_ z: UnsafeBufferPointer<Float>, _ p: UnsafeMutableBu
   for j in 0..<c { let e = expf(z[base + j] - m); p[base + j] = e; s += e }
   let inv = 1 / s
   for j in 0..<c { p[base + j] *= inv }
-  return m + logf(s)
+  return (m, logf(s))
 }
 
 /// Mean softmax cross-entropy of logits (N, C) against class indices (N,), stored as floats.
@@ -58,8 +59,8 @@ public func softmaxCrossEntropy(logits: Variable, labels: Tensor) -> Variable {
   logits.value.data.withUnsafeBufferPointer { z in
     probs.data.withUnsafeMutableBufferPointer { p in
       for r in 0..<n {
-        let lse = logSumExpRows(z, p, row: r, classes: c)
-        total += Double(lse - z[r * c + cls[r]])
+        let (m, ls) = logSumExpRows(z, p, row: r, classes: c)
+        total += Double(ls - (z[r * c + cls[r]] - m))
       }
     }
   }
@@ -87,9 +88,9 @@ public func softmaxCrossEntropy(logits: Variable, targets: Tensor) -> Variable {
     targets.data.withUnsafeBufferPointer { t in
       probs.data.withUnsafeMutableBufferPointer { p in
         for r in 0..<n {
-          let lse = logSumExpRows(z, p, row: r, classes: c)
+          let (m, ls) = logSumExpRows(z, p, row: r, classes: c)
           var row: Float = 0, ts: Float = 0
-          for j in (r * c)..<(r * c + c) where t[j] != 0 { row += t[j] * (lse - z[j]); ts += t[j] }
+          for j in (r * c)..<(r * c + c) where t[j] != 0 { row += t[j] * (ls - (z[j] - m)); ts += t[j] }
           tsum[r] = ts
           total += Double(row)
         }
