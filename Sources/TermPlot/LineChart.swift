@@ -94,11 +94,14 @@ public struct LineChart: Sendable {
   }
 
   /// Sub-cell y coordinate (0 = top) of a value at `fraction` of the y range;
-  /// the top and bottom of the range fall on the centres of the outer rows.
+  /// the top and bottom of the range fall on the centres of the outer rows
+  /// (ties round toward the middle of the plot, keeping the mapping symmetric).
   static func yPoint(_ fraction: Double, canvas: ChartCanvas) -> Int {
     let rowFromTop = Double(canvas.rows - 1) * (1 - fraction)
     let sub = Double(canvas.subY)
-    return Numeric.int(rowFromTop * sub + (sub - 1) / 2, .down)
+    let position = rowFromTop * sub + (sub - 1) / 2
+    let upperHalf = position < Double(canvas.pointHeight - 1) / 2
+    return Numeric.int(upperHalf ? position + 0.5 : position - 0.5, upperHalf ? .down : .up)
   }
 
   /// Draws one series: connected segments over runs of plottable values.
