@@ -60,15 +60,6 @@ extension GradCases {
     },
   ]
 
-  /// Distinct values spaced 3/count apart (far more than 2h), shuffled: no near-ties, so the
-  /// arg-max/min of every window is stable under the finite-difference perturbation.
-  static func distinctTensor(_ shape: [Int], seed: UInt64) -> Tensor {
-    let n = shape.reduce(1, *)
-    var rng = SeededRandom(seed: seed)
-    let p = rng.permutation(n)
-    return Tensor(shape: shape) { -1.5 + 3 * Float(p[$0]) / Float(n) }
-  }
-
   static let poolCases: [GradCase] = {
     let x = distinctTensor([2, 5, 5, 3], seed: 11)
     var cases: [GradCase] = []

@@ -134,11 +134,3 @@ func awayFrom(_ t: Tensor, _ kinks: [Float]) -> Tensor {
     return v
   }
 }
-
-/// Distinct values 0.05 apart, shuffled: every max has a clear winner (no ties under ±h).
-func distinctTensor(_ shape: [Int], seed: UInt64 = 4) -> Tensor {
-  var rng = SeededRandom(seed: seed)
-  let n = shape.reduce(1, *)
-  let perm = rng.permutation(n)
-  return Tensor(shape: shape) { Float(perm[$0]) * 0.05 - Float(n) * 0.025 }
-}

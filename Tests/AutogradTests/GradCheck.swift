@@ -92,3 +92,12 @@ func gradientMismatches(_ c: GradCase) -> [String] {
   }
   return problems
 }
+
+/// Distinct values spaced 3/count apart in [-1.5, 1.5) (far more than 2h), shuffled: no
+/// near-ties, so the arg-max/min of every slice or window is stable under perturbation.
+func distinctTensor(_ shape: [Int], seed: UInt64 = 4) -> Tensor {
+  let n = shape.reduce(1, *)
+  var rng = SeededRandom(seed: seed)
+  let p = rng.permutation(n)
+  return Tensor(shape: shape) { -1.5 + 3 * Float(p[$0]) / Float(n) }
+}
