@@ -119,13 +119,14 @@ public struct Parser: Sendable {
   }
 
   /// Advances to the next newline or `;` at bracket depth zero (not consumed). With
-  /// `stopAtClosingBrace`, also stops before a `}` at depth zero.
+  /// `stopAtClosingBrace`, also stops before a `}` at depth zero or at the start of a line.
   mutating func skipLine(depth start: Int, stopAtClosingBrace: Bool) {
     var depth = start
     while peek.kind != .endOfInput {
       let token = peek
       if depth <= 0 && (token.kind == .newline || token.isSymbol(";")) { return }
-      if depth <= 0 && stopAtClosingBrace && token.isSymbol("}") { return }
+      if stopAtClosingBrace && token.isSymbol("}")
+        && (depth <= 0 || self.token(at: current - 1).kind == .newline) { return }
       if token.kind == .newline && startsStatement(at: current + 1) { return }
       if ["(", "[", "{"].contains(token.text) && token.kind == .symbol { depth += 1 }
       if [")", "]", "}"].contains(token.text) && token.kind == .symbol { depth -= 1 }
