@@ -151,8 +151,8 @@ public struct Lexer: Sendable {
       isInteger = false
     }
     if rejectTrailingLetters(text, kind: "number", from: start) { return }
-    guard let value = Double(text) else {
-      return fail("invalid number '\(text)'", text: text, from: start)
+    guard let value = Double(text), value.isFinite else {
+      return fail("number '\(text)' is too large", text: text, from: start)
     }
     emit(.number(value, isInteger: isInteger), text, from: start)
   }

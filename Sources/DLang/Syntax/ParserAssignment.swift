@@ -9,8 +9,9 @@ extension Parser {
       targets.append(try parseAssignTarget())
     }
     guard peek.isSymbol("=") else {
-      let written = targets.count == 1 ? "'\(targetText(targets[0]))'" : "the names"
-      let hint = targets.count == 1 ? "to show a value: print \(targetText(targets[0]))" : nil
+      let single = targets.count == 1 ? targets.first.map(targetText) : nil
+      let written = single.map { "'\($0)'" } ?? "the names"
+      let hint = single.map { "to show a value: print \($0)" }
       throw failAt(peek, "expected '=' after \(written)", hint: hint)
     }
     advance()

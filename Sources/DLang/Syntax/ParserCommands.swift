@@ -83,12 +83,13 @@ extension Parser {
   /// plot_stmt = "plot" , identifier , [ identifier ] ;
   mutating func parsePlotStatement() throws(ParseAbort) -> Command {
     let keyword = name(advance())
-    var args = [try parseModelName(after: keyword)]
+    let model = try parseModelName(after: keyword)
+    var args = [model]
     if peek.kind == .identifier && !atOption {
       let metric = advance()
       args.append(Expr(kind: .identifier(metric.text), range: metric.range))
     } else if startsExpression(peek) {
-      throw failAt(peek, "expected a metric name after 'plot \(modelText(args[0]))', such as accuracy",
+      throw failAt(peek, "expected a metric name after 'plot \(modelText(model))', such as accuracy",
                    hint: usage(keyword))
     }
     try expectNoMoreArguments(keyword)

@@ -79,7 +79,7 @@ extension Parser {
     try checkUnclosed(open)
     let index = try parseExpression()
     try expectClosing(open, "]", expected: "']' after the index")
-    openBrackets.removeLast()
+    _ = openBrackets.popLast()
     return Expr(kind: .index(base, index), range: base.range.union(previous.range))
   }
 
@@ -125,7 +125,7 @@ extension Parser {
     try checkUnclosed(open)
     var inner = try parseExpression()
     try expectClosing(open, ")", expected: "')'")
-    openBrackets.removeLast()
+    _ = openBrackets.popLast()
     inner.range = open.range.union(previous.range)
     return inner
   }
@@ -143,7 +143,7 @@ extension Parser {
       case .option(let option): options.append(option)
       }
     }
-    openBrackets.removeLast()
+    _ = openBrackets.popLast()
     let range = callee.range.union(previous.range)
     return Expr(kind: .call(callee, args: args, options: options), range: range)
   }
@@ -162,7 +162,7 @@ extension Parser {
     try parseSeparated(open, close: "]", what: "list items") { (parser) throws(ParseAbort) in
       items.append(try parser.parseExpression())
     }
-    openBrackets.removeLast()
+    _ = openBrackets.popLast()
     return Expr(kind: .list(items), range: open.range.union(previous.range))
   }
 

@@ -36,7 +36,7 @@ extension Parser {
       try checkModelClosed(open)
       if let layer = parseLayerLineRecovering(level: level) { layers.append(layer) }
     }
-    openBrackets.removeLast()
+    _ = openBrackets.popLast()
     let range = keyword.range.union(previous.range)
     return Statement(kind: .model(name: modelName, layers: layers), range: range)
   }
