@@ -39,7 +39,7 @@ extension Parser {
     return left
   }
 
-  /// Consumes one of `operators` and checks that an operand follows it.
+  /// Consumes the next token if it is one of `operators`, returning that operator.
   private mutating func binaryOperator(_ operators: [String: BinaryOp]) -> BinaryOp? {
     guard peek.kind == .symbol, let op = operators[peek.text] else { return nil }
     advance()
