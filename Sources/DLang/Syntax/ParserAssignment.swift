@@ -1,0 +1,95 @@
+// Assignments: `x = expr`, `net.dense_1.weights = ...`, `a, b = split ...`, `d = load ...`.
+
+extension Parser {
+  /// assignment = assign_target , { "," , assign_target } , "=" , assign_value ;
+  mutating func parseAssignment() throws(ParseAbort) -> Statement {
+    try rejectUnknownStatement()
+    var targets = [try parseAssignTarget()]
+    while match(",") {
+      targets.append(try parseAssignTarget())
+    }
+    guard peek.isSymbol("=") else {
+      let single = targets.count == 1 ? targets.first.map(targetText) : nil
+      let written = single.map { "'\($0)'" } ?? "the names"
+      let hint = single.map { "to show a value: print \($0)" }
+      throw failAt(peek, "expected '=' after \(written)", hint: hint)
+    }
+    advance()
+    let value = try parseAssignValue()
+    let start = targets.first?.range ?? value.range
+    return Statement(kind: .assign(targets: targets, value: value), range: start.union(value.range))
+  }
+
+  /// A line starting with a name that is not followed by `=`, `,` or `.` is a misspelt
+  /// statement (`fitt net x y`) or a bare value.
+  private mutating func rejectUnknownStatement() throws(ParseAbort) {
+    let word = peek
+    let next = token(at: current + 1)
+    if next.isSymbol("=") || next.isSymbol(",") || next.isSymbol(".") { return }
+    let statements = Keywords.statements.filter { Statements.spec($0)?.isValue == false }
+    if let match = Suggest.closest(to: word.text, in: statements) {
+      throw failAt(word, "unknown statement '\(word.text)'; did you mean '\(match)'?")
+    }
+    let hint = next.endsStatement
+      ? "to show a value: print \(word.text)" : "type 'help' for the list of statements"
+    throw failAt(word, "unknown statement '\(word.text)'", hint: hint)
+  }
+
+  /// assign_target = identifier , { "." , identifier } ;
+  mutating func parseAssignTarget() throws(ParseAbort) -> AssignTarget {
+    let first = try expectIdentifier("expected a name to assign to")
+    var path = Expr(kind: .identifier(first.text), range: first.range)
+    while match(".") {
+      let member = try expectIdentifier("expected a name after '.'")
+      path = Expr(kind: .member(path, member), range: path.range.union(member.range))
+    }
+    if case .identifier = path.kind { return .name(first) }
+    return .member(path)
+  }
+
+  func targetText(_ target: AssignTarget) -> String {
+    switch target {
+    case .name(let name): return name.text
+    case .member(let expr): return exprPath(expr)
+    }
+  }
+
+  private func exprPath(_ expr: Expr) -> String {
+    switch expr.kind {
+    case .identifier(let text): return text
+    case .member(let base, let name): return exprPath(base) + "." + name.text
+    default: return "..."
+    }
+  }
+
+  /// assign_value = load_expr | split_expr | expression ;
+  mutating func parseAssignValue() throws(ParseAbort) -> AssignValue {
+    let token = peek
+    if token.isKeyword("load") { return .command(try parseLoadExpression()) }
+    if token.isKeyword("split") { return .command(try parseSplitExpression()) }
+    if token.kind == .keyword && !Keywords.literals.contains(token.text) {
+      throw failAt(token, "'\(token.text)' cannot be used as a value",
+                   hint: "'\(token.text)' is a statement; write it on its own line")
+    }
+    if token.endsStatement {
+      throw fail("expected a value after '='", at: afterPrevious)
+    }
+    return .expr(try parseExpression())
+  }
+
+  /// load_expr = "load" , expression , { option } ;
+  mutating func parseLoadExpression() throws(ParseAbort) -> Command {
+    let keyword = name(advance())
+    let (args, options) = try parseArguments(
+      keyword, count: 1...1, missing: "expected a file name after 'load', such as \"data.csv\"")
+    return command(keyword, args, options)
+  }
+
+  /// split_expr = "split" , expression , expression , [ expression ] , { option } ;
+  mutating func parseSplitExpression() throws(ParseAbort) -> Command {
+    let keyword = name(advance())
+    let (args, options) = try parseArguments(
+      keyword, count: 2...3, missing: "expected a dataset and a fraction after 'split'")
+    return command(keyword, args, options)
+  }
+}

@@ -1,0 +1,192 @@
+// The statement table: one entry per statement keyword, with its synopsis, help text and
+// options. The parser validates option names against it; the REPL uses it for `help` and
+// TAB completion.
+
+/// One `name=value` option of a statement.
+public struct OptionSpec: Sendable, Equatable {
+  /// The option name, e.g. `epochs`.
+  public var name: String
+  /// What the value looks like, e.g. `N` or `FRACTION|DATASET`.
+  public var valueHint: String
+  /// One line of help.
+  public var help: String
+  /// The identifier/number values it accepts when they can be listed (for completion);
+  /// empty when open-ended. The checker is authoritative.
+  public var allowedValues: [String]
+  /// A typical use, e.g. `epochs=10`.
+  public var example: String
+
+  /// Creates an option spec.
+  public init(_ name: String, _ valueHint: String, _ help: String, allowed: [String] = [],
+              example: String) {
+    self.name = name
+    self.valueHint = valueHint
+    self.help = help
+    self.allowedValues = allowed
+    self.example = example
+  }
+}
+
+/// One statement keyword.
+public struct StatementSpec: Sendable, Equatable {
+  /// The keyword, e.g. `fit`.
+  public var name: String
+  /// Usage line, e.g. `fit MODEL DATA [epochs=N] ...`.
+  public var synopsis: String
+  /// One line saying what it does.
+  public var summary: String
+  /// A complete example statement.
+  public var example: String
+  public var options: [OptionSpec]
+  /// True for `load` and `split`, which only appear on the right of `=`.
+  public var isValue: Bool
+
+  /// Creates a statement spec.
+  public init(_ name: String, synopsis: String, summary: String, example: String,
+              options: [OptionSpec] = [], isValue: Bool = false) {
+    self.name = name
+    self.synopsis = synopsis
+    self.summary = summary
+    self.example = example
+    self.options = options
+    self.isValue = isValue
+  }
+
+  /// The option called `name`, if the statement has one.
+  public func option(_ name: String) -> OptionSpec? {
+    options.first { $0.name == name }
+  }
+
+  /// All option names, in table order.
+  public var optionNames: [String] { options.map(\.name) }
+}
+
+/// The table of statements.
+public enum Statements {
+  /// The spec for `keyword`, if it is a statement keyword.
+  public static func spec(_ keyword: String) -> StatementSpec? {
+    byName[keyword]
+  }
+
+  private static let byName: [String: StatementSpec] =
+    Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+
+  static let bool = ["true", "false"]
+
+  /// Every statement, in the order `help` lists them.
+  public static let all: [StatementSpec] = [
+    StatementSpec(
+      "seed", synopsis: "seed N", summary: "Seed the random generator so runs repeat exactly.",
+      example: "seed 42"),
+    StatementSpec(
+      "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false]",
+      summary: "Load a CSV file as a dataset; the target column holds the labels.",
+      example: "iris = load \"examples/data/iris.csv\" target=label",
+      options: [
+        OptionSpec("target", "COLUMN|last", "the label column, by header name or `last`",
+                   allowed: ["last"], example: "target=label"),
+        OptionSpec("header", "true|false", "whether the first row holds column names",
+                   allowed: bool, example: "header=false"),
+      ], isValue: true),
+    StatementSpec(
+      "split", synopsis: "A, B = split DATA FRACTION [FRACTION] [stratify=true] [shuffle=true]",
+      summary: "Split a dataset into two (or three) parts by fraction.",
+      example: "train, test = split iris 0.8 stratify=true",
+      options: [
+        OptionSpec("stratify", "true|false", "keep class proportions equal in every part",
+                   allowed: bool, example: "stratify=true"),
+        OptionSpec("shuffle", "true|false", "shuffle rows before splitting", allowed: bool,
+                   example: "shuffle=false"),
+      ], isValue: true),
+    StatementSpec(
+      "standardize", synopsis: "standardize DATA [DATA ...]",
+      summary: "Scale features to mean 0, std 1 using statistics of the first dataset.",
+      example: "standardize train test"),
+    StatementSpec(
+      "normalize", synopsis: "normalize DATA [DATA ...]",
+      summary: "Scale features to [0, 1] using the range of the first dataset.",
+      example: "normalize train test"),
+    StatementSpec(
+      "model", synopsis: "model NAME { LAYER ... }",
+      summary: "Define a network: one layer per line inside the braces.",
+      example: "model net { input 4; dense 3 softmax }"),
+    StatementSpec(
+      "compile", synopsis: "compile MODEL loss=LOSS optimizer=OPT [metrics=[M, ...]]",
+      summary: "Choose the loss, optimizer and metrics of a model.",
+      example: "compile net loss=sparse_categorical_crossentropy optimizer=adam(lr=0.01) metrics=[accuracy]",
+      options: [
+        OptionSpec("loss", "LOSS", "the loss to minimise",
+                   allowed: ["mse", "mae", "binary_crossentropy", "categorical_crossentropy",
+                             "sparse_categorical_crossentropy"],
+                   example: "loss=mse"),
+        OptionSpec("optimizer", "OPT|OPT(lr=R, ...)", "the optimizer, optionally with settings",
+                   allowed: ["sgd", "adam", "rmsprop"], example: "optimizer=adam(lr=0.01)"),
+        OptionSpec("metrics", "[M, ...]", "metrics to report while training",
+                   allowed: ["accuracy"], example: "metrics=[accuracy]"),
+      ]),
+    StatementSpec(
+      "summary", synopsis: "summary MODEL", summary: "Show the layers, shapes and parameter counts.",
+      example: "summary net"),
+    StatementSpec(
+      "fit", synopsis: "fit MODEL DATA|X Y [epochs=N] [batch=N] [validation=FRACTION|DATA] [shuffle=B] [verbose=0|1|2]",
+      summary: "Train a model on a dataset, or on inputs X and targets Y.",
+      example: "fit net train epochs=60 batch=16 validation=0.1",
+      options: [
+        OptionSpec("epochs", "N", "passes over the training data", example: "epochs=10"),
+        OptionSpec("batch", "N", "samples per gradient step", example: "batch=32"),
+        OptionSpec("validation", "FRACTION|DATASET",
+                   "hold out a fraction of the data, or validate on a dataset",
+                   example: "validation=0.1"),
+        OptionSpec("shuffle", "true|false", "shuffle the data every epoch", allowed: bool,
+                   example: "shuffle=false"),
+        OptionSpec("verbose", "0|1|2", "0 silent, 1 progress per epoch, 2 one line per epoch",
+                   allowed: ["0", "1", "2"], example: "verbose=0"),
+        OptionSpec("early_stopping", "PATIENCE",
+                   "stop after this many epochs without validation improvement",
+                   example: "early_stopping=5"),
+        OptionSpec("class_weight", "balanced|[W, ...]", "weight classes in the loss",
+                   allowed: ["balanced"], example: "class_weight=balanced"),
+      ]),
+    StatementSpec(
+      "evaluate", synopsis: "evaluate MODEL DATA|X Y [batch=N] [verbose=0|1]",
+      summary: "Report loss and metrics on a dataset.", example: "evaluate net test",
+      options: [
+        OptionSpec("batch", "N", "samples per forward pass", example: "batch=64"),
+        OptionSpec("verbose", "0|1|2", "how much to print", allowed: ["0", "1", "2"],
+                   example: "verbose=0"),
+      ]),
+    StatementSpec(
+      "predict", synopsis: "predict MODEL X|DATA [batch=N] [top=N]",
+      summary: "Show the model's outputs for some inputs.", example: "predict net test top=3",
+      options: [
+        OptionSpec("batch", "N", "samples per forward pass", example: "batch=64"),
+        OptionSpec("top", "N", "show the N most likely classes", example: "top=3"),
+      ]),
+    StatementSpec(
+      "plot", synopsis: "plot MODEL [METRIC]",
+      summary: "Plot the training history (loss, or the given metric).",
+      example: "plot net accuracy"),
+    StatementSpec(
+      "print", synopsis: "print EXPR [, EXPR ...]", summary: "Print values.",
+      example: "print \"weights\", net.dense_1.weights"),
+    StatementSpec(
+      "help", synopsis: "help [TOPIC]",
+      summary: "List statements, or explain a statement, layer, optimizer or option.",
+      example: "help fit"),
+    StatementSpec(
+      "vars", synopsis: "vars", summary: "List the variables, datasets and models defined.",
+      example: "vars"),
+    StatementSpec(
+      "reset", synopsis: "reset", summary: "Forget every variable and model.", example: "reset"),
+    StatementSpec(
+      "run", synopsis: "run \"FILE.dl\"", summary: "Run a script in the current session.",
+      example: "run \"examples/xor.dl\""),
+    StatementSpec(
+      "time", synopsis: "time STATEMENT", summary: "Run a statement and report how long it took.",
+      example: "time fit net train epochs=5"),
+    StatementSpec(
+      "history", synopsis: "history", summary: "Show the statements entered so far.",
+      example: "history"),
+    StatementSpec("exit", synopsis: "exit", summary: "Leave the session.", example: "exit"),
+  ]
+}
