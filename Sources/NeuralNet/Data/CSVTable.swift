@@ -1,0 +1,212 @@
+import Autograd
+
+/// The cells of a CSV load as they arrive: features row-major as floats (NaN marks a missing
+/// cell, since non-finite values are rejected), target cells as byte ranges. `finish()`
+/// applies the missing-value policy and encodes the target.
+struct CSVTable {
+  let path: String
+  let bytes: UnsafeBufferPointer<UInt8>
+  let names: [String]
+  let targetIndex: Int?
+  let missing: MissingPolicy
+  let header: Bool
+
+  private var features: [Float] = []
+  private var targetCells: [CSVField] = []
+  private var missingCounts: [Int]
+  private var rowsWithMissing: [Int] = []
+  private var rows = 0
+
+  init(path: String, bytes: UnsafeBufferPointer<UInt8>, names: [String], targetIndex: Int?,
+       missing: MissingPolicy, header: Bool) {
+    self.path = path
+    self.bytes = bytes
+    self.names = names
+    self.targetIndex = targetIndex
+    self.missing = missing
+    self.header = header
+    missingCounts = [Int](repeating: 0, count: names.count)
+    features.reserveCapacity(bytes.count / 4)
+  }
+
+  /// Adds one data record that starts on `line`.
+  mutating func add(_ fields: [CSVField], line: Int) throws {
+    guard fields.count == names.count else {
+      let reference = header ? "the header has" : "the first row has"
+      throw DataError(path: path, row: line, message:
+        "row has \(plural(fields.count, "field")), \(reference) \(names.count)")
+    }
+    var rowMissing = false
+    for (column, field) in fields.enumerated() {
+      let (start, end) = trimmed(field)
+      let isMissing = CSVTable.isMissingToken(bytes, start, end)
+      if column == targetIndex {
+        if isMissing { rowMissing = true; try missingTarget(line: line, column: column) }
+        targetCells.append(field)
+        continue
+      }
+      if isMissing {
+        try missingFeature(line: line, column: column)
+        rowMissing = true
+        features.append(.nan)
+        continue
+      }
+      features.append(try number(start, end, line: line, column: column))
+    }
+    if rowMissing { rowsWithMissing.append(rows) }
+    rows += 1
+  }
+
+  /// The cell's value, or an error saying why it is not a usable float32.
+  private func number(_ start: Int, _ end: Int, line: Int, column: Int) throws -> Float {
+    switch FloatParser.parse(bytes, start, end) {
+    case .value(let v): return v
+    case .notANumber: throw cellError(line, column, "'\(text(start, end))' is not a number")
+    case .notFinite: throw cellError(line, column, "'\(text(start, end))' is not a finite number")
+    case .outOfRange: throw cellError(line, column, "'\(text(start, end))' is too large for float32")
+    }
+  }
+
+  private mutating func missingFeature(line: Int, column: Int) throws {
+    if missing == .error {
+      throw cellError(line, column,
+                      "missing value (use missing=mean, missing=zero or missing=drop)")
+    }
+    missingCounts[column] += 1
+  }
+
+  private func missingTarget(line: Int, column: Int) throws {
+    if missing != .drop {
+      throw cellError(line, column, "missing target value (use missing=drop to skip such rows)")
+    }
+  }
+
+  private func cellError(_ line: Int, _ column: Int, _ message: String) -> DataError {
+    DataError(path: path, row: line, column: column + 1, columnName: names[column],
+              message: message)
+  }
+
+  /// The field's content bounds without surrounding blanks (quoted content may have some).
+  private func trimmed(_ f: CSVField) -> (Int, Int) {
+    var start = f.start
+    var end = f.end
+    while start < end, bytes[start] == 32 || bytes[start] == 9 { start += 1 }
+    while end > start, bytes[end - 1] == 32 || bytes[end - 1] == 9 { end -= 1 }
+    return (start, end)
+  }
+
+  private func text(_ start: Int, _ end: Int) -> String {
+    let shown = CSVField(start: start, end: min(end, start + 40), quoted: false,
+                         hasEscapedQuote: false).text(in: bytes)
+    return end - start > 40 ? shown + "…" : shown
+  }
+
+  /// Empty, `NA`, `N/A`, `nan` or `null`, in any case (compared byte by byte).
+  static func isMissingToken(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    let n = end - start
+    if n <= 0 { return true }
+    guard n >= 2, n <= 4, p[start] | 0x20 == UInt8(ascii: "n") else { return false }
+    func lower(_ k: Int) -> UInt8 { p[start + k] | 0x20 }
+    switch n {
+    case 2: return lower(1) == UInt8(ascii: "a")
+    case 3:
+      return (lower(1) == UInt8(ascii: "a") && lower(2) == UInt8(ascii: "n"))
+        || (p[start + 1] == UInt8(ascii: "/") && lower(2) == UInt8(ascii: "a"))
+    default:
+      return lower(1) == UInt8(ascii: "u") && lower(2) == UInt8(ascii: "l")
+        && lower(3) == UInt8(ascii: "l")
+    }
+  }
+
+  // MARK: - Assembly
+
+  /// Applies the missing-value policy, encodes the target and builds the dataset.
+  mutating func finish() throws -> (Dataset, LoadReport) {
+    guard rows > 0 else { throw DataError(path: path, message: "no data rows after the header") }
+    let featureNames = names.indices.filter { $0 != targetIndex }.map { names[$0] }
+    let width = featureNames.count
+    var report = LoadReport(rowsRead: rows, rowsDropped: 0, missingFilled: [], labelMapping: [])
+    if missing == .drop, !rowsWithMissing.isEmpty { dropMissingRows(width: width, &report) }
+    if missing == .mean || missing == .zero { try fillMissing(width: width, &report) }
+    let count = rows - report.rowsDropped
+    if count == 0 {
+      throw DataError(path: path, message:
+        "every one of the \(plural(rows, "row")) has a missing value; nothing is left after missing=drop")
+    }
+    let x = Tensor(shape: [count, width], data: features)
+    var y: Tensor?
+    var classNames: [String]?
+    var targetName: String?
+    if let targetIndex {
+      targetName = names[targetIndex]
+      let encoded = encodeTarget()
+      y = Tensor(shape: [count], data: encoded.values)
+      classNames = encoded.classNames
+      report.labelMapping = encoded.classNames.map { $0.enumerated().map { ($1, $0) } } ?? []
+    }
+    let dataset = Dataset(unchecked: x, y: y, featureNames: featureNames, targetName: targetName,
+                          classNames: classNames)
+    return (dataset, report)
+  }
+
+  /// Removes the rows listed in `rowsWithMissing` (ascending) from features and target.
+  private mutating func dropMissingRows(width: Int, _ report: inout LoadReport) {
+    var keptFeatures: [Float] = []
+    keptFeatures.reserveCapacity(features.count)
+    var keptTargets: [CSVField] = []
+    var next = 0
+    for row in 0..<rows {
+      if next < rowsWithMissing.count, rowsWithMissing[next] == row { next += 1; continue }
+      keptFeatures.append(contentsOf: features[(row * width)..<((row + 1) * width)])
+      if targetIndex != nil { keptTargets.append(targetCells[row]) }
+    }
+    features = keptFeatures
+    targetCells = keptTargets
+    report.rowsDropped = rowsWithMissing.count
+  }
+
+  /// Replaces NaN cells column by column with the column mean (or zero).
+  private mutating func fillMissing(width: Int, _ report: inout LoadReport) throws {
+    let featureColumns = names.indices.filter { $0 != targetIndex }
+    for (j, column) in featureColumns.enumerated() where missingCounts[column] > 0 {
+      var sum = 0.0
+      var present = 0
+      for row in 0..<rows where !features[row * width + j].isNaN {
+        sum += Double(features[row * width + j])
+        present += 1
+      }
+      if missing == .mean, present == 0 {
+        throw DataError(path: path, column: column + 1, columnName: names[column],
+                        message: "every value is missing, so there is no mean to fill with")
+      }
+      let value: Float = missing == .mean ? Float(sum / Double(present)) : 0
+      for row in 0..<rows where features[row * width + j].isNaN { features[row * width + j] = value }
+      report.missingFilled.append(
+        MissingFill(column: names[column], count: missingCounts[column], value: value))
+    }
+  }
+
+  /// Numeric targets as they are; otherwise text labels → indices in sorted label order.
+  private func encodeTarget() -> (values: [Float], classNames: [String]?) {
+    var values: [Float] = []
+    values.reserveCapacity(targetCells.count)
+    for cell in targetCells {
+      let (start, end) = trimmed(cell)
+      guard case .value(let v) = FloatParser.parse(bytes, start, end) else {
+        return encodeLabels()
+      }
+      values.append(v)
+    }
+    return (values, nil)
+  }
+
+  private func encodeLabels() -> (values: [Float], classNames: [String]?) {
+    let labels = targetCells.map { cell -> String in
+      cell.quoted ? cell.text(in: bytes) : cell.text(in: bytes).trimmingBlanks()
+    }
+    let sorted = Array(Set(labels)).sorted()
+    var index: [String: Int] = [:]
+    for (i, label) in sorted.enumerated() { index[label] = i }
+    return (labels.map { Float(index[$0] ?? 0) }, sorted)
+  }
+}

@@ -1,0 +1,125 @@
+import Autograd
+
+/// A table of examples: features `x` (N, features…) and an optional target `y`.
+///
+/// `y` is either (N,) — class indices stored as floats, or plain regression values — or
+/// (N, k) targets. When text labels were mapped to indices, `classNames[i]` is the label of
+/// class `i`.
+public struct Dataset: Sendable {
+  /// Features, one row per example: shape (N, features…).
+  public var x: Tensor
+  /// Targets: (N,) or (N, k); `nil` for an unlabelled dataset.
+  public var y: Tensor?
+  /// One name per feature (flattened feature order).
+  public var featureNames: [String]
+  /// The target column's name, when it came from a named column.
+  public var targetName: String?
+  /// Class labels in index order, when text labels were mapped to indices.
+  public var classNames: [String]?
+
+  /// A dataset from tensors, checked for consistent shapes. Empty `featureNames` are
+  /// generated as `f1`, `f2`, ….
+  public init(x: Tensor, y: Tensor? = nil, featureNames: [String] = [], targetName: String? = nil,
+              classNames: [String]? = nil) throws {
+    guard x.rank >= 1 else {
+      throw DataError(path: nil, message: "features need a row axis; got a scalar tensor")
+    }
+    let n = x.shape[0]
+    let width = x.shape.dropFirst().reduce(1, *)
+    if let y, y.rank < 1 || y.rank > 2 || y.shape[0] != n {
+      throw DataError(path: nil, message:
+        "targets of shape \(y.shape) do not match \(plural(n, "row")) of features")
+    }
+    if !featureNames.isEmpty, featureNames.count != width {
+      throw DataError(path: nil, message:
+        "\(plural(featureNames.count, "feature name")) for \(plural(width, "feature"))")
+    }
+    self.init(unchecked: x, y: y,
+              featureNames: featureNames.isEmpty ? (0..<width).map { "f\($0 + 1)" } : featureNames,
+              targetName: targetName, classNames: classNames)
+  }
+
+  /// A dataset whose shapes the caller has already made consistent.
+  init(unchecked x: Tensor, y: Tensor?, featureNames: [String], targetName: String?,
+       classNames: [String]?) {
+    self.x = x
+    self.y = y
+    self.featureNames = featureNames
+    self.targetName = targetName
+    self.classNames = classNames
+  }
+
+  /// Number of examples (rows).
+  public var count: Int { x.shape.first ?? 0 }
+
+  /// The shape of one example's features, e.g. `[4]` or `[8, 8]`.
+  public var featureShape: [Int] { Array(x.shape.dropFirst()) }
+
+  /// Number of feature values per example (the product of `featureShape`).
+  public var featureCount: Int { featureShape.reduce(1, *) }
+
+  /// The targets as class indices, when `y` is (N,) and every value is a non-negative integer
+  /// (below 2^24); `nil` otherwise.
+  public var classLabels: [Int]? {
+    guard let y, y.rank == 1 else { return nil }
+    var labels = [Int]()
+    labels.reserveCapacity(y.count)
+    for v in y.data {
+      guard v >= 0, v < 16_777_216, v == v.rounded() else { return nil }
+      labels.append(Int(v))
+    }
+    return labels
+  }
+
+  /// Number of classes: `classNames.count`, else the largest class index + 1; `nil` when the
+  /// targets are not class labels.
+  public var classCount: Int? {
+    if let classNames { return classNames.count }
+    guard let labels = classLabels else { return nil }
+    return (labels.max() ?? -1) + 1
+  }
+
+  /// One line for the REPL, e.g. `150 rows × 4 features, target 'label' (3 classes)`.
+  public var describe: String {
+    let shape = featureShape.count == 1
+      ? plural(featureCount, "feature")
+      : featureShape.map(String.init).joined(separator: "×") + " features"
+    var out = "\(plural(count, "row")) × \(shape)"
+    guard let y else { return out + ", no target" }
+    let name = targetName.map { "target '\($0)'" } ?? "target"
+    if let classes = classCount {
+      out += ", \(name) (\(classes == 1 ? "1 class" : "\(classes) classes"))"
+    } else if y.rank == 2 {
+      out += ", \(name) (\(y.shape[1]) values per row)"
+    } else {
+      out += ", \(name) (numeric)"
+    }
+    return out
+  }
+
+  /// The rows at `indices`, in that order (indices must be in `0..<count`).
+  public func subset(_ indices: [Int]) -> Dataset {
+    Dataset(unchecked: Dataset.gather(x, indices),
+            y: y.map { Dataset.gather($0, indices) },
+            featureNames: featureNames, targetName: targetName, classNames: classNames)
+  }
+
+  /// Copies whole rows (axis 0) of `t` in the order given.
+  static func gather(_ t: Tensor, _ indices: [Int]) -> Tensor {
+    let n = t.shape.first ?? 0
+    let width = t.shape.dropFirst().reduce(1, *)
+    var shape = t.shape
+    shape[0] = indices.count
+    var out = [Float](repeating: 0, count: indices.count * width)
+    t.data.withUnsafeBufferPointer { src in
+      out.withUnsafeMutableBufferPointer { dst in
+        guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+        for (k, row) in indices.enumerated() {
+          precondition(row >= 0 && row < n, "Dataset.subset: row \(row) out of 0..<\(n)")
+          (d + k * width).update(from: s + row * width, count: width)
+        }
+      }
+    }
+    return Tensor(shape: shape, data: out)
+  }
+}

@@ -1,0 +1,137 @@
+/// Parses float32 values straight from the bytes of a field, without making a `String`.
+///
+/// Decimal text (`-1.25`, `.5`, `3e-4`) with up to 19 significant digits and a small exponent
+/// is converted exactly (Clinger's fast path: one correctly rounded multiply or divide in
+/// `Float` or `Double`, with the rare `Double` result that sits exactly halfway between two
+/// floats sent to the slow path). Everything else — long mantissas, large exponents, `inf`,
+/// hexadecimal — goes through the standard library's locale-independent `Float(_: String)`.
+enum FloatParser {
+  /// The outcome of parsing one field.
+  enum Result: Equatable {
+    case value(Float)
+    /// Not a number at all (`abc`, `1.2.3`).
+    case notANumber
+    /// `inf`, `nan` and the like.
+    case notFinite
+    /// Decimal text whose magnitude exceeds float32 (`1e39`).
+    case outOfRange
+  }
+
+  private static let floatPowers: [Float] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10]
+  private static let doublePowers: [Double] = (0...22).map { e in
+    var p = 1.0
+    for _ in 0..<e { p *= 10 }
+    return p
+  }
+
+  /// Parses `bytes[start..<end]` (already trimmed of surrounding blanks).
+  static func parse(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Result {
+    guard start >= 0, start < end, end <= bytes.count else { return .notANumber }
+    guard let decimal = scanDecimal(bytes, start, end) else {
+      return slowPath(bytes, start, end, decimalSyntax: false)
+    }
+    if !decimal.exact { return slowPath(bytes, start, end, decimalSyntax: true) }
+    if let v = fastValue(decimal.mantissa, decimal.exponent) {
+      return .value(decimal.negative ? -v : v)
+    }
+    return slowPath(bytes, start, end, decimalSyntax: true)
+  }
+
+  /// A decimal number split into sign, up to 19 significant digits and a power of ten.
+  struct Decimal {
+    var negative = false
+    var mantissa: UInt64 = 0
+    var exponent = 0
+    /// False when nonzero digits beyond the 19th were dropped.
+    var exact = true
+  }
+
+  /// Scans `[+-]digits[.digits][(e|E)[+-]digits]`; `nil` when the text is not of that form.
+  static func scanDecimal(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Decimal? {
+    var d = Decimal()
+    var i = start
+    if p[i] == UInt8(ascii: "-") || p[i] == UInt8(ascii: "+") {
+      d.negative = p[i] == UInt8(ascii: "-")
+      i += 1
+    }
+    var sawDigit = false
+    var digits = 0
+    var fraction = false
+    while i < end {
+      let c = p[i]
+      if c == UInt8(ascii: "."), !fraction {
+        fraction = true
+      } else if c >= 48, c <= 57 {
+        sawDigit = true
+        let digit = UInt64(c - 48)
+        if d.mantissa == 0, digit == 0 {
+          if fraction { d.exponent -= 1 }
+        } else if digits < 19 {
+          d.mantissa = d.mantissa * 10 + digit
+          digits += 1
+          if fraction { d.exponent -= 1 }
+        } else {
+          if !fraction { d.exponent += 1 }
+          if digit != 0 { d.exact = false }
+        }
+      } else {
+        break
+      }
+      i += 1
+    }
+    guard sawDigit else { return nil }
+    if i < end {
+      guard p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E") else { return nil }
+      guard let e = scanExponent(p, i + 1, end) else { return nil }
+      d.exponent += e
+    }
+    return d
+  }
+
+  /// `[+-]digits` up to `end`, clamped to ±100000 (far beyond float range either way).
+  private static func scanExponent(_ p: UnsafeBufferPointer<UInt8>, _ start: Int,
+                                   _ end: Int) -> Int? {
+    var i = start
+    var negative = false
+    if i < end, p[i] == UInt8(ascii: "-") || p[i] == UInt8(ascii: "+") {
+      negative = p[i] == UInt8(ascii: "-")
+      i += 1
+    }
+    guard i < end else { return nil }
+    var value = 0
+    while i < end {
+      let c = p[i]
+      guard c >= 48, c <= 57 else { return nil }
+      value = min(value * 10 + Int(c - 48), 100_000)
+      i += 1
+    }
+    return negative ? -value : value
+  }
+
+  /// `mantissa · 10^exponent` when one correctly rounded operation gives the float32 result.
+  static func fastValue(_ mantissa: UInt64, _ exponent: Int) -> Float? {
+    if mantissa == 0 { return 0 }
+    if mantissa <= 1 << 24, exponent >= -10, exponent <= 10 {
+      let m = Float(mantissa)
+      return exponent >= 0 ? m * floatPowers[exponent] : m / floatPowers[-exponent]
+    }
+    guard mantissa <= 1 << 53, exponent >= -22, exponent <= 22 else { return nil }
+    let m = Double(mantissa)
+    let d = exponent >= 0 ? m * doublePowers[exponent] : m / doublePowers[-exponent]
+    let f = Float(d)
+    if Double(f) == d { return f }
+    let neighbour = Double(f) < d ? f.nextUp : f.nextDown
+    // Exactly halfway between two floats: rounding twice may be wrong, so decline.
+    if (Double(f) + Double(neighbour)) / 2 == d { return nil }
+    return f
+  }
+
+  /// The standard library's parser, for the rare fields the fast path declines.
+  private static func slowPath(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
+                               decimalSyntax: Bool) -> Result {
+    let text = String(decoding: UnsafeBufferPointer(rebasing: p[start..<end]), as: UTF8.self)
+    guard let v = Float(text) else { return .notANumber }
+    if v.isFinite { return .value(v) }
+    return decimalSyntax ? .outOfRange : .notFinite
+  }
+}
