@@ -161,11 +161,19 @@ const char *cel_gets(cel_editor *e, int *len, int *status) {
   int count = 0;
   e->interrupted = 0;
   errno = 0;
+  /*
+   * libedit prints the prompt before it switches the tty to raw mode (lazily,
+   * in el_wgetc). Keys typed in between are handled by the cooked tty: echoed
+   * twice, ^C raising SIGINT, ^D lost. Enter raw mode first to close the gap.
+   */
+  if (e->tty) el_set(e->el, EL_PREP_TERM, 1);
   const char *line = el_gets(e->el, &count);
   if (e->interrupted) { *status = CEL_INTERRUPTED; *len = 0; return NULL; }
   if (!line || count <= 0) {
     *status = (count < 0 && errno == EINTR) ? CEL_INTERRUPTED : CEL_EOF;
     *len = 0;
+    /* libedit echoes "^D" without a newline; end the prompt line. */
+    if (*status == CEL_EOF && e->tty) { fputc('\n', stdout); fflush(stdout); }
     return NULL;
   }
   int n = (int)strlen(line);
