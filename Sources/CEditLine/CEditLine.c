@@ -1,2 +1,0 @@
-#include "CEditLine.h"
-int cel_version(void) { return 1; }

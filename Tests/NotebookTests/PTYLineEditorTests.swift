@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+/// End-to-end: the temporary echo REPL in Sources/dl/main.swift, driven
+/// through a pseudo-terminal. Needs `swift build --product dl` first.
+@Suite("LineEditor in a pseudo-terminal", .serialized,
+       .enabled(if: PTYDriver.locateBinary() != nil,
+                "dl binary not found: run `swift build --product dl` (or set DL_BINARY) before `swift test`"))
+struct PTYLineEditorTests {
+  let home: String
+
+  init() throws {
+    home = NSTemporaryDirectory() + "dl-pty-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+  }
+
+  private func start() throws -> PTYDriver {
+    let binary = try #require(PTYDriver.locateBinary())
+    let driver = try PTYDriver(binary: binary, home: home)
+    try driver.waitFor("dl> ")
+    return driver
+  }
+
+  @Test func echoesLineAndExitsOnCtrlD() throws {
+    let dl = try start()
+    dl.send("hello world")
+    dl.sendKey(.enter)
+    try dl.waitFor("echo: hello world")
+    try dl.waitFor("dl> ")
+    dl.sendKey(.ctrlD)
+    try dl.waitFor("bye")
+    #expect(try dl.waitForExit() == 0)
+    let saved = try String(contentsOfFile: home + "/.local/state/dl/history", encoding: .utf8)
+    #expect(saved.contains("hello"))
+  }
+
+  @Test func tabCompletesSingleCandidate() throws {
+    let dl = try start()
+    dl.send("den")
+    dl.sendKey(.tab)
+    try dl.waitFor("dense")
+    dl.sendKey(.enter)
+    try dl.waitFor("echo: dense\n")
+  }
+
+  @Test func tabListsSeveralCandidates() throws {
+    let dl = try start()
+    dl.send("co")
+    dl.sendKey(.tab)
+    // LCP "con" is inserted, candidates are listed, the line is redrawn.
+    let listing = try dl.waitFor("concat")
+    #expect(listing.contains("conv2d"))
+    try dl.waitFor("dl> con")
+    dl.send("v")
+    dl.sendKey(.tab)
+    try dl.waitFor("2d")
+    dl.sendKey(.enter)
+    try dl.waitFor("echo: conv2d\n")
+  }
+
+  @Test func upArrowRecallsPreviousLine() throws {
+    let dl = try start()
+    dl.send("first line\r")
+    try dl.waitFor("echo: first line")
+    try dl.waitFor("dl> ")
+    dl.sendKey(.up)
+    try dl.waitFor("first line")
+    dl.send("!")
+    dl.sendKey(.enter)
+    try dl.waitFor("echo: first line!")
+  }
+
+  @Test func ctrlCAbandonsLineAndReprompts() throws {
+    let dl = try start()
+    dl.send("half typed")
+    try dl.waitFor("half typed")
+    dl.sendKey(.ctrlC)
+    try dl.waitFor("^C")
+    try dl.waitFor("dl> ")
+    dl.send("still alive\r")
+    let echoed = try dl.waitFor("echo: still alive")
+    #expect(!echoed.contains("half typed"))
+    dl.sendKey(.ctrlD)
+    #expect(try dl.waitForExit() == 0)
+  }
+
+  @Test func ctrlRSearchesHistory() throws {
+    let dl = try start()
+    dl.send("alpha one\r")
+    try dl.waitFor("echo: alpha one")
+    dl.send("beta two\r")
+    try dl.waitFor("echo: beta two")
+    try dl.waitFor("dl> ")
+    dl.sendKey(.ctrlR)
+    dl.send("alp")
+    try dl.waitFor("alpha one")
+    dl.sendKey(.enter)
+    try dl.waitFor("echo: alpha one")
+  }
+
+  @Test func homeAndEndMoveCursor() throws {
+    let dl = try start()
+    dl.send("mid")
+    dl.sendKey(.home)
+    dl.send("<")
+    dl.sendKey(.end)
+    dl.send(">")
+    dl.sendKey(.enter)
+    try dl.waitFor("echo: <mid>")
+  }
+
+  @Test func historyPersistsAcrossSessions() throws {
+    let first = try start()
+    first.send("remember me\r")
+    try first.waitFor("echo: remember me")
+    first.sendKey(.ctrlD)
+    #expect(try first.waitForExit() == 0)
+
+    let second = try start()
+    second.sendKey(.up)
+    try second.waitFor("remember me")
+    second.sendKey(.enter)
+    try second.waitFor("echo: remember me")
+  }
+}
