@@ -1,35 +1,45 @@
-// Temporary echo REPL exercising Notebook's LineEditor (replaced by the real
-// REPL on merge). Used by the PTY tests in NotebookTests.
-import Foundation
+import ArgumentParser
 import Notebook
 
-let words = ["dense", "dropout", "debug", "conv2d", "concat", "history", "help"]
+// OpenBLAS picks its kernel when it loads; choose the fast one before anything else runs.
+Launcher.selectBLASKernel()
 
-let editor = LineEditor(programName: "dl", historyFile: HistoryFile.defaultPath())
-editor.completer = { line, cursor in
-  let bytes = Array(line.utf8.prefix(cursor))
-  let start = (bytes.lastIndex { !(UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
-    && !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } ?? -1) + 1
-  let word = String(decoding: bytes[start...], as: UTF8.self)
-  return Completion(replaceFrom: start, candidates: words.filter { $0.hasPrefix(word) })
-}
+/// `dl`: a notebook-style REPL and script runner for neural networks.
+struct DL: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "dl",
+    abstract: "A notebook-style REPL and script runner for neural networks.",
+    discussion: """
+      dl                      open an interactive session (or run the lines piped in)
+      dl FILE.dl              run a script
+      dl -i FILE.dl           run a script, then stay interactive
+      dl --transcript OUT.md [FILE.dl]   also write a Markdown record of the run
+      Exit codes: 0 ok, 64 usage, 65 an error in the script or its data, 70 internal failure.
+      """)
 
-print("dl echo REPL (Ctrl-D to exit)")
-loop: while true {
-  switch editor.readLine(prompt: "dl> ") {
-  case .eof:
-    break loop
-  case .interrupted:
-    continue
-  case .line(let line):
-    editor.addHistory(line)
-    if line == "history" {
-      for (number, entry) in editor.historyEntries.enumerated() { print("\(number + 1)  \(entry)") }
+  @Flag(name: .shortAndLong, help: "Stay interactive after running the script.")
+  var interactive = false
+
+  @Option(name: .long, help: "Write a notebook-style Markdown transcript to this file.")
+  var transcript: String?
+
+  @Flag(name: .long, help: "Show the version and the BLAS kernel in use.")
+  var version = false
+
+  @Argument(help: "A .dl script to run.")
+  var script: String?
+
+  func run() throws {
+    if version { print(Launcher.versionText); return }
+    let code: Int32
+    if let script {
+      code = Launcher.runScript(path: script, transcript: transcript, thenInteractive: interactive)
     } else {
-      print("echo: \(line)")
+      if interactive { throw ValidationError("-i needs a script: dl -i FILE.dl") }
+      code = Launcher.runStandardInput(transcript: transcript)
     }
+    if code != 0 { throw ExitCode(code) }
   }
 }
-editor.saveHistory()
-print("bye")
-exit(0)
+
+DL.main()

@@ -22,6 +22,8 @@ public final class Session {
   public var onExit: (() -> Void)?
   /// Current working directory for relative paths (`nil` = the process's).
   public var baseDirectory: String? = nil
+  /// Called before each statement runs, with its source text (transcripts use it).
+  public var willRun: ((_ source: String, _ comments: [String]) -> Void)?
 
   public init(output: SessionOutput) { self.output = output }
 
@@ -58,12 +60,17 @@ public final class Session {
     var diagnostics = program.diagnostics
     diagnostics += Checker(session: self).check(program.statements)
     diagnostics.sort { ($0.range.start.line, $0.range.start.column) < ($1.range.start.line, $1.range.start.column) }
-    if !diagnostics.isEmpty {
-      for d in diagnostics { output.diagnostic(d, file: file, source: source) }
-      return !diagnostics.contains { $0.severity == .error }
-    }
+    for d in diagnostics { output.diagnostic(d, file: file, source: source) }
+    if diagnostics.contains(where: { $0.severity == .error }) { return false }
     let interpreter = Interpreter(session: self, file: file, source: source)
+    let lines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    var previousEnd = 0
     for statement in program.statements {
+      if let willRun {
+        let (text, comments) = SourceText.statement(statement.range, lines: lines, after: previousEnd)
+        willRun(text, comments)
+      }
+      previousEnd = statement.range.end.line
       do {
         try interpreter.execute(statement)
       } catch let d as Diagnostic {

@@ -1,0 +1,60 @@
+import DLang
+import TermPlot
+
+/// A session's output on the real stdout/stderr: results on stdout; progress on stderr —
+/// a live Keras progress bar on a terminal, one plain line per epoch otherwise; diagnostics on
+/// stderr, in colour on a terminal. Unicode tables and charts only on a UTF-8 terminal.
+public final class TerminalOutput: SessionOutput {
+  public let style: RenderStyle
+  public let isInteractive: Bool
+  private let colorDiagnostics: Bool
+  private let progressLine: ProgressWriter
+  /// Every output also goes here (a transcript), when set.
+  public var tee: SessionOutput?
+
+  /// Output for this process's stdout and stderr.
+  public init() {
+    let stdoutTTY = Terminal.isTTY(1)
+    let stderrTTY = Terminal.isTTY(2)
+    style = RenderStyle(unicode: stdoutTTY && Terminal.supportsUnicode, color: false)
+    isInteractive = stderrTTY
+    colorDiagnostics = stderrTTY
+    progressLine = ProgressWriter(fd: 2, live: stderrTTY)
+  }
+
+  public func result(_ text: String) {
+    progressLine.clear()
+    Terminal.write(text.hasSuffix("\n") ? text : text + "\n", to: 1)
+    tee?.result(text)
+  }
+
+  public func progress(_ event: ProgressEvent) {
+    tee?.progress(event)
+    guard isInteractive else {
+      if let line = ProgressText.plainLine(event) { Terminal.write(line + "\n", to: 2) }
+      return
+    }
+    let liveStyle = RenderStyle(unicode: Terminal.supportsUnicode, color: true)
+    switch event {
+    case .epochBegan(let epoch, let epochs):
+      progressLine.finish(ProgressLine.epochHeader(epoch: epoch, epochs: epochs))
+    case .batch(let step, let steps, let logs, let elapsed):
+      let line = ProgressLine(step: step, total: steps, elapsed: elapsed,
+                              secondsPerStep: step > 0 ? elapsed / Double(step) : 0, metrics: logs)
+      progressLine.update(line.render(style: liveStyle))
+    case .epochEnded(_, _, let steps, let logs, let elapsed):
+      let line = ProgressLine(step: steps, total: steps, elapsed: elapsed,
+                              secondsPerStep: steps > 0 ? elapsed / Double(steps) : 0, metrics: logs)
+      progressLine.finish(line.render(style: liveStyle))
+    case .note(let text):
+      progressLine.clear()
+      Terminal.write(text + "\n", to: 2)
+    }
+  }
+
+  public func diagnostic(_ diagnostic: Diagnostic, file: String, source: String) {
+    progressLine.clear()
+    Terminal.write(diagnostic.render(file: file, source: source, useColor: colorDiagnostics) + "\n", to: 2)
+    tee?.diagnostic(diagnostic, file: file, source: source)
+  }
+}
