@@ -175,8 +175,8 @@ public struct LineChart: Sendable {
     var current = ""
     for (index, s) in series.enumerated() {
       let symbol = Pen.forSeries(index, style: style).legendSymbol
-      let name = TextLayout.truncate(TextLayout.singleLine(s.name), max(1, layout.plotWidth - 2))
-      let item = ANSI.wrap(symbol, ANSI.seriesColor(index), enabled: style.color) + " " + name
+      let name = TextLayout.truncate(TextLayout.singleLine(s.name), layout.plotWidth - 2)
+      let item = ANSI.wrap(symbol, ANSI.seriesColor(index), enabled: style.color) + (name.isEmpty ? "" : " " + name)
       if !current.isEmpty && displayWidth(current) + 2 + displayWidth(item) > layout.plotWidth {
         lines.append(current)
         current = ""
