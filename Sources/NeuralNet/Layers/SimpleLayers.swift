@@ -1,0 +1,86 @@
+import Autograd
+
+/// Randomly zeroes a fraction `rate` of its inputs during training and scales the rest by
+/// 1 / (1 − rate) (inverted dropout, as `keras.layers.Dropout`); the identity at inference.
+public final class Dropout: Layer {
+  public var name: String
+  public var typeName: String { "Dropout" }
+  /// Fraction of inputs dropped, in [0, 1).
+  public let rate: Float
+
+  /// A dropout layer; `name` empty means auto-named by the model.
+  public init(rate: Float, name: String = "") {
+    self.rate = rate
+    self.name = name
+  }
+
+  public func build(inputShape: [Int], rng: inout SeededRandom) throws -> [Int] {
+    guard rate >= 0 && rate < 1 else {
+      throw ModelError("\(name): the dropout rate must be in [0, 1) but is \(rate)")
+    }
+    return inputShape
+  }
+
+  public var parameters: [Parameter] { [] }
+
+  public func forward(_ x: Variable, training: Bool, rng: inout SeededRandom) -> Variable {
+    dropout(x, rate: rate, training: training, rng: &rng)
+  }
+
+  public var config: [String: String] { ["rate": String(rate)] }
+}
+
+/// Applies an activation function (as `keras.layers.Activation`).
+public final class ActivationLayer: Layer {
+  public var name: String
+  public var typeName: String { "Activation" }
+  /// The function applied.
+  public let activation: Activation
+
+  /// An activation layer; `name` empty means auto-named by the model.
+  public init(_ activation: Activation, name: String = "") {
+    self.activation = activation
+    self.name = name
+  }
+
+  public func build(inputShape: [Int], rng: inout SeededRandom) throws -> [Int] { inputShape }
+
+  public var parameters: [Parameter] { [] }
+
+  public func forward(_ x: Variable, training: Bool, rng: inout SeededRandom) -> Variable {
+    activation.apply(x)
+  }
+
+  public func forwardPreActivation(_ x: Variable, training: Bool,
+                                   rng: inout SeededRandom) -> Variable { x }
+
+  public var config: [String: String] { ["activation": activation.name] }
+}
+
+/// Declares the model's per-sample input shape (as `keras.Input`). Added first to a
+/// `Sequential`, it sets `inputShape` and, like Keras 3, is not listed among `layers`.
+public final class InputLayer: Layer {
+  public var name: String
+  public var typeName: String { "InputLayer" }
+  /// The per-sample input shape (no batch axis).
+  public let shape: [Int]
+
+  /// An input declaration; `name` empty means auto-named by the model.
+  public init(shape: [Int], name: String = "") {
+    self.shape = shape
+    self.name = name
+  }
+
+  public func build(inputShape: [Int], rng: inout SeededRandom) throws -> [Int] {
+    guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else {
+      throw ShapeError("\(name): an input shape needs positive sizes but is \(shape.kerasShape)")
+    }
+    return shape
+  }
+
+  public var parameters: [Parameter] { [] }
+
+  public func forward(_ x: Variable, training: Bool, rng: inout SeededRandom) -> Variable { x }
+
+  public var config: [String: String] { ["shape": shape.kerasShape] }
+}

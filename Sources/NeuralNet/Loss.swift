@@ -1,0 +1,145 @@
+import Autograd
+
+/// A training objective, with Keras names and semantics (mean over the batch).
+///
+/// When the model's last activation matches the loss (softmax with (sparse) categorical
+/// cross-entropy, sigmoid with binary cross-entropy) the model computes the loss from the
+/// pre-activation logits with a fused, numerically stable op, exactly as Keras does for such
+/// models; otherwise outputs are read as probabilities and clipped to [1e-7, 1 − 1e-7].
+public enum Loss: Sendable, Equatable {
+  /// Mean squared error.
+  case mse
+  /// Mean absolute error.
+  case mae
+  /// Binary cross-entropy: targets in [0, 1], one output per target.
+  case binaryCrossentropy
+  /// Categorical cross-entropy: one-hot (or probability) targets of shape (N, C).
+  case categoricalCrossentropy
+  /// Categorical cross-entropy with integer class labels 0…C−1, shape (N,) or (N, 1).
+  case sparseCategoricalCrossentropy
+
+  /// The Keras name.
+  public var name: String {
+    switch self {
+    case .mse: return "mse"
+    case .mae: return "mae"
+    case .binaryCrossentropy: return "binary_crossentropy"
+    case .categoricalCrossentropy: return "categorical_crossentropy"
+    case .sparseCategoricalCrossentropy: return "sparse_categorical_crossentropy"
+    }
+  }
+
+  /// Name, value and one help line for every loss, in display order.
+  public static let table: [(name: String, value: Loss, help: String)] = [
+    ("mse", .mse, "mean squared error: regression"),
+    ("mae", .mae, "mean absolute error: regression, robust to outliers"),
+    ("binary_crossentropy", .binaryCrossentropy,
+     "two classes (or independent labels): 1 sigmoid output, targets 0/1"),
+    ("categorical_crossentropy", .categoricalCrossentropy,
+     "several classes, one-hot targets: softmax output with one unit per class"),
+    ("sparse_categorical_crossentropy", .sparseCategoricalCrossentropy,
+     "several classes, integer labels 0…C-1: softmax output with C units"),
+  ]
+
+  /// Accepted alternative spellings (Keras' long names).
+  static let aliases: [String: Loss] = [
+    "mean_squared_error": .mse, "mean_absolute_error": .mae,
+  ]
+
+  /// The loss called `name` (Keras names, long or short; case-insensitive), or nil.
+  public static func named(_ name: String) -> Loss? {
+    let n = name.lowercased()
+    return table.first { $0.name == n }?.value ?? aliases[n]
+  }
+
+  /// Every loss name, in display order.
+  public static var allNames: [String] { table.map(\.name) }
+
+  /// Whether the loss is computed from logits when the model ends in `activation`.
+  func fuses(with activation: Activation) -> Bool {
+    switch (self, activation) {
+    case (.categoricalCrossentropy, .softmax), (.sparseCategoricalCrossentropy, .softmax),
+         (.binaryCrossentropy, .sigmoid): return true
+    default: return false
+    }
+  }
+
+  /// The loss (mean over the batch) of `output` against `targets`. `output` holds logits when
+  /// `fused`, probabilities / predictions otherwise. Targets are prepared by the model:
+  /// (N,) labels for the sparse loss, the output's shape otherwise.
+  func compute(_ output: Variable, targets: Tensor, fused: Bool) -> Variable {
+    let eps: Float = 1e-7
+    switch self {
+    case .mse: return meanSquaredError(output, Variable(targets))
+    case .mae: return meanAbsoluteError(output, Variable(targets))
+    case .binaryCrossentropy:
+      return fused ? binaryCrossEntropy(logits: output, targets: targets)
+        : binaryCrossEntropy(probabilities: output, targets: targets, epsilon: eps)
+    case .sparseCategoricalCrossentropy:
+      if fused { return softmaxCrossEntropy(logits: output, labels: targets) }
+      return Loss.probabilityCE(output, Loss.oneHot(targets, classes: output.shape[1]),
+                                normalize: false)
+    case .categoricalCrossentropy:
+      if fused { return softmaxCrossEntropy(logits: output, targets: targets) }
+      return Loss.probabilityCE(output, targets, normalize: true)
+    }
+  }
+
+  /// Keras' cross-entropy on probabilities: optionally p / Σp, clip to [ε, 1−ε],
+  /// −Σ t·log p per sample, mean over the batch.
+  static func probabilityCE(_ p: Variable, _ t: Tensor, normalize: Bool) -> Variable {
+    let eps: Float = 1e-7
+    let n = Float(p.shape[0])
+    let q = normalize ? p / p.sum(axes: [p.shape.count - 1], keepDims: true) : p
+    let lp = q.clamp(eps, 1 - eps).log()
+    return (lp * Variable(t)).sum() * (-1 / n)
+  }
+
+  /// (N,) labels → (N, C) one-hot.
+  static func oneHot(_ labels: Tensor, classes: Int) -> Tensor {
+    var t = Tensor.zeros([labels.count, classes])
+    for i in 0..<labels.count { t.data[i * classes + Int(labels.data[i])] = 1 }
+    return t
+  }
+}
+
+/// A quantity reported during training and evaluation (not optimised), Keras names.
+public enum Metric: Sendable, Equatable {
+  /// Fraction of correct predictions; like Keras, the kind is chosen from the shapes:
+  /// binary (threshold 0.5) for a 1-unit output, sparse categorical for integer labels,
+  /// categorical (argmax match) for one-hot targets.
+  case accuracy
+  /// Mean absolute error.
+  case mae
+  /// Mean squared error.
+  case mse
+
+  /// The name used in logs and history.
+  public var name: String {
+    switch self {
+    case .accuracy: return "accuracy"
+    case .mae: return "mae"
+    case .mse: return "mse"
+    }
+  }
+
+  /// Name, value and one help line for every metric, in display order.
+  public static let table: [(name: String, value: Metric, help: String)] = [
+    ("accuracy", .accuracy, "fraction of correct predictions (binary, sparse or one-hot: from the shapes)"),
+    ("mae", .mae, "mean absolute error"),
+    ("mse", .mse, "mean squared error"),
+  ]
+
+  static let aliases: [String: Metric] = [
+    "acc": .accuracy, "mean_absolute_error": .mae, "mean_squared_error": .mse,
+  ]
+
+  /// The metric called `name` (Keras names; case-insensitive), or nil.
+  public static func named(_ name: String) -> Metric? {
+    let n = name.lowercased()
+    return table.first { $0.name == n }?.value ?? aliases[n]
+  }
+
+  /// Every metric name, in display order.
+  public static var allNames: [String] { table.map(\.name) }
+}
