@@ -66,12 +66,17 @@ extension Interpreter {
     }
     guard let (firstName, first) = datasets.first else { return }
     let scaler = minMax ? Scaler.minMax(fitOn: first) : Scaler.standardize(fitOn: first)
-    for (n, d) in datasets { session.bind(n, .dataset(scaler.apply(d))) }
+    for (n, d) in datasets {
+      do { session.bind(n, .dataset(try scaler.apply(d))) } catch {
+        throw Diagnostic.error("\(error)", at: c.range)
+      }
+    }
     let names = datasets.map(\.0).joined(separator: ", ")
     let (a, b) = minMax ? ("min", "max") : ("mean", "std")
+    let (lo, hi) = minMax ? (scaler.mins, scaler.maxs) : (scaler.means, scaler.stds)
     let rows = first.featureNames.indices.map { i in
-      [first.featureNames[i], ValueFormat.fixed(Double(scaler.statistics.0[i]), decimals: 4),
-       ValueFormat.fixed(Double(scaler.statistics.1[i]), decimals: 4)]
+      [first.featureNames[i], ValueFormat.fixed(Double(lo[i]), decimals: 4),
+       ValueFormat.fixed(Double(hi[i]), decimals: 4)]
     }
     let head = "\(c.keyword.text)d \(names) with the \(a) and \(b) of \(firstName):"
     output.result(head + "\n" + Table.render(headers: ["feature", a, b], rows: rows, style: style))

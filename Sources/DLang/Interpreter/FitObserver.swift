@@ -9,6 +9,8 @@ final class FitObserver: TrainingObserver {
   let verbose: Int
   let interrupt: () -> Int
   private var lastDraw = 0.0
+  /// Batches per epoch, as last reported.
+  private(set) var batches = 0
 
   init(output: SessionOutput, epochs: Int, verbose: Int, interrupt: @escaping () -> Int) {
     self.output = output
@@ -25,6 +27,7 @@ final class FitObserver: TrainingObserver {
   }
 
   func batchEnded(batch: Int, of total: Int, logs: [(String, Double)], elapsed: Double) {
+    batches = total
     guard verbose == 1 && output.isInteractive else { return }
     let now = Clock.now()
     if batch < total && now - lastDraw < 0.05 { return }
@@ -32,9 +35,10 @@ final class FitObserver: TrainingObserver {
     output.progress(.batch(step: batch, steps: total, logs: logs, elapsed: elapsed))
   }
 
-  func epochEnded(epoch: Int, of total: Int, steps: Int, logs: [(String, Double)], elapsed: Double) {
+  func epochEnded(epoch: Int, logs: [(String, Double)], elapsed: Double) {
     guard verbose > 0 else { return }
-    output.progress(.epochEnded(epoch: epoch, epochs: total, steps: steps, logs: logs, elapsed: elapsed))
+    let event = ProgressEvent.epochEnded(epoch: epoch, epochs: epochs, steps: batches, logs: logs, elapsed: elapsed)
+    if verbose == 2, let line = ProgressText.plainLine(event) { output.progress(.note(line)) } else { output.progress(event) }
   }
 }
 

@@ -19,6 +19,11 @@ public enum HelpText {
     return lines.joined(separator: "\n")
   }
 
+  /// Activation names (layer lines, `activation=`).
+  public static var activationNames: [String] { Activation.allNames }
+  /// Initializer names (`init=`).
+  public static var initializerNames: [String] { Initializer.allNames }
+
   /// Every topic `help TOPIC` knows.
   public static var topics: [String] {
     var t = Statements.all.map(\.name) + LayerTable.names + LossTable.names + OptimizerTable.names

@@ -16,7 +16,7 @@ struct Interpreter {
   typealias Handler = (Interpreter, Command) throws -> Void
 
   /// keyword → handler.
-  static let handlers: [String: Handler] = [
+  nonisolated(unsafe) static let handlers: [String: Handler] = [
     "seed": { try $0.seed($1) },
     "compile": { try $0.compile($1) },
     "fit": { try $0.fit($1) },
@@ -32,7 +32,7 @@ struct Interpreter {
     "reset": { try $0.reset($1) },
     "run": { try $0.runFile($1) },
     "history": { try $0.history($1) },
-    "exit": { _, _ in throw StopRequest() },
+    "exit": { i, _ in i.session.exitRequested = true; throw StopRequest() },
   ]
 
   func execute(_ s: Statement) throws {

@@ -18,7 +18,12 @@ extension Interpreter {
     }
     session.rng = builder.generator
     session.bind(name.text, .model(ModelRef(name: name.text, network: network)))
-    output.result(ModelEchoText.render(model: name.text, echoes: echoes))
+    if session.echoModelLayers {
+      output.result(ModelEchoText.render(model: name.text, echoes: echoes))
+    } else {
+      let total = echoes.reduce(0) { $0 + $1.parameters }
+      output.result("model \(name.text): \(network.layers.count) layers, \(Format.integer(total)) parameters")
+    }
   }
 
   func compile(_ c: Command) throws {

@@ -65,7 +65,7 @@ enum VarsText {
     switch v {
     case .tensor(let t): return ValueFormat.shape(t.shape)
     case .dataset(let d): return ValueFormat.shape([d.count] + d.featureShape)
-    case .model(let m): return ValueFormat.batchShape(m.network.inputShape) + " → " + ValueFormat.batchShape(m.network.outputShape)
+    case .model(let m): return ValueFormat.batchShape(m.network.inputShape ?? []) + " → " + ValueFormat.batchShape(m.network.outputShape ?? [])
     case .list(let items): return "(\(items.count),)"
     default: return ""
     }

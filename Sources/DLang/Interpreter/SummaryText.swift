@@ -4,24 +4,16 @@ import TermPlot
 /// `summary MODEL`: Keras' table (Layer (type), Output Shape, Param #) plus a FLOPs column.
 enum SummaryText {
   static func render(_ model: ModelRef, style: RenderStyle) -> String {
-    let net = model.network
-    var rows: [[String]] = []
-    var shape = net.inputShape
-    var flops = 0
-    for layer in net.layers {
-      let f = layer.flops(inputShape: shape)
-      flops += f
-      shape = net.outputShape(of: layer) ?? shape
-      rows.append(["\(layer.name) (\(layer.typeName))", ValueFormat.batchShape(shape),
-                   Format.integer(layer.parameterCount), f == 0 ? "0" : Format.flops(f)])
+    let s = model.network.summary()
+    let rows = s.rows.map { r in
+      ["\(r.name) (\(r.typeName))", ValueFormat.batchShape(r.outputShape), Format.integer(r.params),
+       r.flops == 0 ? "0" : Format.flops(r.flops)]
     }
-    let total = net.parameterCount
-    let trainable = net.trainableParameterCount
     var footer = [
-      " Total params: \(Format.integer(total)) (\(Format.bytes(total * 4)))",
-      " Trainable params: \(Format.integer(trainable)) (\(Format.bytes(trainable * 4)))",
-      " Non-trainable params: \(Format.integer(total - trainable)) (\(Format.bytes((total - trainable) * 4)))",
-      " FLOPs per sample (forward): \(Format.flops(flops))",
+      " Total params: \(Format.integer(s.totalParams)) (\(Format.bytes(s.totalBytes)))",
+      " Trainable params: \(Format.integer(s.trainableParams)) (\(Format.bytes(s.trainableBytes)))",
+      " Non-trainable params: \(Format.integer(s.nonTrainableParams)) (\(Format.bytes(s.nonTrainableBytes)))",
+      " Forward FLOPs per sample: \(Format.flops(s.totalFlops))",
     ]
     if let c = model.compiled {
       footer.append(" Compiled: loss=\(c.loss) optimizer=\(c.optimizer)"

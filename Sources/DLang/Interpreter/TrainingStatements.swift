@@ -35,9 +35,8 @@ extension Interpreter {
     } catch {
       throw Diagnostic.error("\(error)", at: c.range)
     }
-    model.history.append(history)
     if let stop = history.stopped {
-      output.progress(.note("stopped by Ctrl-C in epoch \(stop.epoch)/\(epochs), batch \(stop.batch)/\(stop.batches); weights kept"))
+      output.progress(.note("stopped by Ctrl-C in epoch \(stop.epoch)/\(epochs), batch \(stop.batch)/\(observer.batches); weights kept"))
     }
   }
 
@@ -60,7 +59,10 @@ extension Interpreter {
     let (x, y, classNames) = try data(c, model: model, needsTarget: false)
     let batch = try c.option("batch").flatMap { try args.int($0.value, what: "batch", min: 1) } ?? 32
     let top = try c.option("top").flatMap { try args.int($0.value, what: "top", min: 1) }
-    let out = model.network.predict(x: x, batchSize: batch)
+    let out: Tensor
+    do { out = try model.network.predict(x: x, batchSize: batch) } catch {
+      throw Diagnostic.error("\(error)", at: c.range)
+    }
     output.result(PredictionTable.render(out, truth: y, classNames: classNames, top: top,
                                          lossName: model.compiled?.loss, style: style))
   }
@@ -85,8 +87,8 @@ extension Interpreter {
       throw Diagnostic.error("model '\(model.name)' has not been trained yet", at: c.range,
                              hint: "fit \(model.name) DATA epochs=N, then plot it")
     }
-    var series = [LineChart.Series(metric, model.history.values(metric))]
-    let val = model.history.values("val_" + metric)
+    var series = [LineChart.Series(metric, model.history.series(metric))]
+    let val = model.history.series("val_" + metric)
     if !val.isEmpty { series.append(LineChart.Series("val_" + metric, val)) }
     let chart = LineChart(title: "\(model.name): \(metric) per epoch", series: series, width: 60, height: 15)
     output.result(chart.render(style: style))
@@ -125,7 +127,7 @@ extension Interpreter {
 
   /// Features shaped (N, input…); a flat list is one feature per sample for a 1-input model.
   func checkedFeatures(_ x: Tensor, _ model: ModelRef, at range: SourceRange) throws -> Tensor {
-    let want = model.network.inputShape
+    let want = model.network.inputShape ?? []
     var x = x
     if x.rank == 1 && want == [1] { x = x.reshaped([x.count, 1]) }
     if x.rank >= 2 && Array(x.shape.dropFirst()) != want && x.shape.dropFirst().reduce(1, *) == want.reduce(1, *) {
@@ -141,7 +143,7 @@ extension Interpreter {
 
   /// Targets shaped for the model's output: (N,) labels stay for sparse CE, else (N, units).
   func checkedTargets(_ y: Tensor, _ model: ModelRef) throws -> Tensor {
-    let out = model.network.outputShape
+    let out = model.network.outputShape ?? []
     if y.rank == 1 && model.compiled?.loss != "sparse_categorical_crossentropy" && out == [1] {
       return y.reshaped([y.count, 1])
     }

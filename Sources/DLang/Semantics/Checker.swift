@@ -27,16 +27,18 @@ struct Checker {
 
   mutating func check(_ s: Statement) {
     switch s.kind {
-    case .command(let c): report { try checkCommand(c, s.range) }
-    case .assign(let targets, let value): report { try checkAssign(targets, value, s.range) }
+    case .command(let c):
+      do { try checkCommand(c, s.range) } catch { record(error) }
+    case .assign(let targets, let value):
+      do { try checkAssign(targets, value, s.range) } catch { record(error) }
     case .model(let name, let layers): checkModel(name, layers)
     case .time(let inner): check(inner)
     }
   }
 
-  /// Runs `body`, turning a thrown diagnostic into a report.
-  mutating func report(_ body: () throws -> Void) {
-    do { try body() } catch let d as Diagnostic { diagnostics.append(d) } catch {}
+  /// Keeps a thrown diagnostic as a report.
+  mutating func record(_ error: Error) {
+    if let d = error as? Diagnostic { diagnostics.append(d) }
   }
 
   // MARK: names and expressions

@@ -65,7 +65,7 @@ struct Evaluator {
     case .model(let ref): return try modelMember(ref, m)
     case .layer(let ref, let layer):
       if let p = ref.network.parameter(layer: layer, name: m.text) { return .tensor(p.variable.value) }
-      let names = ref.network.layerParameterNames(layer)
+      let names = ref.network.parameterNames(of: layer)
       throw Diagnostic.error("layer '\(layer)' has no parameter '\(m.text)'", at: m.range,
                              hint: names.isEmpty ? "'\(layer)' has no parameters"
                                : "its parameters: " + names.joined(separator: ", "))

@@ -38,10 +38,10 @@ public enum LayerTable {
     let takesAlpha = entry.name == "leaky_relu"
     return LayerSpec(
       name: entry.name, synopsis: entry.name + (takesAlpha ? " [ALPHA]" : ""),
-      summary: "activation layer: " + entry.summary,
+      summary: "activation layer: " + entry.help,
       example: takesAlpha ? "leaky_relu 0.2" : entry.name, options: takesAlpha ? ["alpha"] : [],
       build: { args in
-        var activation = entry.activation
+        var activation = entry.value
         if takesAlpha {
           let e = args.next() ?? args.option("alpha")?.value
           if let e {
@@ -69,12 +69,12 @@ public enum LayerTable {
   let units = try args.int(unitsExpr, what: "the number of units", min: 1, max: 1 << 24)
   var activation = Activation.linear
   if let e = args.next() ?? args.option("activation")?.value {
-    let name = try args.choice(e, what: "activation", in: Activation.names)
+    let name = try args.choice(e, what: "activation", in: Activation.allNames)
     activation = Activation.named(name) ?? .linear
   }
   var initializer = Initializer.glorotUniform
   if let o = args.option("init") {
-    let name = try args.choice(o.value, what: "initializer", in: Initializer.names)
+    let name = try args.choice(o.value, what: "initializer", in: Initializer.allNames)
     initializer = Initializer.named(name) ?? .glorotUniform
   }
   let l1 = try args.option("l1").flatMap { try args.number($0.value, what: "l1", lo: 0) } ?? 0

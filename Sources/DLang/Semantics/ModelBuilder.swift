@@ -55,14 +55,16 @@ struct ModelBuilder {
     let userName = try args.option("name").map { try layerName($0.value, net) }
     guard let layer = try spec.build(&args), !incomplete else { incomplete = true; return nil }
     let count = (counts[kind] ?? 0) + 1
-    counts[kind] = count
     layer.name = userName ?? "\(kind)_\(count)"
     do {
       let shape = try net.add(layer, rng: &rng)
+      counts[kind] = count
       return LayerEcho(name: layer.name, typeName: layer.typeName, outputShape: shape,
                        parameters: layer.parameters.reduce(0) { $0 + $1.variable.value.count })
+    } catch let e as ModelError {
+      throw Diagnostic.error(e.message, at: decl.range)
     } catch let e as ShapeError {
-      throw Diagnostic.error(e.message, at: decl.range, hint: e.hint)
+      throw Diagnostic.error(e.message, at: decl.range)
     }
   }
 

@@ -22,6 +22,12 @@ public final class Session {
   public var onExit: (() -> Void)?
   /// Current working directory for relative paths (`nil` = the process's).
   public var baseDirectory: String? = nil
+  /// Set by the REPL while a `model` block is open (completion offers layer kinds).
+  public var isTypingModelBlock = false
+  /// Set by `exit`: the front end should leave.
+  public internal(set) var exitRequested = false
+  /// Whether a `model` block echoes its layers when it runs (the REPL echoes them as typed).
+  public var echoModelLayers = true
   /// Called before each statement runs, with its source text (transcripts use it).
   public var willRun: ((_ source: String, _ comments: [String]) -> Void)?
 

@@ -53,7 +53,7 @@ public final class ModelRef {
   /// Set by `compile`.
   public var compiled: CompileSettings?
   /// Every epoch trained so far, across `fit` calls.
-  public var history = History()
+  public var history: History { network.history }
 
   public init(name: String, network: Sequential) {
     self.name = name
@@ -66,4 +66,16 @@ public struct CompileSettings {
   public var loss: String
   public var optimizer: String
   public var metrics: [String]
+}
+
+extension Sequential {
+  /// Every weight of the model.
+  public var parameterCount: Int { parameters.reduce(0) { $0 + $1.parameter.variable.value.count } }
+  /// The names of a layer's parameters (`weights`, `bias`).
+  public func parameterNames(of layer: String) -> [String] { self.layer(named: layer)?.parameters.map(\.name) ?? [] }
+}
+
+extension History {
+  /// The per-epoch values of `name` (empty when never recorded).
+  public func series(_ name: String) -> [Double] { self[name] ?? [] }
 }
