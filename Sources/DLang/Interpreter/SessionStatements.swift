@@ -18,9 +18,8 @@ extension Interpreter {
     default: topic = ""
     }
     guard let text = HelpText.topic(topic) else {
-      throw Diagnostic.error("no help for '\(topic)'", at: e.range,
-                             hint: Suggest.closest(to: topic, in: HelpText.topics).map { "did you mean '\($0)'?" }
-                               ?? "try: help, help fit, help dense, help adam")
+      throw Diagnostic.unknown("no help for '\(topic)'", topic, in: HelpText.topics, at: e.range,
+                               fallbackHint: "try: help, help fit, help dense, help adam")
     }
     output.result(text)
   }

@@ -94,9 +94,8 @@ struct Arguments {
       throw Diagnostic.error("\(what) must be one of: \(choices.joined(separator: ", "))", at: e.range)
     }
     if choices.contains(text) { return text }
-    let hint = Suggest.closest(to: text, in: choices).map { "did you mean '\($0)'?" }
-      ?? "choose one of: " + choices.joined(separator: ", ")
-    throw Diagnostic.error("unknown \(what) '\(text)'", at: e.range, hint: hint)
+    throw Diagnostic.unknown("unknown \(what) '\(text)'", text, in: choices, at: e.range,
+                             fallbackHint: "choose one of: " + choices.joined(separator: ", "))
   }
 
   /// Reports arguments or options nobody consumed.
@@ -106,8 +105,9 @@ struct Arguments {
     }
     for o in options where !usedOptions.contains(o.name.text) {
       let known = Array(usedOptionsCandidates)
-      throw Diagnostic.error("unknown option '\(o.name.text)' for \(owner)", at: o.name.range,
-                             hint: Suggest.closest(to: o.name.text, in: known).map { "did you mean '\($0)'?" })
+      throw Diagnostic.unknown("unknown option '\(o.name.text)' for \(owner)", o.name.text, in: known,
+                               at: o.name.range,
+                               fallbackHint: known.isEmpty ? "\(owner) takes no options" : "options: " + known.joined(separator: ", "))
     }
   }
 

@@ -72,8 +72,7 @@ struct Checker {
     switch e.kind {
     case .identifier(let n):
       if kinds[n] == nil {
-        let hint = Suggest.closest(to: n, in: Array(kinds.keys)).map { "did you mean '\($0)'?" }
-        throw Diagnostic.error("unknown name '\(n)'", at: e.range, hint: hint)
+        throw Diagnostic.unknown("unknown name '\(n)'", n, in: Array(kinds.keys).sorted(), at: e.range)
       }
     case .list(let items): for i in items { try requireNames(i) }
     case .member(let base, _): try requireNames(base)

@@ -63,6 +63,11 @@ extension Checker {
 
   mutating func checkCompile(_ c: Command) throws {
     let m = try model(c.args.first, for: "compile", at: c.range)
+    // A compile line marks its model compiled even when an option is wrong: later `fit`
+    // lines are then not reported as a second, dependent mistake.
+    if let e = c.args.first, case .identifier(let n) = e.kind, case .model(_, let out) = m {
+      kinds[n] = .model(compiled: true, output: out)
+    }
     guard let loss = c.option("loss") else {
       throw Diagnostic.error("compile needs a loss", at: c.range,
                              hint: "e.g. loss=mse, or loss=sparse_categorical_crossentropy for class labels")
@@ -71,9 +76,6 @@ extension Checker {
     _ = try args.choice(loss.value, what: "loss", in: LossTable.names)
     if let o = c.option("optimizer") { _ = try OptimizerTable.build(o.value, args: args) }
     if let o = c.option("metrics") { _ = try MetricTable.parse(o.value, args: args) }
-    if let e = c.args.first, case .identifier(let n) = e.kind, case .model(_, let out) = m {
-      kinds[n] = .model(compiled: true, output: out)
-    }
   }
 
   func checkFitOptions(_ c: Command) throws {

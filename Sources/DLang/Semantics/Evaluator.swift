@@ -31,8 +31,7 @@ struct Evaluator {
   /// A name's value, with a suggestion when it is unknown.
   func lookup(_ name: String, _ range: SourceRange) throws -> Value {
     if let v = session.value(named: name) { return v }
-    let hint = Suggest.closest(to: name, in: session.names).map { "did you mean '\($0)'?" }
-    throw Diagnostic.error("unknown name '\(name)'", at: range, hint: hint)
+    throw Diagnostic.unknown("unknown name '\(name)'", name, in: session.names, at: range)
   }
 
   /// A list literal: numbers (at any nesting, rectangular) become a tensor, else a list.
@@ -82,9 +81,8 @@ struct Evaluator {
     if ref.network.layers.contains(where: { $0.name == m.text }) { return .layer(ref, m.text) }
     if m.text == "history" { return .list(ref.history.names.map { .string($0) }) }
     let names = ref.network.layers.map(\.name)
-    throw Diagnostic.error("model '\(ref.name)' has no layer '\(m.text)'", at: m.range,
-                           hint: Suggest.closest(to: m.text, in: names).map { "did you mean '\($0)'?" }
-                             ?? "its layers: " + names.joined(separator: ", "))
+    throw Diagnostic.unknown("model '\(ref.name)' has no layer '\(m.text)'", m.text, in: names, at: m.range,
+                             fallbackHint: "its layers: " + names.joined(separator: ", "))
   }
 
   func datasetMember(_ d: Dataset, _ m: Name) throws -> Value {

@@ -41,9 +41,8 @@ struct ModelBuilder {
   mutating func add(_ decl: LayerDecl) throws -> LayerEcho? {
     let kind = decl.kind.text
     guard let spec = LayerTable.spec(kind) else {
-      let hint = Suggest.closest(to: kind, in: LayerTable.names).map { "did you mean '\($0)'?" }
-        ?? "layers: " + LayerTable.names.joined(separator: ", ")
-      throw Diagnostic.error("unknown layer '\(kind)'", at: decl.kind.range, hint: hint)
+      throw Diagnostic.unknown("unknown layer '\(kind)'", kind, in: LayerTable.names, at: decl.kind.range,
+                               fallbackHint: "layers: " + LayerTable.names.joined(separator: ", "))
     }
     if kind == "input" { return try addInput(decl) }
     guard let net = network else {

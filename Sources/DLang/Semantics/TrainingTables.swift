@@ -112,9 +112,8 @@ public enum OptimizerTable {
     for o in options {
       guard let i = entry.settings.firstIndex(where: { $0.name == o.name.text }) else {
         let known = entry.settings.map(\.name)
-        throw Diagnostic.error("\(chosen) has no setting '\(o.name.text)'", at: o.name.range,
-                               hint: Suggest.closest(to: o.name.text, in: known).map { "did you mean '\($0)'?" }
-                                 ?? "its settings: " + known.joined(separator: ", "))
+        throw Diagnostic.unknown("\(chosen) has no setting '\(o.name.text)'", o.name.text, in: known,
+                                 at: o.name.range, fallbackHint: "its settings: " + known.joined(separator: ", "))
       }
       values[i] = try setting(o.value, entry.settings[i], args)
     }
