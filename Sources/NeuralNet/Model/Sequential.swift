@@ -27,6 +27,11 @@ public final class Sequential {
   /// The compiled metrics, in compile order.
   public internal(set) var metrics: [Metric] = []
 
+  /// The resolved loss/metric plan for `trainOnBatch` (reset by `add` and `compile`).
+  var cachedPlan: Plan?
+  /// The metric accumulator of `trainOnBatch`.
+  var batchEvaluator: MetricEvaluator?
+
   /// An empty model, optionally with its per-sample input shape.
   public init(name: String = "sequential", inputShape: [Int]? = nil) {
     self.name = name
@@ -43,6 +48,8 @@ public final class Sequential {
   /// a duplicate name or a missing input shape; the model is unchanged on error.
   @discardableResult
   public func add(_ layer: Layer, rng: inout SeededRandom) throws -> [Int] {
+    cachedPlan = nil
+    batchEvaluator = nil
     let stem = snakeCase(layer.typeName)
     let userName = layer.name
     let taken = Set(layers.map(\.name) + (inputLayer.map { [$0.name] } ?? []))

@@ -39,6 +39,8 @@ extension Sequential {
     self.loss = loss
     self.optimizer = optimizer
     self.metrics = ms
+    cachedPlan = nil
+    batchEvaluator = nil
   }
 
   static func check(loss: Loss, outputShape out: [Int]) throws {
@@ -222,7 +224,6 @@ extension Sequential {
     let order = plan.names.indices.sorted { plan.names[$0] < plan.names[$1] }
     let sortedNames = order.map { plan.names[$0] }
     var sums = [Double](repeating: 0, count: plan.names.count)
-    let tape = Tape.current
     let clock = ContinuousClock()
     var result = History()
     let identity = Array(0..<n)
@@ -247,21 +248,8 @@ extension Sequential {
             Sequential.gather(ty, yRow, p, s0, count, &fullY)
           }
         }
-        // One step: forward, loss, backward, update.
-        tape.reset()
-        do {
-          let bx = Variable(isTail ? tailX : fullX)
-          let by = isTail ? tailY : fullY
-          let out = forwardBatch(bx, training: true, logits: plan.fused, rng: &rng)
-          let lossVar = plan.loss.compute(out, targets: by, fused: plan.fused)
-          var lossValue = Double(lossVar.value.scalar)
-          if !plan.regularized.isEmpty { lossValue += penalty(plan) }
-          tape.backward(from: lossVar)
-          for l in plan.regularized { l.addRegularizationGradients() }
-          optimizer.step(plan.trainable)
-          sums[0] += lossValue * Double(count)
-          evaluator.accumulate(out.value, by, rows: count, into: &sums, at: 1)
-        }
+        runStep(isTail ? tailX : fullX, isTail ? tailY : fullY, rows: count, plan: plan,
+                optimizer: optimizer, evaluator: &evaluator, sums: &sums, rng: &rng)
         seen += count
         if let observer {
           let d = clock.now - start
@@ -288,6 +276,49 @@ extension Sequential {
     }
     history.append(contentsOf: result)
     return result
+  }
+
+  /// One training step on a prepared batch: forward, loss (+ penalty), backward, update; adds
+  /// the batch's loss and metric sums (per-sample values × rows) into `sums`.
+  @inline(__always)
+  func runStep(_ x: Tensor, _ y: Tensor, rows count: Int, plan: Plan, optimizer: Optimizer,
+               evaluator: inout MetricEvaluator, sums: inout [Double],
+               rng: inout SeededRandom) {
+    let tape = Tape.current
+    tape.reset()
+    let out = forwardBatch(Variable(x), training: true, logits: plan.fused, rng: &rng)
+    let lossVar = plan.loss.compute(out, targets: y, fused: plan.fused)
+    var lossValue = Double(lossVar.value.scalar)
+    if !plan.regularized.isEmpty { lossValue += penalty(plan) }
+    tape.backward(from: lossVar)
+    for l in plan.regularized { l.addRegularizationGradients() }
+    optimizer.step(plan.trainable)
+    sums[0] += lossValue * Double(count)
+    evaluator.accumulate(out.value, y, rows: count, into: &sums, at: 1)
+  }
+
+  /// One gradient update on one batch, as Keras' `train_on_batch` (training mode: dropout on;
+  /// `rng` drives it). Returns the batch's loss then metrics in compile order. The checks and
+  /// the resolved loss/metric plan are cached, so this is the lightest way to time a step.
+  @discardableResult
+  public func trainOnBatch(x: Tensor, y: Tensor,
+                           rng: inout SeededRandom) throws -> [(String, Double)] {
+    let plan: Plan
+    if let p = cachedPlan { plan = p } else { plan = try makePlan(); cachedPlan = plan }
+    let bx = x.rank >= 1 && x.shape.count == (inputShape?.count ?? -1) + 1
+      && x.shape.dropFirst().elementsEqual(inputShape!) ? x : try prepareInputs(x, "")
+    let n = bx.shape[0]
+    guard n > 0 else { throw ModelError("the batch is empty") }
+    let by = try prepareTargets(y, samples: n, plan.loss, "")
+    if batchEvaluator?.kinds.count != plan.metricKinds.count {
+      batchEvaluator = MetricEvaluator(kinds: plan.metricKinds,
+                                       logits: plan.fused ? plan.lastActivation : nil,
+                                       width: outputShape!.reduce(1, *))
+    }
+    var sums = [Double](repeating: 0, count: plan.names.count)
+    runStep(bx, by, rows: n, plan: plan, optimizer: optimizer!, evaluator: &batchEvaluator!,
+            sums: &sums, rng: &rng)
+    return (0..<sums.count).map { (plan.names[$0], sums[$0] / Double(n)) }
   }
 
   static func seconds(_ d: Duration) -> Double {
