@@ -90,15 +90,27 @@ struct CSVTable {
   private func trimmed(_ f: CSVField) -> (Int, Int) {
     var start = f.start
     var end = f.end
-    while start < end, bytes[start] == 32 || bytes[start] == 9 { start += 1 }
-    while end > start, bytes[end - 1] == 32 || bytes[end - 1] == 9 { end -= 1 }
+    while start < end, CSVTable.isSpace(bytes[start]) { start += 1 }
+    while end > start, CSVTable.isSpace(bytes[end - 1]) { end -= 1 }
     return (start, end)
   }
 
+  /// Space, tab, or a line end inside quotes.
+  private static func isSpace(_ c: UInt8) -> Bool { c == 32 || c == 9 || c == 10 || c == 13 }
+
+  /// The cell's text for an error message: at most 40 bytes, control characters escaped.
   private func text(_ start: Int, _ end: Int) -> String {
     let shown = CSVField(start: start, end: min(end, start + 40), quoted: false,
                          hasEscapedQuote: false).text(in: bytes)
-    return end - start > 40 ? shown + "…" : shown
+    let escaped = shown.unicodeScalars.map { c -> String in
+      switch c {
+      case "\n": return "\\n"
+      case "\r": return "\\r"
+      case "\t": return "\\t"
+      default: return c.value < 32 ? "\\u{\(String(c.value, radix: 16))}" : String(c)
+      }
+    }.joined()
+    return end - start > 40 ? escaped + "…" : escaped
   }
 
   /// Empty, `NA`, `N/A`, `nan` or `null`, in any case (compared byte by byte).

@@ -56,14 +56,14 @@ public enum Split {
   }
 
   /// `total` divided in proportion to `weights` (summing to 1), rounded by largest remainder;
-  /// ties go to the earlier part.
+  /// ties (within rounding noise, as in 0.15 vs 1 − 0.85) go to the earlier part.
   static func apportion(_ total: Int, _ weights: [Double]) -> [Int] {
     let quotas = weights.map { Double(total) * $0 }
     var sizes = quotas.map { Int(($0 + 1e-9).rounded(.down)) }
     var left = total - sizes.reduce(0, +)
     let byRemainder = quotas.indices.sorted { a, b in
       let ra = quotas[a] - Double(sizes[a]), rb = quotas[b] - Double(sizes[b])
-      return ra != rb ? ra > rb : a < b
+      return abs(ra - rb) > 1e-9 ? ra > rb : a < b
     }
     for i in byRemainder where left > 0 {
       sizes[i] += 1
@@ -116,7 +116,7 @@ struct StratifiedAllocation {
     for c in quota.indices { for p in partSizes.indices {
       cells.append((c, p, quota[c][p] - Double(counts[c][p])))
     } }
-    cells.sort { $0.r != $1.r ? $0.r > $1.r : ($0.c, $0.p) < ($1.c, $1.p) }
+    cells.sort { abs($0.r - $1.r) > 1e-9 ? $0.r > $1.r : ($0.c, $0.p) < ($1.c, $1.p) }
     while classLeft.contains(where: { $0 > 0 }) {
       for cell in cells where classLeft[cell.c] > 0 && partLeft[cell.p] > 0 {
         counts[cell.c][cell.p] += 1
