@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "CEditLine.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -15,6 +16,24 @@ static volatile sig_atomic_t sigint_count = 0;
 static volatile sig_atomic_t sigint_exit_after = 0;
 static struct sigaction saved_action;
 static int installed = 0;
+static int was_blocked = 0;
+
+/* SIGINT may be blocked in this thread (inherited mask, test harnesses). */
+static void unblock_sigint(void) {
+  sigset_t set, old;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  was_blocked = pthread_sigmask(SIG_UNBLOCK, &set, &old) == 0 && sigismember(&old, SIGINT) == 1;
+}
+
+static void reblock_sigint(void) {
+  if (!was_blocked) return;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  was_blocked = 0;
+}
 
 static void on_sigint(int signo) {
   (void)signo;
@@ -37,12 +56,14 @@ int cel_sigint_install(int exit_after) {
   sigint_count = 0;
   sigint_exit_after = exit_after > 0 ? exit_after : 0;
   if (sigaction(SIGINT, &sa, &saved_action) != 0) return -1;
+  unblock_sigint();
   installed = 1;
   return 0;
 }
 
 void cel_sigint_restore(void) {
   if (!installed) return;
+  reblock_sigint();
   sigaction(SIGINT, &saved_action, NULL);
   installed = 0;
 }

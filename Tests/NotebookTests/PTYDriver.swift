@@ -45,9 +45,18 @@ final class PTYDriver {
     let envp = CStringArray(env.map { "\($0.key)=\($0.value)" }.sorted())
     defer { argv.free(); envp.free() }
     var size = winsize(ws_row: rows, ws_col: columns, ws_xpixel: 0, ws_ypixel: 0)
+    // The test runner blocks/ignores some signals; give the child a clean slate.
+    var emptyMask = sigset_t()
+    sigemptyset(&emptyMask)
+    var defaultAction = sigaction()
+    let signals: [Int32] = [SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE, SIGHUP, SIGTERM, SIGCHLD]
     var fd: Int32 = -1
     let child = forkpty(&fd, nil, nil, &size)
     if child == 0 {
+      signals.withUnsafeBufferPointer { list in
+        for index in 0..<list.count { sigaction(list[index], &defaultAction, nil) }
+      }
+      sigprocmask(SIG_SETMASK, &emptyMask, nil)
       if let path = argv.pointers[0] { execve(path, argv.pointers, envp.pointers) }
       _exit(127)
     }

@@ -3,6 +3,9 @@ import Testing
 
 /// End-to-end: the temporary echo REPL in Sources/dl/main.swift, driven
 /// through a pseudo-terminal. Needs `swift build --product dl` first.
+///
+/// Keys are only sent once the prompt is visible: keys typed while the REPL is
+/// between prompts go to the cooked tty (a lone ^D there is swallowed).
 @Suite("LineEditor in a pseudo-terminal", .serialized,
        .enabled(if: PTYDriver.locateBinary() != nil,
                 "dl binary not found: run `swift build --product dl` (or set DL_BINARY) before `swift test`"))
@@ -80,6 +83,7 @@ struct PTYLineEditorTests {
     dl.send("still alive\r")
     let echoed = try dl.waitFor("echo: still alive")
     #expect(!echoed.contains("half typed"))
+    try dl.waitFor("dl> ")
     dl.sendKey(.ctrlD)
     #expect(try dl.waitForExit() == 0)
   }
@@ -88,6 +92,7 @@ struct PTYLineEditorTests {
     let dl = try start()
     dl.send("alpha one\r")
     try dl.waitFor("echo: alpha one")
+    try dl.waitFor("dl> ")
     dl.send("beta two\r")
     try dl.waitFor("echo: beta two")
     try dl.waitFor("dl> ")
@@ -113,6 +118,7 @@ struct PTYLineEditorTests {
     let first = try start()
     first.send("remember me\r")
     try first.waitFor("echo: remember me")
+    try first.waitFor("dl> ")
     first.sendKey(.ctrlD)
     #expect(try first.waitForExit() == 0)
 

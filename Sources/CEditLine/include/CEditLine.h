@@ -58,10 +58,12 @@ const char *cel_history_newer(cel_editor *e);
  * Installs a counting SIGINT handler (SA_RESTART) and remembers the previous
  * action. If `exit_after` > 0, that many presses terminate the process with
  * status 130 (escape hatch for a statement that never checks the flag).
+ * Unblocks SIGINT in the calling thread if it was blocked.
  * Returns 0 on success; a second install without restore is a no-op.
  */
 int cel_sigint_install(int exit_after);
-/** Restores the action saved by cel_sigint_install. */
+/** Restores the action (and the thread's mask) saved by cel_sigint_install;
+ *  call from the thread that installed. */
 void cel_sigint_restore(void);
 /** Number of SIGINTs seen since install/reset. */
 int cel_sigint_count(void);

@@ -8,7 +8,8 @@ import CEditLine
 /// batch, then stop) and `stopImmediately` (second Ctrl-C: stop now). If
 /// `exitAfter` presses arrive, the process exits with status 130.
 ///
-/// Signal dispositions are process-wide: use one controller at a time.
+/// Signal dispositions are process-wide: use one controller at a time, and call
+/// `begin()`/`end()` on the same thread (SIGINT is unblocked in it meanwhile).
 public final class InterruptController: Sendable {
   /// Presses that terminate the process (0 disables the escape hatch).
   public let exitAfter: Int
