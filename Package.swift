@@ -36,6 +36,6 @@ let package = Package(
     .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
     .testTarget(name: "TermPlotTests", dependencies: ["TermPlot"]),
     .testTarget(name: "DLangTests", dependencies: ["DLang"], exclude: ["Parse"]),
-    .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+    .testTarget(name: "NotebookTests", dependencies: ["Notebook"], exclude: ["Golden"]),
   ]
 )

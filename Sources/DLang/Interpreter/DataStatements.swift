@@ -32,7 +32,7 @@ extension Interpreter {
       lines.append("  labels: " + report.labelMapping.map { "\($0.0) → \($0.1)" }.joined(separator: ", "))
     }
     if report.rowsDropped > 0 { lines.append("  dropped \(report.rowsDropped) rows with missing values") }
-    output.result(lines.joined(separator: "\n"))
+    show(lines.joined(separator: "\n"))
     return .dataset(dataset)
   }
 
@@ -51,7 +51,7 @@ extension Interpreter {
       throw Diagnostic.error("\(error)", at: c.range)
     }
     let desc = zip(names, parts).map { "\($0): \($1.count) rows" }.joined(separator: ", ")
-    output.result(desc + (stratify ? " (stratified)" : ""))
+    show(desc + (stratify ? " (stratified)" : ""))
     return parts.map { .dataset($0) }
   }
 
@@ -79,7 +79,7 @@ extension Interpreter {
        ValueFormat.fixed(Double(hi[i]), decimals: 4)]
     }
     let head = "\(c.keyword.text)d \(names) with the \(a) and \(b) of \(firstName):"
-    output.result(head + "\n" + Table.render(headers: ["feature", a, b], rows: rows, style: style))
+    show(head + "\n" + Table.render(headers: ["feature", a, b], rows: rows, style: style))
   }
 }
 

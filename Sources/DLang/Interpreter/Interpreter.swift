@@ -68,7 +68,7 @@ struct Interpreter {
   func printValues(_ c: Command) throws {
     let parts = try c.args.map { try display(try evaluate($0)) }
     let joined = parts.contains { $0.contains("\n") } ? parts.joined(separator: "\n") : parts.joined(separator: " ")
-    output.result(joined)
+    show(joined)
   }
 
   /// The printed form of a value.
@@ -124,7 +124,7 @@ struct Interpreter {
     let start = Clock.now()
     try execute(inner)
     let elapsed = Clock.now() - start
-    output.result("Wall time: " + Interpreter.wallTime(elapsed))
+    show("Wall time: " + Interpreter.wallTime(elapsed))
   }
 }
 
@@ -134,5 +134,14 @@ extension Interpreter {
     if s < 1e-3 { return ValueFormat.fixed(s * 1e6, decimals: 0) + " µs" }
     if s < 1 { return ValueFormat.fixed(s * 1e3, decimals: 1) + " ms" }
     return ValueFormat.fixed(s, decimals: 2) + " s"
+  }
+}
+
+extension Interpreter {
+  /// Prints a result with trailing spaces removed from every line (tables and charts pad).
+  func show(_ text: String) {
+    output.result(text.split(separator: "\n", omittingEmptySubsequences: false)
+      .map { line in line.last == " " ? String(line.reversed().drop { $0 == " " }.reversed()) : String(line) }
+      .joined(separator: "\n"))
   }
 }

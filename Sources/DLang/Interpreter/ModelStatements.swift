@@ -19,10 +19,10 @@ extension Interpreter {
     session.rng = builder.generator
     session.bind(name.text, .model(ModelRef(name: name.text, network: network)))
     if session.echoModelLayers {
-      output.result(ModelEchoText.render(model: name.text, echoes: echoes))
+      show(ModelEchoText.render(model: name.text, echoes: echoes))
     } else {
       let total = echoes.reduce(0) { $0 + $1.parameters }
-      output.result("model \(name.text): \(network.layers.count) layers, \(Format.integer(total)) parameters")
+      show("model \(name.text): \(network.layers.count) layers, \(Format.integer(total)) parameters")
     }
   }
 
@@ -48,7 +48,7 @@ extension Interpreter {
 
   func summary(_ c: Command) throws {
     let model = try modelArg(c)
-    output.result(SummaryText.render(model, style: style))
+    show(SummaryText.render(model, style: style))
   }
 
   /// The model named by a command's first argument.

@@ -20,10 +20,12 @@ enum PredictionTable {
     }
     if isRegression {
       headers += width == 1 ? ["prediction"] : (0..<width).map { "output \($0)" }
-      if truth != nil { headers.append("true") }
+      if let t = truth, t.count == n * width { headers += width == 1 ? ["true"] : (0..<width).map { "true \($0)" } }
       for i in 0..<shown {
         var r = [String(i)] + (0..<width).map { ValueFormat.element(out.data[i * width + $0]) }
-        if let t = truth { r.append(truthText(t, i, name: { ValueFormat.element(Float($0)) })) }
+        if let t = truth, t.count == n * width {
+          r += (0..<width).map { ValueFormat.element(t.data[i * width + $0]) }
+        }
         rows.append(r)
       }
     } else if width == 1 {

@@ -9,7 +9,7 @@ import TermPlot
 extension Interpreter {
   func help(_ c: Command) throws {
     guard let e = c.args.first else {
-      output.result(HelpText.overview(style: style))
+      show(HelpText.overview(style: style))
       return
     }
     let topic: String
@@ -21,7 +21,7 @@ extension Interpreter {
       throw Diagnostic.unknown("no help for '\(topic)'", topic, in: HelpText.topics, at: e.range,
                                fallbackHint: "try: help, help fit, help dense, help adam")
     }
-    output.result(text)
+    show(text)
   }
 
   func vars(_ c: Command) throws {
@@ -29,13 +29,13 @@ extension Interpreter {
       guard let v = session.value(named: name) else { return nil }
       return [name, v.kindWord, VarsText.shape(v), VarsText.detail(v)]
     }
-    if rows.isEmpty { output.result("no variables yet"); return }
-    output.result(Table.render(headers: ["name", "kind", "shape", "details"], rows: rows, style: style))
+    if rows.isEmpty { show("no variables yet"); return }
+    show(Table.render(headers: ["name", "kind", "shape", "details"], rows: rows, style: style))
   }
 
   func reset(_ c: Command) throws {
     session.reset()
-    output.result("session reset: every variable and model forgotten")
+    show("session reset: every variable and model forgotten")
   }
 
   /// Runs a script into this session (its names stay), reporting errors in that file.
@@ -54,7 +54,7 @@ extension Interpreter {
 
   func history(_ c: Command) throws {
     let lines = session.inputHistory.enumerated().map { "\($0.offset + 1)  \($0.element)" }
-    output.result(lines.isEmpty ? "no history yet" : lines.joined(separator: "\n"))
+    show(lines.isEmpty ? "no history yet" : lines.joined(separator: "\n"))
   }
 }
 
@@ -75,7 +75,9 @@ enum VarsText {
     case .number(let x): return ValueFormat.number(x)
     case .string(let s): return "\"\(s)\""
     case .bool(let b): return b ? "true" : "false"
-    case .tensor(let t): return t.count <= 6 ? ValueFormat.tensor(t) : "\(t.count) values"
+    case .tensor(let t):
+      return t.count <= 8 ? ValueFormat.tensor(t).split(separator: "\n").map { $0.trimmingPrefix(" ") }.joined(separator: " ")
+        : "\(t.count) values"
     case .dataset(let d): return d.describe
     case .model(let m):
       var s = "\(m.network.layers.count) layers, \(Format.integer(m.network.parameterCount)) params"

@@ -50,7 +50,7 @@ extension Interpreter {
     do { results = try model.network.evaluate(x: x, y: y, batchSize: batch) } catch {
       throw Diagnostic.error("\(error)", at: c.range)
     }
-    output.result(results.map { "\($0.0): " + Format.metric($0.1) }.joined(separator: " - "))
+    show(results.map { "\($0.0): " + Format.metric($0.1) }.joined(separator: " - "))
   }
 
   func predict(_ c: Command) throws {
@@ -63,7 +63,7 @@ extension Interpreter {
     do { out = try model.network.predict(x: x, batchSize: batch) } catch {
       throw Diagnostic.error("\(error)", at: c.range)
     }
-    output.result(PredictionTable.render(out, truth: y, classNames: classNames, top: top,
+    show(PredictionTable.render(out, truth: y, classNames: classNames, top: top,
                                          lossName: model.compiled?.loss, style: style))
   }
 
@@ -91,7 +91,7 @@ extension Interpreter {
     let val = model.history.series("val_" + metric)
     if !val.isEmpty { series.append(LineChart.Series("val_" + metric, val)) }
     let chart = LineChart(title: "\(model.name): \(metric) per epoch", series: series, width: 60, height: 15)
-    output.result(chart.render(style: style))
+    show(chart.render(style: style))
   }
 
   /// The features, targets and class names that a command's data arguments name.

@@ -70,7 +70,7 @@ struct Evaluator {
                                : "its parameters: " + names.joined(separator: ", "))
     case .dataset(let d): return try datasetMember(d, m)
     case .tensor(let t):
-      if m.text == "shape" { return .tensor(Tensor(shape: [t.rank], data: t.shape.map(Float.init))) }
+      if m.text == "shape" { return .list(t.shape.map { .number(Double($0)) }) }
       throw Diagnostic.error("a tensor has no member '\(m.text)'", at: m.range, hint: "tensors have: shape")
     default:
       throw Diagnostic.error("\(base.kindName) has no members", at: m.range)

@@ -117,7 +117,9 @@ public enum OptimizerTable {
       }
       values[i] = try setting(o.value, entry.settings[i], args)
     }
-    let text = chosen + "(" + zip(entry.settings, values).map { "\($0.name)=\(ValueFormat.number($1))" }
+    let text = chosen + "(" + zip(entry.settings, values).map {
+      "\($0.name)=" + ($0.name == "nesterov" ? ($1 != 0 ? "true" : "false") : ValueFormat.number($1))
+    }
       .joined(separator: ", ") + ")"
     return (entry.make(values), text)
   }

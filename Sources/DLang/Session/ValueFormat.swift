@@ -60,9 +60,11 @@ public enum ValueFormat {
 
   /// A tensor NumPy-style, elided in the middle beyond `edge` items per axis.
   public static func tensor(_ t: Tensor, edge: Int = 3, maxItems: Int = 1000) -> String {
-    if t.rank == 0 { return element(t.scalar) }
+    let integral = t.data.allSatisfy { $0 == $0.rounded() && abs($0) < 1e7 }
+    let format: (Float) -> String = integral ? { (x: Float) in String(Int(x)) } : { (x: Float) in element(x) }
+    if t.rank == 0 { return format(t.scalar) }
     let elide = t.count > maxItems
-    let strings = t.data.map(element)
+    let strings = t.data.map(format)
     let width = strings.map(\.count).max() ?? 1
     func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
     let strides = Tensor.strides(of: t.shape)
