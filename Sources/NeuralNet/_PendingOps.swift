@@ -71,9 +71,8 @@ extension Variable {
   /// Softmax over the last axis.
   public func softmax() -> Variable {
     let m = value.shape.last ?? 1
-    var shifted = value
     var e = value
-    shifted.data.withUnsafeMutableBufferPointer { p in
+    e.data.withUnsafeMutableBufferPointer { p in
       var i = 0
       while i < p.count {
         var mx = -Float.infinity
@@ -82,7 +81,6 @@ extension Variable {
         i += m
       }
     }
-    e = shifted
     let ev = _pendingCustom(e, [(self, e)])
     return ev / ev.sum(axes: [value.rank - 1], keepDims: true)
   }
@@ -194,9 +192,4 @@ public func dropout(_ x: Variable, rate: Float, training: Bool,
   var mask = Tensor.zeros(x.shape)
   for i in 0..<mask.count { mask.data[i] = rng.nextUnit() < rate ? 0 : scale }
   return x * Variable(mask)
-}
-
-extension Tensor {
-  public func softmaxRows() -> Tensor { _rowLogSoftmax(self).map { expf($0) } }
-  public func sigmoid() -> Tensor { map { 1 / (1 + expf(-$0)) } }
 }
