@@ -155,3 +155,58 @@ import Testing
     #expect(close(w[0], 1 - 0.1 * (0.1 + 0.02)) && close(w[1], -2 - 0.1 * (-0.1 - 0.04)))
   }
 }
+
+@Suite struct MoreTrainingTests {
+  @Test func linearRegressionWithSGD() throws {
+    var rng = SeededRandom(seed: 2)
+    let m = Sequential(inputShape: [1])
+    try m.add(Dense(units: 1), rng: &rng)
+    try m.compile(loss: .mse, optimizer: SGD(lr: 0.1), metrics: [.mae])
+    let x = Tensor(shape: [20], data: (0..<20).map { Float($0) / 10 - 1 })  // (N,) for 1 input
+    let y = x.map { 2 * $0 + 1 }
+    try m.fit(x: x, y: y, epochs: 200, batchSize: 5, rng: &rng)
+    let w = m.parameter(layer: "dense", name: "weights")!.variable.value.data[0]
+    let b = m.parameter(layer: "dense", name: "bias")!.variable.value.data[0]
+    #expect(close(w, 2, 1e-3) && close(b, 1, 1e-3))
+  }
+
+  @Test func unfusedSoftmaxAndHiddenActivationsTrain() throws {
+    let (x, y) = blobs(perClass: 20, seed: 5)
+    var onehot = Tensor.zeros([60, 3])
+    for i in 0..<60 { onehot.data[i * 3 + Int(y.data[i])] = 1 }
+    var rng = SeededRandom(seed: 8)
+    let m = Sequential(inputShape: [2])
+    try m.add(Dense(units: 8, activation: .leakyRelu(alpha: 0.3)), rng: &rng)
+    try m.add(Dense(units: 8, activation: .sigmoid), rng: &rng)
+    try m.add(Dense(units: 3), rng: &rng)
+    try m.add(ActivationLayer(.softmax), rng: &rng)
+    try m.add(Dropout(rate: 0), rng: &rng)  // defeats fusion: probability-form CE
+    try m.compile(loss: .categoricalCrossentropy, optimizer: RMSprop(lr: 0.01), metrics: [.accuracy])
+    let h = try m.fit(x: x, y: onehot, epochs: 60, batchSize: 10, rng: &rng)
+    #expect(h["loss"]!.last! < h["loss"]![0] * 0.5)
+    #expect(h["accuracy"]!.last! > 0.9)
+  }
+
+  @Test func frozenLayerKeepsItsWeights() throws {
+    let (m, rng0) = try xorModel(seed: 3)
+    var rng = rng0
+    let first = m.layers[0] as! Dense
+    first.trainable = false
+    let before = first.weights!.value
+    try m.compile(loss: .binaryCrossentropy, optimizer: Adam(lr: 0.05))
+    try m.fit(x: xorX, y: xorY, epochs: 5, batchSize: 2, rng: &rng)
+    #expect(first.weights!.value == before && first.weights!.grad == nil)
+    #expect((m.layers[1] as! Dense).weights!.grad == nil)
+  }
+
+  @Test func trainOnBatchReturnsLossAndMetrics() throws {
+    let (m, rng0) = try xorModel(seed: 7)
+    var rng = rng0
+    try m.compile(loss: .binaryCrossentropy, optimizer: Adam(lr: 0.05), metrics: [.accuracy])
+    let first = try m.trainOnBatch(x: xorX, y: xorY, rng: &rng)
+    #expect(first.map(\.0) == ["loss", "accuracy"])
+    for _ in 0..<300 { try m.trainOnBatch(x: xorX, y: xorY, rng: &rng) }
+    let last = try m.trainOnBatch(x: xorX, y: xorY, rng: &rng)
+    #expect(last[0].1 < first[0].1 && last[1].1 == 1)
+  }
+}

@@ -37,6 +37,8 @@ public final class Dense: Layer {
     self.name = name
   }
 
+  /// Draws weights (in, units) then bias (units) from `rng`; throws `ShapeError` unless the
+  /// input is flat (in,).
   public func build(inputShape: [Int], rng: inout SeededRandom) throws -> [Int] {
     guard units > 0 else {
       throw ShapeError("\(name) needs at least 1 unit but was given \(units)")

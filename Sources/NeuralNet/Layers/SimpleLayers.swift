@@ -71,6 +71,7 @@ public final class InputLayer: Layer {
     self.name = name
   }
 
+  /// Returns `shape` (the argument is ignored: an input layer starts the model).
   public func build(inputShape: [Int], rng: inout SeededRandom) throws -> [Int] {
     guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else {
       throw ShapeError("\(name): an input shape needs positive sizes but is \(shape.kerasShape)")

@@ -24,6 +24,8 @@ public final class Sequential {
   public internal(set) var loss: Loss?
   /// The compiled optimizer, nil before `compile`.
   public internal(set) var optimizer: Optimizer?
+  /// Whether `compile` has been called.
+  public var isCompiled: Bool { loss != nil && optimizer != nil }
   /// The compiled metrics, in compile order.
   public internal(set) var metrics: [Metric] = []
 

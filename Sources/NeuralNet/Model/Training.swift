@@ -20,7 +20,8 @@ struct Plan {
   /// `loss`, then the metric names in compile order.
   let names: [String]
   let regularized: [Layer]
-  let trainable: [Parameter]
+  /// Every parameter: the optimizer updates the trainable ones and clears all gradients.
+  let parameters: [Parameter]
 }
 
 extension Sequential {
@@ -82,7 +83,7 @@ extension Sequential {
     return Plan(loss: loss, fused: loss.fuses(with: lastAct), lastActivation: lastAct,
                 metricKinds: kinds, names: ["loss"] + metrics.map(\.name),
                 regularized: layers.filter(\.isRegularized),
-                trainable: trainableParameters)
+                parameters: layers.flatMap(\.parameters))
   }
 
   // MARK: data checks
@@ -292,7 +293,7 @@ extension Sequential {
     if !plan.regularized.isEmpty { lossValue += penalty(plan) }
     tape.backward(from: lossVar)
     for l in plan.regularized { l.addRegularizationGradients() }
-    optimizer.step(plan.trainable)
+    optimizer.step(plan.parameters)
     sums[0] += lossValue * Double(count)
     evaluator.accumulate(out.value, y, rows: count, into: &sums, at: 1)
   }
