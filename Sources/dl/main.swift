@@ -14,6 +14,16 @@ editor.completer = { line, cursor in
   return Completion(replaceFrom: start, candidates: words.filter { $0.hasPrefix(word) })
 }
 
+/// `spin`: a stand-in for a long statement, stopped by Ctrl-C.
+func spin() {
+  let interrupts = InterruptController()
+  interrupts.run {
+    print("spinning")
+    while !interrupts.stopRequested { usleep(1000) }
+    print("stopped after \(interrupts.pressCount) interrupt(s)")
+  }
+}
+
 print("dl echo REPL (Ctrl-D to exit)")
 loop: while true {
   switch editor.readLine(prompt: "dl> ") {
@@ -23,7 +33,9 @@ loop: while true {
     continue
   case .line(let line):
     editor.addHistory(line)
-    if line == "history" {
+    if line == "spin" {
+      spin()
+    } else if line == "history" {
       for (number, entry) in editor.historyEntries.enumerated() { print("\(number + 1)  \(entry)") }
     } else {
       print("echo: \(line)")

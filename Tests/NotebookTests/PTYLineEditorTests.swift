@@ -46,6 +46,15 @@ struct PTYLineEditorTests {
     try dl.waitFor("echo: dense\n")
   }
 
+  @Test func tabCompletesAfterNonASCIIText() throws {
+    let dl = try start()
+    dl.send("é = den")
+    dl.sendKey(.tab)
+    try dl.waitFor("se")
+    dl.sendKey(.enter)
+    try dl.waitFor("echo: é = dense\n")
+  }
+
   @Test func tabListsSeveralCandidates() throws {
     let dl = try start()
     dl.send("co")
@@ -86,6 +95,17 @@ struct PTYLineEditorTests {
     try dl.waitFor("dl> ")
     dl.sendKey(.ctrlD)
     #expect(try dl.waitForExit() == 0)
+  }
+
+  @Test func ctrlCStopsRunningStatement() throws {
+    let dl = try start()
+    dl.send("spin\r")
+    try dl.waitFor("spinning")
+    dl.sendKey(.ctrlC)
+    try dl.waitFor("stopped after 1 interrupt(s)")
+    try dl.waitFor("dl> ")
+    dl.send("after\r")
+    try dl.waitFor("echo: after")
   }
 
   @Test func ctrlRSearchesHistory() throws {
