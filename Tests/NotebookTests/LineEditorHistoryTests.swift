@@ -75,7 +75,7 @@ struct LineEditorHistoryTests {
     let path = dir + "/history"
     try "keep me\n".write(toFile: path, atomically: false, encoding: .utf8)
     let ok = HistoryFile.writeAtomically(to: path) { temp in
-      FileManager.default.createFile(atPath: temp, contents: Data("partial".utf8))
+      _ = FileManager.default.createFile(atPath: temp, contents: Data("partial".utf8))
       return false
     }
     #expect(!ok)

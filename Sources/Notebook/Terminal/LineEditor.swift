@@ -69,6 +69,8 @@ public final class LineEditor {
   }
 
   /// Appends `line` to history unless it is blank or repeats the last entry.
+  /// Trailing newlines are dropped; inner ones (multi-line statements) are kept
+  /// and survive `saveHistory()`.
   public func addHistory(_ line: String) {
     guard let editor else { return }
     var entry = line
@@ -119,10 +121,8 @@ public final class LineEditor {
   /// that is not UTF-8, so non-ASCII input is not dropped.
   private static func useUTF8CharacterType() {
     setlocale(LC_CTYPE, "")
-    guard let codeset = nl_langinfo(nl_item(CODESET)), String(cString: codeset) == "UTF-8" else {
-      setlocale(LC_CTYPE, "C.UTF-8")
-      return
-    }
+    let codeset = nl_langinfo(nl_item(CODESET)).map { String(cString: $0) }
+    if codeset != "UTF-8" { setlocale(LC_CTYPE, "C.UTF-8") }
   }
 
   /// Used only if libedit could not be initialised.
