@@ -3,12 +3,16 @@ import Testing
 @testable import Notebook
 
 @Suite("History and history file", .serialized)
-struct LineEditorHistoryTests {
+final class LineEditorHistoryTests {
   let dir: String
 
   init() throws {
     dir = NSTemporaryDirectory() + "dl-history-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  }
+
+  deinit {
+    try? FileManager.default.removeItem(atPath: dir)
   }
 
   @Test func addSkipsBlankAndRepeatedLines() {

@@ -9,12 +9,16 @@ import Testing
 @Suite("LineEditor in a pseudo-terminal", .serialized,
        .enabled(if: PTYDriver.locateBinary() != nil,
                 "dl binary not found: run `swift build --product dl` (or set DL_BINARY) before `swift test`"))
-struct PTYLineEditorTests {
+final class PTYLineEditorTests {
   let home: String
 
   init() throws {
     home = NSTemporaryDirectory() + "dl-pty-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+  }
+
+  deinit {
+    try? FileManager.default.removeItem(atPath: home)
   }
 
   private func start() throws -> PTYDriver {
