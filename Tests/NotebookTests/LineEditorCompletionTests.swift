@@ -57,6 +57,9 @@ struct LineEditorCompletionTests {
     #expect(none == CompletionAction())
     let blank = CompletionPlanner.plan(line: "  ", cursor: 2, completion: .none, width: 80)
     #expect(blank == CompletionAction(insert: CompletionPlanner.indent))
+    let blankWithCandidates = CompletionPlanner.plan(
+      line: "", cursor: 0, completion: Completion(replaceFrom: 0, candidates: ["dense", "debug"]), width: 80)
+    #expect(blankWithCandidates == CompletionAction(insert: CompletionPlanner.indent))
   }
 
   @Test func caseMismatchReplacesTheWord() {

@@ -3,12 +3,16 @@ import Testing
 @testable import Notebook
 
 @Suite("History and history file", .serialized)
-struct LineEditorHistoryTests {
+final class LineEditorHistoryTests {
   let dir: String
 
   init() throws {
     dir = NSTemporaryDirectory() + "dl-history-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  }
+
+  deinit {
+    try? FileManager.default.removeItem(atPath: dir)
   }
 
   @Test func addSkipsBlankAndRepeatedLines() {
@@ -75,7 +79,7 @@ struct LineEditorHistoryTests {
     let path = dir + "/history"
     try "keep me\n".write(toFile: path, atomically: false, encoding: .utf8)
     let ok = HistoryFile.writeAtomically(to: path) { temp in
-      FileManager.default.createFile(atPath: temp, contents: Data("partial".utf8))
+      _ = FileManager.default.createFile(atPath: temp, contents: Data("partial".utf8))
       return false
     }
     #expect(!ok)

@@ -9,12 +9,16 @@ import Testing
 @Suite("LineEditor in a pseudo-terminal", .serialized,
        .enabled(if: PTYDriver.locateBinary() != nil,
                 "dl binary not found: run `swift build --product dl` (or set DL_BINARY) before `swift test`"))
-struct PTYLineEditorTests {
+final class PTYLineEditorTests {
   let home: String
 
   init() throws {
     home = NSTemporaryDirectory() + "dl-pty-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+  }
+
+  deinit {
+    try? FileManager.default.removeItem(atPath: home)
   }
 
   private func start() throws -> PTYDriver {
@@ -44,6 +48,15 @@ struct PTYLineEditorTests {
     try dl.waitFor("dense")
     dl.sendKey(.enter)
     try dl.waitFor("echo: dense\n")
+  }
+
+  @Test func tabCompletesAfterNonASCIIText() throws {
+    let dl = try start()
+    dl.send("é = den")
+    dl.sendKey(.tab)
+    try dl.waitFor("se")
+    dl.sendKey(.enter)
+    try dl.waitFor("echo: é = dense\n")
   }
 
   @Test func tabListsSeveralCandidates() throws {
@@ -86,6 +99,17 @@ struct PTYLineEditorTests {
     try dl.waitFor("dl> ")
     dl.sendKey(.ctrlD)
     #expect(try dl.waitForExit() == 0)
+  }
+
+  @Test func ctrlCStopsRunningStatement() throws {
+    let dl = try start()
+    dl.send("spin\r")
+    try dl.waitFor("spinning")
+    dl.sendKey(.ctrlC)
+    try dl.waitFor("stopped after 1 interrupt(s)")
+    try dl.waitFor("dl> ")
+    dl.send("after\r")
+    try dl.waitFor("echo: after")
   }
 
   @Test func ctrlRSearchesHistory() throws {

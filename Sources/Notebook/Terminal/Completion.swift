@@ -34,7 +34,8 @@ public struct CompletionAction: Sendable, Equatable {
 
 /// Pure logic behind TAB: common prefixes, candidate columns, the edit to apply.
 public enum CompletionPlanner {
-  /// Text inserted when TAB is pressed with only whitespace before the cursor.
+  /// Text inserted when TAB is pressed with only whitespace before the cursor
+  /// (indentation, as in IPython), whatever the completer proposes.
   public static let indent = "  "
   /// At most this many candidates are listed; the rest are summarised.
   public static let maxListed = 200
@@ -81,11 +82,9 @@ public enum CompletionPlanner {
     let start = min(max(completion.replaceFrom, 0), end)
     let before = String(decoding: bytes[..<end], as: UTF8.self)
     let word = String(decoding: bytes[start..<end], as: UTF8.self)
+    if before.allSatisfy({ $0 == " " || $0 == "\t" }) { return CompletionAction(insert: indent) }
     let candidates = unique(completion.candidates)
-    if candidates.isEmpty {
-      let onlyBlank = before.allSatisfy { $0 == " " || $0 == "\t" }
-      return onlyBlank ? CompletionAction(insert: indent) : CompletionAction()
-    }
+    if candidates.isEmpty { return CompletionAction() }
     let prefix = longestCommonPrefix(candidates)
     var action = edit(from: word, to: prefix)
     if candidates.count > 1 { action.listing = listing(candidates, width: width) }

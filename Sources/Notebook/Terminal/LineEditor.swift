@@ -36,6 +36,7 @@ public final class LineEditor {
   public init(programName: String, historyFile: String?, historySize: Int = 1000) {
     self.historyFile = historyFile
     self.historySize = max(historySize, 1)
+    LineEditor.useUTF8CharacterType()
     self.editor = cel_create(programName, Int32(clamping: self.historySize))
     guard let editor else { return }
     cel_set_completer(editor, lineEditorComplete, Unmanaged.passUnretained(self).toOpaque())
@@ -68,6 +69,8 @@ public final class LineEditor {
   }
 
   /// Appends `line` to history unless it is blank or repeats the last entry.
+  /// Trailing newlines are dropped; inner ones (multi-line statements) are kept
+  /// and survive `saveHistory()`.
   public func addHistory(_ line: String) {
     guard let editor else { return }
     var entry = line
@@ -113,11 +116,59 @@ public final class LineEditor {
       line: line, cursor: cursor, completion: completion, width: Terminal.width(fd: 1))
   }
 
+  /// libedit decodes input with the C library's LC_CTYPE; Swift strings are
+  /// UTF-8. Adopt the environment's locale for LC_CTYPE only, and C.UTF-8 if
+  /// that is not UTF-8, so non-ASCII input is not dropped.
+  private static func useUTF8CharacterType() {
+    setlocale(LC_CTYPE, "")
+    let codeset = nl_langinfo(nl_item(CODESET)).map { String(cString: $0) }
+    if codeset != "UTF-8" { setlocale(LC_CTYPE, "C.UTF-8") }
+  }
+
   /// Used only if libedit could not be initialised.
   private func fallbackReadLine(prompt: String) -> ReadResult {
     FileHandle.standardOutput.write(Data(prompt.utf8))
     guard let line = Swift.readLine(strippingNewline: true) else { return .eof }
     return .line(line)
+  }
+}
+
+/// Where the REPL keeps its history, and atomic file replacement.
+public enum HistoryFile {
+  /// `$XDG_STATE_HOME/dl/history`, else `~/.local/state/dl/history`.
+  /// Creates the directory; returns nil if it cannot be created or written.
+  public static func defaultPath(
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) -> String? {
+    guard let directory = stateDirectory(environment: environment) else { return nil }
+    let dir = directory + "/dl"
+    do {
+      try FileManager.default.createDirectory(
+        atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    } catch {
+      return nil
+    }
+    guard access(dir, W_OK | X_OK) == 0 else { return nil }
+    return dir + "/history"
+  }
+
+  /// The base state directory from the environment, without creating it.
+  static func stateDirectory(environment: [String: String]) -> String? {
+    if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") { return xdg }
+    guard let home = environment["HOME"], !home.isEmpty else { return nil }
+    return home + "/.local/state"
+  }
+
+  /// Replaces `path` by what `write` puts in a temporary sibling file, via rename.
+  /// The temporary file is removed on failure; the result is mode 0600.
+  public static func writeAtomically(to path: String, _ write: (String) -> Bool) -> Bool {
+    let temp = path + ".tmp.\(getpid())"
+    unlink(temp)
+    guard write(temp), chmod(temp, 0o600) == 0, rename(temp, path) == 0 else {
+      unlink(temp)
+      return false
+    }
+    return true
   }
 }
 
