@@ -22,8 +22,14 @@ public final class TranscriptRecorder: SessionOutput {
   public init(title: String) { self.title = title }
 
   /// Starts the cell of a statement about to run.
+  /// Statements with no output in between share one code block, as in a notebook cell.
   public func begin(source: String, comments: [String]) {
     flushEpochs()
+    if let last = cells.last, last.output.isEmpty, let previous = last.source,
+       comments.allSatisfy({ $0.isEmpty }) {
+      cells[cells.count - 1].source = previous + "\n" + source
+      return
+    }
     cells.append(Cell(source: source, comments: comments))
   }
 

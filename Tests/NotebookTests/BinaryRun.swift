@@ -36,12 +36,15 @@ enum BinaryRun {
     input.fileHandleForWriting.write(Data(stdin.utf8))
     try input.fileHandleForWriting.close()
     // Read both pipes to the end before waiting: a full pipe would block the child.
-    var errData = Data()
+    final class Box: @unchecked Sendable { var data = Data() }
+    let errBox = Box()
     let group = DispatchGroup()
     group.enter()
-    DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    let errHandle = err.fileHandleForReading
+    DispatchQueue.global().async { errBox.data = errHandle.readDataToEndOfFile(); group.leave() }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
+    let errData = errBox.data
     p.waitUntilExit()
     return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                   stderr: String(decoding: errData, as: UTF8.self))
@@ -69,7 +72,7 @@ enum BinaryRun {
     if expected != actual {
       let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
       let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
-      let i = zip(e, a).firstIndex { $0 != $1 } ?? min(e.count, a.count)
+      let i = Array(zip(e, a)).firstIndex { $0 != $1 } ?? min(e.count, a.count)
       let want = i < e.count ? String(e[i]) : "<end>", got = i < a.count ? String(a[i]) : "<end>"
       Issue.record("\(path) differs at line \(i + 1):\n  expected: \(want)\n  actual:   \(got)", sourceLocation: sourceLocation)
     }
