@@ -81,8 +81,8 @@ struct ParserExpressionTests {
     #expect(parsed("normalize a b c") == "normalize a b c")
     #expect(parsed("plot net accuracy") == "plot net accuracy")
     #expect(parsed("predict net x top=3 batch=2") == "predict net x top=3 batch=2")
-    #expect(parsed("fit net train validation=val class_weight=balanced early_stopping=5")
-      == "fit net train validation=val class_weight=balanced early_stopping=5")
+    #expect(parsed("fit net train validation=val shuffle=false verbose=2")
+      == "fit net train validation=val shuffle=false verbose=2")
   }
 
   @Test func layerLinesAcceptAnyKindAndMixedOptions() {

@@ -84,7 +84,6 @@ extension Checker {
     if let o = c.option("batch") { _ = try args.int(o.value, what: "batch", min: 1) }
     if let o = c.option("verbose") { _ = try args.int(o.value, what: "verbose", min: 0, max: 2) }
     if let o = c.option("shuffle") { _ = try args.bool(o.value, what: "shuffle") }
-    if let o = c.option("early_stopping") { _ = try args.int(o.value, what: "early_stopping patience", min: 1) }
     if let o = c.option("validation") {
       if case .number = o.value.kind {
         _ = try args.number(o.value, what: "the validation fraction", lo: 0, hi: 1, openHigh: true)

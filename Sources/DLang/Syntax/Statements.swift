@@ -141,11 +141,6 @@ public enum Statements {
                    example: "shuffle=false"),
         OptionSpec("verbose", "0|1|2", "0 silent, 1 progress per epoch, 2 one line per epoch",
                    allowed: ["0", "1", "2"], example: "verbose=0"),
-        OptionSpec("early_stopping", "PATIENCE",
-                   "stop after this many epochs without validation improvement",
-                   example: "early_stopping=5"),
-        OptionSpec("class_weight", "balanced|[W, ...]", "weight classes in the loss",
-                   allowed: ["balanced"], example: "class_weight=balanced"),
       ]),
     StatementSpec(
       "evaluate", synopsis: "evaluate MODEL DATA|X Y [batch=N] [verbose=0|1]",
