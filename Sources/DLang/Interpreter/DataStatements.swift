@@ -22,7 +22,8 @@ extension Interpreter {
     let dataset: Dataset, report: LoadReport
     do {
       (dataset, report) = try CSVLoader.load(path: resolved, target: target, header: header)
-    } catch let error as DataError {
+    } catch var error as DataError {
+      error.path = path  // as the user wrote it, not as resolved
       throw Diagnostic.error(error.description, at: e.range)
     } catch {
       throw Diagnostic.error("\(path): \(error)", at: e.range)
