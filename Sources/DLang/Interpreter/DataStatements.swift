@@ -75,11 +75,13 @@ extension Interpreter {
     let names = datasets.map(\.0).joined(separator: ", ")
     let (a, b) = minMax ? ("min", "max") : ("mean", "std")
     let (lo, hi) = minMax ? (scaler.mins, scaler.maxs) : (scaler.means, scaler.stds)
-    let rows = first.featureNames.indices.map { i in
+    let allRows = first.featureNames.indices.map { i in
       [first.featureNames[i], ValueFormat.fixed(Double(lo[i]), decimals: 4),
        ValueFormat.fixed(Double(hi[i]), decimals: 4)]
     }
     let head = "\(c.keyword.text)d \(names) with the \(a) and \(b) of \(firstName):"
+    // Many features (pixels): the first and last few stand for the rest.
+    let rows = allRows.count > 12 ? Array(allRows.prefix(6)) + [["…", "…", "…"]] + Array(allRows.suffix(3)) : allRows
     show(head + "\n" + Table.render(headers: ["feature", a, b], rows: rows, style: style))
   }
 }

@@ -31,6 +31,13 @@ public enum LayerTable {
     LayerSpec(name: "dropout", synopsis: "dropout RATE",
               summary: "while training, zeroes each value with probability RATE and scales the rest by 1/(1-RATE)",
               example: "dropout 0.2", options: [], build: buildDropout),
+    LayerSpec(name: "flatten", synopsis: "flatten",
+              summary: "reshapes each sample to one axis, e.g. 8x8x1 → 64, so images can feed dense layers",
+              example: "flatten", options: [], build: { args in
+                args.accepting(["name"])
+                try args.finish(maxArgs: "no arguments")
+                return Flatten()
+              }),
   ] + activationSpecs
 
   /// The activation layers: `relu`, `leaky_relu [α]`, `sigmoid`, `tanh`, `softmax`, `linear`.
