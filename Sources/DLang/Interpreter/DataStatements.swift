@@ -1,4 +1,5 @@
 import Autograd
+import Foundation
 import NeuralNet
 import TermPlot
 
@@ -22,8 +23,15 @@ extension Interpreter {
     let dataset: Dataset, report: LoadReport
     do {
       (dataset, report) = try CSVLoader.load(path: resolved, target: target, header: header)
-    } catch let error as DataError {
-      throw Diagnostic.error(error.description, at: e.range)
+    } catch var error as DataError {
+      // Name the file as the script wrote it, not as resolved against the base directory.
+      if error.path != nil { error.path = path }
+      if error.row == nil && error.message.hasPrefix("no such file") {
+        error.message += Suggest.didYouMean(path, in: siblingFiles(of: path))
+      }
+      let isAboutTarget = error.row == nil && error.message.hasPrefix("target column")
+      throw Diagnostic.error(error.description,
+                             at: isAboutTarget ? c.option("target")?.value.range ?? e.range : e.range)
     } catch {
       throw Diagnostic.error("\(path): \(error)", at: e.range)
     }
@@ -34,6 +42,17 @@ extension Interpreter {
     if report.rowsDropped > 0 { lines.append("  dropped \(report.rowsDropped) rows with missing values") }
     output.result(lines.joined(separator: "\n"))
     return .dataset(dataset)
+  }
+
+  /// The files next to `path` (in the same directory, as the script would write them), for
+  /// "did you mean" on a missing file.
+  func siblingFiles(of path: String) -> [String] {
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { String(path[..<$0]) } ?? ""
+    let prefix = slash.map { String(path[...$0]) } ?? ""
+    let resolved = session.resolve(directory.isEmpty ? "." : directory)
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: resolved)) ?? []
+    return names.sorted().map { prefix + $0 }
   }
 
   func split(_ c: Command, names: [String]) throws -> [Value] {

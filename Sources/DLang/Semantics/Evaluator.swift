@@ -65,9 +65,9 @@ struct Evaluator {
     case .layer(let ref, let layer):
       if let p = ref.network.parameter(layer: layer, name: m.text) { return .tensor(p.variable.value) }
       let names = ref.network.parameterNames(of: layer)
-      throw Diagnostic.error("layer '\(layer)' has no parameter '\(m.text)'", at: m.range,
-                             hint: names.isEmpty ? "'\(layer)' has no parameters"
-                               : "its parameters: " + names.joined(separator: ", "))
+      throw Diagnostic.unknown("layer '\(layer)' has no parameter '\(m.text)'", m.text, in: names, at: m.range,
+                               fallbackHint: names.isEmpty ? "'\(layer)' has no parameters"
+                                 : "its parameters: " + names.joined(separator: ", "))
     case .dataset(let d): return try datasetMember(d, m)
     case .tensor(let t):
       if m.text == "shape" { return .tensor(Tensor(shape: [t.rank], data: t.shape.map(Float.init))) }

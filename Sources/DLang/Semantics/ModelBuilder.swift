@@ -67,6 +67,23 @@ struct ModelBuilder {
     }
   }
 
+  /// Checks a layer line's kind, arguments and options without adding it: for the lines after
+  /// a missing or wrong `input` line, whose shapes cannot be known.
+  func checkAlone(_ decl: LayerDecl) throws {
+    let kind = decl.kind.text
+    guard let spec = LayerTable.spec(kind) else {
+      throw Diagnostic.unknown("unknown layer '\(kind)'", kind, in: LayerTable.names, at: decl.kind.range,
+                               fallbackHint: "layers: " + LayerTable.names.joined(separator: ", "))
+    }
+    if kind == "input" {
+      throw Diagnostic.error("a model has one input line, at the top", at: decl.kind.range)
+    }
+    var args = Arguments(owner: kind, args: decl.args, options: decl.options, range: decl.range,
+                         evaluate: evaluate)
+    _ = args.option("name")
+    _ = try spec.build(&args)
+  }
+
   mutating func addInput(_ decl: LayerDecl) throws -> LayerEcho? {
     if network != nil {
       throw Diagnostic.error("a model has one input line, at the top", at: decl.kind.range)
@@ -78,12 +95,18 @@ struct ModelBuilder {
     let shape: [Int]
     switch e.kind {
     case .shape(let dims): shape = dims
-    case .number(let x, _) where x == x.rounded() && x >= 1 && x < 1e9: shape = [Int(x)]
+    case .number(let x, _) where x == x.rounded() && abs(x) < 1e9: shape = [Int(x)]
+    case .unary(.negate, let inner):
+      if case .number(let x, _) = inner.kind, x == x.rounded() {
+        throw Diagnostic.error("an input size must be at least 1, not -\(ValueFormat.number(x))", at: e.range)
+      }
+      throw Diagnostic.error("input needs a shape such as 4 or 8x8x1", at: e.range)
     default:
       throw Diagnostic.error("input needs a shape such as 4 or 8x8x1", at: e.range)
     }
     if let bad = shape.first(where: { $0 < 1 || $0 > 1 << 24 }) {
-      throw Diagnostic.error("every input size must be at least 1 (got \(bad))", at: e.range)
+      throw Diagnostic.error(bad < 1 ? "an input size must be at least 1, not \(bad)"
+                               : "an input size must be at most \(1 << 24), not \(bad)", at: e.range)
     }
     network = Sequential(name: name, inputShape: shape)
     return LayerEcho(name: "input", typeName: "InputLayer", outputShape: shape, parameters: 0)
