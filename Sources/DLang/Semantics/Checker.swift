@@ -12,6 +12,8 @@ struct Checker {
   /// Names whose value the program changes (their session value can no longer be used).
   var shadowed: Set<String> = []
   var diagnostics: [Diagnostic] = []
+  /// Lines with a syntax error (their statement or layer line was dropped by the parser).
+  var syntaxErrorLines: Set<Int> = []
 
   init(session: Session) {
     self.session = session
@@ -21,8 +23,11 @@ struct Checker {
   /// All diagnostics for `statements`. `source`, when given, is the text they were parsed
   /// from: names that only a statement with a syntax error defines are then known (as unknown
   /// values), so that their later uses are not reported as a second, dependent mistake.
-  func check(_ statements: [Statement], source: String? = nil) -> [Diagnostic] {
+  /// `syntaxErrors` are the parser's: a model block with a line the parser dropped is then
+  /// not also reported for lacking that line.
+  func check(_ statements: [Statement], source: String? = nil, syntaxErrors: [Diagnostic] = []) -> [Diagnostic] {
     var c = self
+    c.syntaxErrorLines = Set(syntaxErrors.map(\.range.start.line))
     if let source {
       for name in Checker.brokenDefinitions(source, statements) where c.kinds[name] == nil {
         c.kinds[name] = .unknown
@@ -76,7 +81,7 @@ struct Checker {
       do { try checkCommand(c, s.range) } catch { record(error) }
     case .assign(let targets, let value):
       do { try checkAssign(targets, value, s.range) } catch { record(error) }
-    case .model(let name, let layers): checkModel(name, layers)
+    case .model(let name, let layers): checkModel(name, layers, s.range)
     case .time(let inner): check(inner)
     }
   }

@@ -196,13 +196,17 @@ extension Checker {
   /// A model block: every layer line is checked, shapes are inferred layer by layer. A missing
   /// or wrong `input` line is reported once; the lines after it are then checked on their own
   /// (kind, arguments, options) without shapes, so they add no errors of their own making.
-  mutating func checkModel(_ name: Name, _ layers: [LayerDecl]) {
+  mutating func checkModel(_ name: Name, _ layers: [LayerDecl], _ range: SourceRange) {
     var builder = ModelBuilder(name: name.text, evaluate: { [self] in try self.staticValue($0) })
     var ok = true
-    var inputReported = false
+    // A line the parser dropped may have been the input line: its absence is no new mistake.
+    let brokenLines = syntaxErrorLines.filter { $0 >= range.start.line && $0 <= range.end.line }
+    let firstLine = layers.first?.range.start.line ?? range.end.line
+    var inputReported = brokenLines.contains { $0 <= firstLine } && layers.first?.kind.text != "input"
     for decl in layers {
       do {
-        if builder.inputShape == nil && inputReported {
+        if !ok || (builder.inputShape == nil && inputReported) {
+          // After a wrong line the shapes that follow are unknown: check each line on its own.
           try builder.checkAlone(decl)
         } else {
           try builder.add(decl)
@@ -215,7 +219,7 @@ extension Checker {
       }
       if builder.inputShape == nil && (decl.kind.text == "input" || !ok) { inputReported = true }
     }
-    if ok && builder.inputShape == nil {
+    if ok && builder.inputShape == nil && brokenLines.isEmpty {
       diagnostics.append(.error("model '\(name.text)' has no input layer", at: name.range,
                                 hint: "start the block with the shape of one sample, e.g. input 4"))
     }

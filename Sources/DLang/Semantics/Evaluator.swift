@@ -108,6 +108,9 @@ struct Evaluator {
       throw Diagnostic.error("an index must be a whole number", at: indexExpr.range)
     }
     let n = t.shape[0]
+    guard abs(x) < 1e15 else {
+      throw Diagnostic.error("index \(ValueFormat.number(x)) is out of range for \(n) rows", at: indexExpr.range)
+    }
     var i = Int(x)
     if i < 0 { i += n }
     guard i >= 0 && i < n else {

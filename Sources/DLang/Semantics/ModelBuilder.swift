@@ -1,5 +1,6 @@
 import Autograd
 import NeuralNet
+import TermPlot
 
 /// What a declared layer turned into: echoed after each layer line (`→ (None, 16)  272 params`).
 public struct LayerEcho: Sendable {
@@ -55,6 +56,9 @@ struct ModelBuilder {
     guard let layer = try spec.build(&args), !incomplete else { incomplete = true; return nil }
     let count = (counts[kind] ?? 0) + 1
     layer.name = userName ?? "\(kind)_\(count)"
+    if let dense = layer as? Dense, let current = net.outputShape {
+      try checkDense(dense, input: current, decl)
+    }
     do {
       let shape = try net.add(layer, rng: &rng)
       counts[kind] = count
@@ -84,6 +88,25 @@ struct ModelBuilder {
     _ = try spec.build(&args)
   }
 
+  /// Most weights one layer may have (400 MB of floats): more is a typo, and would not fit.
+  static let maxLayerParameters = 100_000_000
+
+  /// A dense layer needs a flat input, and a size that fits in memory.
+  private func checkDense(_ dense: Dense, input: [Int], _ decl: LayerDecl) throws {
+    guard input.count == 1 else {
+      let flat = input.reduce(1, *)
+      throw Diagnostic.error(
+        "\(decl.kind.text) needs a flat input (None, N), but the layer before it gives \(ValueFormat.batchShape(input))",
+        at: decl.kind.range, hint: "declare the input flat, e.g. input \(flat)")
+    }
+    let (weights, overflow) = input[0].multipliedReportingOverflow(by: dense.units)
+    if overflow || weights > ModelBuilder.maxLayerParameters - dense.units {
+      throw Diagnostic.error(
+        "\(dense.name) would have \(input[0]) × \(dense.units) weights; a layer may have at most \(Format.integer(ModelBuilder.maxLayerParameters))",
+        at: decl.args.first?.range ?? decl.range)
+    }
+  }
+
   mutating func addInput(_ decl: LayerDecl) throws -> LayerEcho? {
     if network != nil {
       throw Diagnostic.error("a model has one input line, at the top", at: decl.kind.range)
@@ -95,7 +118,7 @@ struct ModelBuilder {
     let shape: [Int]
     switch e.kind {
     case .shape(let dims): shape = dims
-    case .number(let x, _) where x == x.rounded() && abs(x) < 1e9: shape = [Int(x)]
+    case .number(let x, _) where x == x.rounded() && abs(x) < 1e15: shape = [Int(x)]
     case .unary(.negate, let inner):
       if case .number(let x, _) = inner.kind, x == x.rounded() {
         throw Diagnostic.error("an input size must be at least 1, not -\(ValueFormat.number(x))", at: e.range)
