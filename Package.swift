@@ -35,7 +35,7 @@ let package = Package(
                 resources: [.copy("Fixtures")]),
     .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
     .testTarget(name: "TermPlotTests", dependencies: ["TermPlot"]),
-    .testTarget(name: "DLangTests", dependencies: ["DLang"], exclude: ["Parse"]),
+    .testTarget(name: "DLangTests", dependencies: ["DLang"], exclude: ["Parse", "ErrorScripts"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"], exclude: ["Golden"]),
   ]
 )

@@ -1,4 +1,5 @@
 import Autograd
+import Foundation
 import NeuralNet
 import TermPlot
 
@@ -23,8 +24,14 @@ extension Interpreter {
     do {
       (dataset, report) = try CSVLoader.load(path: resolved, target: target, header: header)
     } catch var error as DataError {
-      error.path = path  // as the user wrote it, not as resolved
-      throw Diagnostic.error(error.description, at: e.range)
+      // Name the file as the script wrote it, not as resolved against the base directory.
+      if error.path != nil { error.path = path }
+      if error.row == nil && error.message.hasPrefix("no such file") {
+        error.message += Suggest.didYouMean(path, in: siblingFiles(of: path))
+      }
+      let isAboutTarget = error.row == nil && error.message.hasPrefix("target column")
+      throw Diagnostic.error(error.description,
+                             at: isAboutTarget ? c.option("target")?.value.range ?? e.range : e.range)
     } catch {
       throw Diagnostic.error("\(path): \(error)", at: e.range)
     }
@@ -33,8 +40,19 @@ extension Interpreter {
       lines.append("  labels: " + report.labelMapping.map { "\($0.0) → \($0.1)" }.joined(separator: ", "))
     }
     if report.rowsDropped > 0 { lines.append("  dropped \(report.rowsDropped) rows with missing values") }
-    show(lines.joined(separator: "\n"))
+    output.result(lines.joined(separator: "\n"))
     return .dataset(dataset)
+  }
+
+  /// The files next to `path` (in the same directory, as the script would write them), for
+  /// "did you mean" on a missing file.
+  func siblingFiles(of path: String) -> [String] {
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { String(path[..<$0]) } ?? ""
+    let prefix = slash.map { String(path[...$0]) } ?? ""
+    let resolved = session.resolve(directory.isEmpty ? "." : directory)
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: resolved)) ?? []
+    return names.sorted().map { prefix + $0 }
   }
 
   func split(_ c: Command, names: [String]) throws -> [Value] {
@@ -52,7 +70,7 @@ extension Interpreter {
       throw Diagnostic.error("\(error)", at: c.range)
     }
     let desc = zip(names, parts).map { "\($0): \($1.count) rows" }.joined(separator: ", ")
-    show(desc + (stratify ? " (stratified)" : ""))
+    output.result(desc + (stratify ? " (stratified)" : ""))
     return parts.map { .dataset($0) }
   }
 
@@ -75,14 +93,12 @@ extension Interpreter {
     let names = datasets.map(\.0).joined(separator: ", ")
     let (a, b) = minMax ? ("min", "max") : ("mean", "std")
     let (lo, hi) = minMax ? (scaler.mins, scaler.maxs) : (scaler.means, scaler.stds)
-    let allRows = first.featureNames.indices.map { i in
+    let rows = first.featureNames.indices.map { i in
       [first.featureNames[i], ValueFormat.fixed(Double(lo[i]), decimals: 4),
        ValueFormat.fixed(Double(hi[i]), decimals: 4)]
     }
     let head = "\(c.keyword.text)d \(names) with the \(a) and \(b) of \(firstName):"
-    // Many features (pixels): the first and last few stand for the rest.
-    let rows = allRows.count > 12 ? Array(allRows.prefix(6)) + [["…", "…", "…"]] + Array(allRows.suffix(3)) : allRows
-    show(head + "\n" + Table.render(headers: ["feature", a, b], rows: rows, style: style))
+    output.result(head + "\n" + Table.render(headers: ["feature", a, b], rows: rows, style: style))
   }
 }
 

@@ -92,10 +92,15 @@ struct Interpreter {
     case .command(let c) where c.keyword.text == "load": values = [try load(c, name: targetName(targets[0]))]
     case .command(let c): values = try split(c, names: targets.map(targetName))
     }
+    let valueRange: SourceRange
+    switch value {
+    case .expr(let e): valueRange = e.range
+    case .command(let c): valueRange = c.range
+    }
     for (t, v) in zip(targets, values) {
       switch t {
       case .name(let n): session.bind(n.text, v)
-      case .member(let e): try assignMember(e, v)
+      case .member(let e): try assignMember(e, v, valueRange: valueRange)
       }
     }
   }
@@ -105,18 +110,26 @@ struct Interpreter {
     return "value"
   }
 
-  /// `net.dense_1.weights = [[…]]`.
-  func assignMember(_ e: Expr, _ v: Value) throws {
+  /// `net.dense_1.weights = [[…]]`; a value of the wrong shape is reported at the value.
+  func assignMember(_ e: Expr, _ v: Value, valueRange: SourceRange) throws {
     guard case .member(let base, let param) = e.kind, case .layer(let model, let layer) = try evaluate(base) else {
       throw Diagnostic.error("only layer parameters can be assigned, e.g. net.dense_1.weights = [[…]]", at: e.range)
     }
     guard case .tensor(let t) = v else {
-      throw Diagnostic.error("a parameter must be set to a tensor, not \(v.kindName)", at: e.range)
+      throw Diagnostic.error("a parameter must be set to a tensor, not \(v.kindName)", at: valueRange)
+    }
+    let names = model.network.parameterNames(of: layer)
+    guard names.contains(param.text) else {
+      throw Diagnostic.unknown("layer '\(layer)' has no parameter '\(param.text)'", param.text, in: names,
+                               at: param.range, fallbackHint: names.isEmpty ? "'\(layer)' has no parameters"
+                                 : "its parameters: " + names.joined(separator: ", "))
     }
     do {
       try model.network.setParameter(layer: layer, name: param.text, value: t)
+    } catch let error as ShapeError {
+      throw Diagnostic.error(error.message, at: valueRange)
     } catch {
-      throw Diagnostic.error("\(error)", at: e.range)
+      throw Diagnostic.error("\(error)", at: param.range)
     }
   }
 

@@ -117,7 +117,9 @@ extension Interpreter {
         throw Diagnostic.error("targets must be a tensor", at: rest[1].range)
       }
       guard yt.rank >= 1, yt.shape[0] == x.shape[0] else {
-        throw Diagnostic.error("\(x.shape[0]) samples but \(yt.rank == 0 ? 1 : yt.shape[0]) targets", at: rest[1].range)
+        let n = yt.rank == 0 ? 1 : yt.shape[0]
+        throw Diagnostic.error("\(x.shape[0]) \(x.shape[0] == 1 ? "sample" : "samples") but \(n) \(n == 1 ? "target" : "targets")",
+                               at: rest[1].range)
       }
       return (x, try checkedTargets(yt, model), nil)
     case let v:

@@ -12,17 +12,67 @@ struct Checker {
   /// Names whose value the program changes (their session value can no longer be used).
   var shadowed: Set<String> = []
   var diagnostics: [Diagnostic] = []
+  /// Lines with a syntax error (their statement or layer line was dropped by the parser).
+  var syntaxErrorLines: Set<Int> = []
 
   init(session: Session) {
     self.session = session
     for name in session.names { if let v = session.value(named: name) { kinds[name] = Kind(of: v) } }
   }
 
-  /// All diagnostics for `statements`.
-  func check(_ statements: [Statement]) -> [Diagnostic] {
+  /// All diagnostics for `statements`. `source`, when given, is the text they were parsed
+  /// from: names that only a statement with a syntax error defines are then known (as unknown
+  /// values), so that their later uses are not reported as a second, dependent mistake.
+  /// `syntaxErrors` are the parser's: a model block with a line the parser dropped is then
+  /// not also reported for lacking that line.
+  func check(_ statements: [Statement], source: String? = nil, syntaxErrors: [Diagnostic] = []) -> [Diagnostic] {
     var c = self
+    c.syntaxErrorLines = Set(syntaxErrors.map(\.range.start.line))
+    if let source {
+      for name in Checker.brokenDefinitions(source, statements) where c.kinds[name] == nil {
+        c.kinds[name] = .unknown
+        c.shadowed.insert(name)
+      }
+    }
     for s in statements { c.check(s) }
     return c.diagnostics
+  }
+
+  /// Names defined at the start of a line of `source` (`model NAME`, `NAME = …`,
+  /// `A, B = …`) by no statement in `statements`: the parser dropped their statements.
+  static func brokenDefinitions(_ source: String, _ statements: [Statement]) -> Set<String> {
+    let tokens = Lexer.tokenize(source).0
+    var written: Set<String> = []
+    var i = 0
+    while i < tokens.count {
+      let atLineStart = i == 0 || tokens[i - 1].kind == .newline || tokens[i - 1].isSymbol(";")
+      defer { i += 1 }
+      guard atLineStart else { continue }
+      if tokens[i].isKeyword("model"), i + 1 < tokens.count, tokens[i + 1].kind == .identifier {
+        written.insert(tokens[i + 1].text)
+        continue
+      }
+      var names: [String] = []
+      var j = i
+      while j < tokens.count, tokens[j].kind == .identifier {
+        names.append(tokens[j].text)
+        guard j + 1 < tokens.count, tokens[j + 1].isSymbol(",") else { break }
+        j += 2
+      }
+      if !names.isEmpty, j + 1 < tokens.count, tokens[j + 1].isSymbol("=") { written.formUnion(names) }
+    }
+    var defined: Set<String> = []
+    for s in statements {
+      var kind = s.kind
+      while case .time(let inner) = kind { kind = inner.kind }
+      switch kind {
+      case .model(let name, _): defined.insert(name.text)
+      case .assign(let targets, _):
+        for case .name(let n) in targets { defined.insert(n.text) }
+      default: break
+      }
+    }
+    return written.subtracting(defined)
   }
 
   mutating func check(_ s: Statement) {
@@ -31,7 +81,7 @@ struct Checker {
       do { try checkCommand(c, s.range) } catch { record(error) }
     case .assign(let targets, let value):
       do { try checkAssign(targets, value, s.range) } catch { record(error) }
-    case .model(let name, let layers): checkModel(name, layers)
+    case .model(let name, let layers): checkModel(name, layers, s.range)
     case .time(let inner): check(inner)
     }
   }

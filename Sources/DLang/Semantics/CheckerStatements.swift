@@ -12,13 +12,16 @@ extension Checker {
       _ = try args.int(e, what: "the seed", min: 0)
     case "compile": try checkCompile(c)
     case "fit", "evaluate":
-      let m = try model(c.args.first, for: k, at: c.range)
-      if case .model(false, _) = m, let e = c.args.first {
-        throw Diagnostic.error("model '\(exprText(e))' is not compiled yet", at: e.range,
-                               hint: "add: compile \(exprText(e)) loss=… optimizer=adam")
-      }
-      try data(c.args.dropFirst(), for: k, at: c.range, needsTarget: true)
-      try checkFitOptions(c)
+      // The model, the data and each option are independent: each mistake is reported.
+      do {
+        let m = try model(c.args.first, for: k, at: c.range)
+        if case .model(false, _) = m, let e = c.args.first {
+          throw Diagnostic.error("model '\(exprText(e))' is not compiled yet", at: e.range,
+                                 hint: "add: compile \(exprText(e)) loss=… optimizer=adam")
+        }
+      } catch { record(error) }
+      do { try data(c.args.dropFirst(), for: k, at: c.range, needsTarget: true) } catch { record(error) }
+      checkFitOptions(c)
     case "predict":
       _ = try model(c.args.first, for: k, at: c.range)
       try data(c.args.dropFirst(), for: k, at: c.range, needsTarget: false)
@@ -68,36 +71,69 @@ extension Checker {
     if let e = c.args.first, case .identifier(let n) = e.kind, case .model(_, let out) = m {
       kinds[n] = .model(compiled: true, output: out)
     }
-    guard let loss = c.option("loss") else {
-      throw Diagnostic.error("compile needs a loss", at: c.range,
-                             hint: "e.g. loss=mse, or loss=sparse_categorical_crossentropy for class labels")
-    }
     let args = arguments(c)
-    _ = try args.choice(loss.value, what: "loss", in: LossTable.names)
-    if let o = c.option("optimizer") { _ = try OptimizerTable.build(o.value, args: args) }
-    if let o = c.option("metrics") { _ = try MetricTable.parse(o.value, args: args) }
-  }
-
-  func checkFitOptions(_ c: Command) throws {
-    let args = arguments(c)
-    if let o = c.option("epochs") { _ = try args.int(o.value, what: "epochs", min: 1, max: 1_000_000) }
-    if let o = c.option("batch") { _ = try args.int(o.value, what: "batch", min: 1) }
-    if let o = c.option("verbose") { _ = try args.int(o.value, what: "verbose", min: 0, max: 2) }
-    if let o = c.option("shuffle") { _ = try args.bool(o.value, what: "shuffle") }
-    if let o = c.option("validation") {
-      if case .number = o.value.kind {
-        _ = try args.number(o.value, what: "the validation fraction", lo: 0, hi: 1, openHigh: true)
-      } else {
-        let k = try kind(of: o.value)
-        guard k.isDataset || k == .unknown else {
-          throw Diagnostic.error("validation must be a fraction such as 0.1, or a dataset; this is \(k.description)",
-                                 at: o.value.range)
+    do {
+      guard let loss = c.option("loss") else {
+        throw Diagnostic.error("compile needs a loss", at: c.range,
+                               hint: "e.g. loss=mse, or loss=sparse_categorical_crossentropy for class labels")
+      }
+      let lossName = try args.choice(loss.value, what: "loss", in: LossTable.names)
+      if case .model(_, let out?) = m, let lossKind = LossTable.loss(lossName) {
+        do { try Sequential.check(loss: lossKind, outputShape: out) } catch let e as ModelError {
+          throw Diagnostic.error(e.message, at: loss.value.range)
         }
       }
+    } catch { record(error) }
+    do {
+      if let o = c.option("optimizer") { _ = try OptimizerTable.build(o.value, args: args) }
+    } catch { record(error) }
+    do {
+      if let o = c.option("metrics") { _ = try MetricTable.parse(o.value, args: args) }
+    } catch { record(error) }
+  }
+
+  /// The options of `fit` and `evaluate`, each checked on its own.
+  mutating func checkFitOptions(_ c: Command) {
+    let args = arguments(c)
+    func each(_ name: String, _ check: (Option) throws -> Void) -> Diagnostic? {
+      guard let o = c.option(name) else { return nil }
+      do { try check(o) } catch let d as Diagnostic { return d } catch { return nil }
+      return nil
     }
+    let found: [Diagnostic?] = [
+      each("epochs") { _ = try args.int($0.value, what: "epochs", min: 1, max: 1_000_000) },
+      each("batch") { _ = try args.int($0.value, what: "batch", min: 1) },
+      each("verbose") { _ = try args.int($0.value, what: "verbose", min: 0, max: 2) },
+      each("shuffle") { _ = try args.bool($0.value, what: "shuffle") },
+      each("validation") { o in
+        if case .number = o.value.kind {
+          _ = try args.number(o.value, what: "the validation fraction", lo: 0, hi: 1, openHigh: true)
+        } else {
+          let k = try kind(of: o.value)
+          guard k.isDataset || k == .unknown else {
+            throw Diagnostic.error("validation must be a fraction such as 0.1, or a dataset; this is \(k.description)",
+                                   at: o.value.range)
+          }
+        }
+      },
+    ]
+    diagnostics += found.compactMap { $0 }
   }
 
   mutating func checkAssign(_ targets: [AssignTarget], _ value: AssignValue, _ range: SourceRange) throws {
+    do {
+      try checkAssignValue(targets, value)
+    } catch {
+      // The names are still defined (as something unknown): using them later is no second mistake.
+      for case .name(let n) in targets where kinds[n.text] == nil || !shadowed.contains(n.text) {
+        kinds[n.text] = .unknown
+        shadowed.insert(n.text)
+      }
+      throw error
+    }
+  }
+
+  private mutating func checkAssignValue(_ targets: [AssignTarget], _ value: AssignValue) throws {
     var produced: [Kind]
     switch value {
     case .expr(let e):
@@ -156,14 +192,33 @@ extension Checker {
     return Array(repeating: .dataset(k.isDataset ? nil : nil), count: fractions.count + 1)
   }
 
-  /// A model block: every layer line is checked, shapes are inferred layer by layer.
-  mutating func checkModel(_ name: Name, _ layers: [LayerDecl]) {
+  /// A model block: every layer line is checked, shapes are inferred layer by layer. A missing
+  /// or wrong `input` line is reported once; the lines after it are then checked on their own
+  /// (kind, arguments, options) without shapes, so they add no errors of their own making.
+  mutating func checkModel(_ name: Name, _ layers: [LayerDecl], _ range: SourceRange) {
     var builder = ModelBuilder(name: name.text, evaluate: { [self] in try self.staticValue($0) })
     var ok = true
+    // A line the parser dropped may have been the input line: its absence is no new mistake.
+    let brokenLines = syntaxErrorLines.filter { $0 >= range.start.line && $0 <= range.end.line }
+    let firstLine = layers.first?.range.start.line ?? range.end.line
+    var inputReported = brokenLines.contains { $0 <= firstLine } && layers.first?.kind.text != "input"
     for decl in layers {
-      do { try builder.add(decl) } catch let d as Diagnostic { diagnostics.append(d); ok = false } catch { ok = false }
+      do {
+        if !ok || (builder.inputShape == nil && inputReported) {
+          // After a wrong line the shapes that follow are unknown: check each line on its own.
+          try builder.checkAlone(decl)
+        } else {
+          try builder.add(decl)
+        }
+      } catch let d as Diagnostic {
+        diagnostics.append(d)
+        ok = false
+      } catch {
+        ok = false
+      }
+      if builder.inputShape == nil && (decl.kind.text == "input" || !ok) { inputReported = true }
     }
-    if ok && builder.inputShape == nil {
+    if ok && builder.inputShape == nil && brokenLines.isEmpty {
       diagnostics.append(.error("model '\(name.text)' has no input layer", at: name.range,
                                 hint: "start the block with the shape of one sample, e.g. input 4"))
     }

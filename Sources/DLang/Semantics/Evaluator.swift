@@ -65,9 +65,9 @@ struct Evaluator {
     case .layer(let ref, let layer):
       if let p = ref.network.parameter(layer: layer, name: m.text) { return .tensor(p.variable.value) }
       let names = ref.network.parameterNames(of: layer)
-      throw Diagnostic.error("layer '\(layer)' has no parameter '\(m.text)'", at: m.range,
-                             hint: names.isEmpty ? "'\(layer)' has no parameters"
-                               : "its parameters: " + names.joined(separator: ", "))
+      throw Diagnostic.unknown("layer '\(layer)' has no parameter '\(m.text)'", m.text, in: names, at: m.range,
+                               fallbackHint: names.isEmpty ? "'\(layer)' has no parameters"
+                                 : "its parameters: " + names.joined(separator: ", "))
     case .dataset(let d): return try datasetMember(d, m)
     case .tensor(let t):
       if m.text == "shape" { return .list(t.shape.map { .number(Double($0)) }) }
@@ -108,6 +108,9 @@ struct Evaluator {
       throw Diagnostic.error("an index must be a whole number", at: indexExpr.range)
     }
     let n = t.shape[0]
+    guard abs(x) < 1e15 else {
+      throw Diagnostic.error("index \(ValueFormat.number(x)) is out of range for \(n) rows", at: indexExpr.range)
+    }
     var i = Int(x)
     if i < 0 { i += n }
     guard i >= 0 && i < n else {

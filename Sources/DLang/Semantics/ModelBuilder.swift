@@ -1,5 +1,6 @@
 import Autograd
 import NeuralNet
+import TermPlot
 
 /// What a declared layer turned into: echoed after each layer line (`→ (None, 16)  272 params`).
 public struct LayerEcho: Sendable {
@@ -55,6 +56,9 @@ struct ModelBuilder {
     guard let layer = try spec.build(&args), !incomplete else { incomplete = true; return nil }
     let count = (counts[kind] ?? 0) + 1
     layer.name = userName ?? "\(kind)_\(count)"
+    if let dense = layer as? Dense, let current = net.outputShape {
+      try checkDense(dense, input: current, decl)
+    }
     do {
       let shape = try net.add(layer, rng: &rng)
       counts[kind] = count
@@ -64,6 +68,42 @@ struct ModelBuilder {
       throw Diagnostic.error(e.message, at: decl.range)
     } catch let e as ShapeError {
       throw Diagnostic.error(e.message, at: decl.range)
+    }
+  }
+
+  /// Checks a layer line's kind, arguments and options without adding it: for the lines after
+  /// a missing or wrong `input` line, whose shapes cannot be known.
+  func checkAlone(_ decl: LayerDecl) throws {
+    let kind = decl.kind.text
+    guard let spec = LayerTable.spec(kind) else {
+      throw Diagnostic.unknown("unknown layer '\(kind)'", kind, in: LayerTable.names, at: decl.kind.range,
+                               fallbackHint: "layers: " + LayerTable.names.joined(separator: ", "))
+    }
+    if kind == "input" {
+      throw Diagnostic.error("a model has one input line, at the top", at: decl.kind.range)
+    }
+    var args = Arguments(owner: kind, args: decl.args, options: decl.options, range: decl.range,
+                         evaluate: evaluate)
+    _ = args.option("name")
+    _ = try spec.build(&args)
+  }
+
+  /// Most weights one layer may have (400 MB of floats): more is a typo, and would not fit.
+  static let maxLayerParameters = 100_000_000
+
+  /// A dense layer needs a flat input, and a size that fits in memory.
+  private func checkDense(_ dense: Dense, input: [Int], _ decl: LayerDecl) throws {
+    guard input.count == 1 else {
+      let flat = input.reduce(1, *)
+      throw Diagnostic.error(
+        "\(decl.kind.text) needs a flat input (None, N), but the layer before it gives \(ValueFormat.batchShape(input))",
+        at: decl.kind.range, hint: "add a `flatten` line before it, or declare the input flat: input \(flat)")
+    }
+    let (weights, overflow) = input[0].multipliedReportingOverflow(by: dense.units)
+    if overflow || weights > ModelBuilder.maxLayerParameters - dense.units {
+      throw Diagnostic.error(
+        "\(dense.name) would have \(input[0]) × \(dense.units) weights; a layer may have at most \(Format.integer(ModelBuilder.maxLayerParameters))",
+        at: decl.args.first?.range ?? decl.range)
     }
   }
 
@@ -78,12 +118,18 @@ struct ModelBuilder {
     let shape: [Int]
     switch e.kind {
     case .shape(let dims): shape = dims
-    case .number(let x, _) where x == x.rounded() && x >= 1 && x < 1e9: shape = [Int(x)]
+    case .number(let x, _) where x == x.rounded() && abs(x) < 1e15: shape = [Int(x)]
+    case .unary(.negate, let inner):
+      if case .number(let x, _) = inner.kind, x == x.rounded() {
+        throw Diagnostic.error("an input size must be at least 1, not -\(ValueFormat.number(x))", at: e.range)
+      }
+      throw Diagnostic.error("input needs a shape such as 4 or 8x8x1", at: e.range)
     default:
       throw Diagnostic.error("input needs a shape such as 4 or 8x8x1", at: e.range)
     }
     if let bad = shape.first(where: { $0 < 1 || $0 > 1 << 24 }) {
-      throw Diagnostic.error("every input size must be at least 1 (got \(bad))", at: e.range)
+      throw Diagnostic.error(bad < 1 ? "an input size must be at least 1, not \(bad)"
+                               : "an input size must be at most \(1 << 24), not \(bad)", at: e.range)
     }
     network = Sequential(name: name, inputShape: shape)
     return LayerEcho(name: "input", typeName: "InputLayer", outputShape: shape, parameters: 0)

@@ -64,7 +64,8 @@ public final class Session {
   public func run(_ source: String, file: String) -> Bool {
     let program = Parser.parse(source: source)
     var diagnostics = program.diagnostics
-    diagnostics += Checker(session: self).check(program.statements)
+    diagnostics += Checker(session: self).check(program.statements, source: source,
+                                                   syntaxErrors: program.diagnostics)
     diagnostics.sort { ($0.range.start.line, $0.range.start.column) < ($1.range.start.line, $1.range.start.column) }
     for d in diagnostics { output.diagnostic(d, file: file, source: source) }
     if diagnostics.contains(where: { $0.severity == .error }) { return false }

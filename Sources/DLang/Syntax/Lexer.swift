@@ -108,7 +108,8 @@ public struct Lexer: Sendable {
       emit(.symbol, String(c), from: start)
     } else {
       advance()
-      fail("unexpected character '\(c)'", text: String(c), from: start)
+      let hint = c == ":" ? "options are written name=value, e.g. epochs=10" : nil
+      fail("unexpected character '\(c)'", text: String(c), from: start, hint: hint)
     }
   }
 

@@ -243,6 +243,8 @@ extension Parser {
   /// `fit net train epochs 10`: an option name used without `=value`.
   private mutating func rejectBareOptionName(_ spec: StatementSpec?) throws(ParseAbort) {
     guard peek.kind == .identifier, let option = spec?.option(peek.text) else { return }
+    // `epochs:10`: the lexer already reported the ':' (with the name=value hint).
+    if token(at: current + 1).kind == .invalid && token(at: current + 1).text == ":" { throw ParseAbort() }
     throw failAt(peek, "'\(option.name)' expects a value: \(option.example)")
   }
 }

@@ -67,19 +67,24 @@ enum NameSuggestion {
     return "the \(noun) are \(shown)\(more)"
   }
 
-  /// Levenshtein distance between two scalar arrays (two-row dynamic programming).
+  /// Edit distance between two scalar arrays, counting a swap of neighbours as one edit
+  /// (`lable` → `label`): optimal string alignment, three rolling rows.
   static func distance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
+    var beforePrevious = [Int](repeating: 0, count: b.count + 1)
     var previous = Array(0...b.count)
     var current = [Int](repeating: 0, count: b.count + 1)
-    for (i, ca) in a.enumerated() {
-      current[0] = i + 1
-      for (j, cb) in b.enumerated() {
-        let substitution = previous[j] + (ca == cb ? 0 : 1)
-        current[j + 1] = min(substitution, previous[j + 1] + 1, current[j] + 1)
+    for i in 1...a.count {
+      current[0] = i
+      for j in 1...b.count {
+        let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+        current[j] = min(substitution, previous[j] + 1, current[j - 1] + 1)
+        if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+          current[j] = min(current[j], beforePrevious[j - 2] + 1)
+        }
       }
-      swap(&previous, &current)
+      (beforePrevious, previous, current) = (previous, current, beforePrevious)
     }
     return previous[b.count]
   }

@@ -44,7 +44,8 @@ extension Sequential {
     batchEvaluator = nil
   }
 
-  static func check(loss: Loss, outputShape out: [Int]) throws {
+  /// Throws a `ModelError` when a model whose output has shape `out` cannot serve `loss`.
+  public static func check(loss: Loss, outputShape out: [Int]) throws {
     switch loss {
     case .sparseCategoricalCrossentropy, .categoricalCrossentropy:
       guard out.count == 1 else {
@@ -53,8 +54,8 @@ extension Sequential {
       }
       guard out[0] >= 2 else {
         throw ModelError("\(loss.name) needs one output unit per class, but the model outputs "
-                         + "1 unit; for two classes end with Dense(1, sigmoid) and use "
-                         + "binary_crossentropy, or end with Dense(C, softmax)")
+                         + "1 unit; for two classes use binary_crossentropy with one sigmoid "
+                         + "unit, or end with C softmax units")
       }
     default: break
     }
@@ -120,8 +121,7 @@ extension Sequential {
       }
       for (i, v) in y.data.enumerated() where !(v >= 0 && v < Float(width) && v == v.rounded()) {
         throw ModelError("sparse_categorical_crossentropy needs integer labels 0…\(width - 1) "
-                         + "(C = \(width) output units) but \(yName) holds \(formatNumber(v)) "
-                         + "at sample \(i)")
+                         + "(C = \(width) output units) but \(yName)[\(i)] is \(formatNumber(v))")
       }
       return perSample.isEmpty ? y : y.reshaped([n])
     default:
@@ -141,8 +141,8 @@ extension Sequential {
       }
       if loss == .binaryCrossentropy {
         for (i, v) in t.data.enumerated() where !(v >= 0 && v <= 1) {
-          throw ModelError("binary_crossentropy needs targets in [0, 1] but \(yName) holds "
-                           + "\(formatNumber(v)) at sample \(i / width)")
+          throw ModelError("binary_crossentropy needs targets in [0, 1] but \(yName)[\(i / width)] "
+                           + (width == 1 ? "is " : "holds ") + formatNumber(v))
         }
       }
       return t
