@@ -40,7 +40,7 @@ extension Interpreter {
       lines.append("  labels: " + report.labelMapping.map { "\($0.0) → \($0.1)" }.joined(separator: ", "))
     }
     if report.rowsDropped > 0 { lines.append("  dropped \(report.rowsDropped) rows with missing values") }
-    output.result(lines.joined(separator: "\n"))
+    show(lines.joined(separator: "\n"))
     return .dataset(dataset)
   }
 
@@ -70,7 +70,7 @@ extension Interpreter {
       throw Diagnostic.error("\(error)", at: c.range)
     }
     let desc = zip(names, parts).map { "\($0): \($1.count) rows" }.joined(separator: ", ")
-    output.result(desc + (stratify ? " (stratified)" : ""))
+    show(desc + (stratify ? " (stratified)" : ""))
     return parts.map { .dataset($0) }
   }
 
@@ -93,12 +93,14 @@ extension Interpreter {
     let names = datasets.map(\.0).joined(separator: ", ")
     let (a, b) = minMax ? ("min", "max") : ("mean", "std")
     let (lo, hi) = minMax ? (scaler.mins, scaler.maxs) : (scaler.means, scaler.stds)
-    let rows = first.featureNames.indices.map { i in
+    let allRows = first.featureNames.indices.map { i in
       [first.featureNames[i], ValueFormat.fixed(Double(lo[i]), decimals: 4),
        ValueFormat.fixed(Double(hi[i]), decimals: 4)]
     }
+    // Many features (pixels): the first and last few stand for the rest.
+    let rows = allRows.count > 12 ? Array(allRows.prefix(6)) + [["…", "…", "…"]] + Array(allRows.suffix(3)) : allRows
     let head = "\(c.keyword.text)d \(names) with the \(a) and \(b) of \(firstName):"
-    output.result(head + "\n" + Table.render(headers: ["feature", a, b], rows: rows, style: style))
+    show(head + "\n" + Table.render(headers: ["feature", a, b], rows: rows, style: style))
   }
 }
 
