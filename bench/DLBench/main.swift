@@ -61,7 +61,7 @@ if only == nil || only == "matmul" {
     // two samples of a pair; more rounds where they are cheap.
     let work = 6 * Double(n) * Double(n) * Double(n)
     let reps = max(1, Int(1e9 / work))
-    let rounds = quick ? 5 : (n >= 2048 ? 5 : 15)
+    let rounds = quick ? 5 : (n >= 2048 ? 7 : 31)
     let r = benchMatmul(n: n, rounds: rounds, reps: reps)
     matmuls.append(r)
     let target = n == matmulTargetSize
