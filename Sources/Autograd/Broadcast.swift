@@ -2,6 +2,7 @@
 public enum Broadcast {
   /// The broadcast shape of `a` and `b`, or nil when they are incompatible.
   public static func shape(_ a: [Int], _ b: [Int]) -> [Int]? {
+    if a == b { return a }  // the common case, without allocating
     let r = Swift.max(a.count, b.count)
     var out = [Int](repeating: 1, count: r)
     for i in 0..<r {
@@ -59,6 +60,17 @@ public enum Broadcast {
       out.data[0] = s
       return out
     }
+    if out.count > 0 && isSuffix(shape, of: g.shape) {
+      // A bias's gradient: sum the rows of g (same order of additions as the walk below).
+      let m = out.count
+      out.data.withUnsafeMutableBufferPointer { o in
+        g.data.withUnsafeBufferPointer { gp in
+          var i = 0
+          while i < gp.count { for j in 0..<m { o[j] += gp[i + j] }; i += m }
+        }
+      }
+      return out
+    }
     let so = strides(of: shape, broadcastTo: g.shape)
     let sg = Tensor.strides(of: g.shape)
     out.data.withUnsafeMutableBufferPointer { o in
@@ -73,7 +85,7 @@ public enum Broadcast {
   @inlinable
   public static func apply(_ a: Tensor, _ b: Tensor, _ outShape: [Int],
                            _ f: (Float, Float) -> Float) -> Tensor {
-    var out = Tensor.zeros(outShape)
+    var out = Tensor.uninitialized(outShape)  // every branch below writes every element
     out.data.withUnsafeMutableBufferPointer { o in
       a.data.withUnsafeBufferPointer { pa in
         b.data.withUnsafeBufferPointer { pb in
@@ -101,9 +113,12 @@ public enum Broadcast {
   /// Whether `s` equals the trailing axes of `full` (ignoring leading 1s of `s`).
   @inlinable
   public static func isSuffix(_ s: [Int], of full: [Int]) -> Bool {
-    var t = s[...]
-    while let f = t.first, f == 1, t.count > 1 { t = t.dropFirst() }
-    guard t.count <= full.count else { return false }
-    return Array(t) == Array(full.suffix(t.count))
+    var start = 0
+    while start < s.count - 1 && s[start] == 1 { start += 1 }
+    let n = s.count - start
+    guard n <= full.count else { return false }
+    let off = full.count - n
+    for i in 0..<n where s[start + i] != full[off + i] { return false }
+    return true
   }
 }

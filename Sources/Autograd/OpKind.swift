@@ -40,13 +40,7 @@ extension Variable {
     var needs = false
     if tape.recording { for v in inputs where v.requiresGrad { needs = true; break } }
     let out = Variable(value, op: op, requiresGrad: needs)
-    if needs {
-      tape.record {
-        guard let g = out.grad else { return }
-        out.grad = nil
-        backward(g)
-      }
-    }
+    if needs { tape.record(out, backward) }
     return out
   }
 
@@ -56,13 +50,7 @@ extension Variable {
     let tape = Tape.current
     let needs = tape.recording && inputs.contains { $0.requiresGrad }
     let out = Variable(value, op: op, requiresGrad: needs)
-    if needs {
-      tape.record {
-        guard let g = out.grad else { return }
-        out.grad = nil
-        backward(g)
-      }
-    }
+    if needs { tape.record(out, backward) }
     return out
   }
 }

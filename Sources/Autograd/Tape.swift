@@ -21,7 +21,18 @@ private let tapeKey: pthread_key_t = {
 /// There is one tape per thread (`Tape.current`): `dl` trains on one thread (OpenBLAS brings
 /// its own), and tests running in parallel each get their own.
 public final class Tape: @unchecked Sendable {
-  @usableFromInline var records: [() -> Void] = []
+  /// One op's record: its output and the rule that turns dLoss/dOutput into its inputs'
+  /// gradients. Stored as a pair (not a wrapping closure) to save an allocation per op.
+  @usableFromInline struct Record {
+    @usableFromInline let output: Variable
+    @usableFromInline let backward: (Tensor) -> Void
+    @usableFromInline init(output: Variable, backward: @escaping (Tensor) -> Void) {
+      self.output = output
+      self.backward = backward
+    }
+  }
+
+  @usableFromInline var records: [Record] = []
   @usableFromInline var recording = true
 
   public init() {}
@@ -31,6 +42,7 @@ public final class Tape: @unchecked Sendable {
     if let p = pthread_getspecific(tapeKey) {
       return Unmanaged<Tape>.fromOpaque(p).takeUnretainedValue()
     }
+    Allocator.prime()  // once per process, before the first op's buffers
     let t = Tape()
     pthread_setspecific(tapeKey, Unmanaged.passRetained(t).toOpaque())
     return t
@@ -50,7 +62,12 @@ public final class Tape: @unchecked Sendable {
     return false
   }
 
-  @inlinable func record(_ backward: @escaping () -> Void) { records.append(backward) }
+  /// Records `backward` for `output`. When replayed, the rule receives the output's gradient,
+  /// which is moved out of the variable first so intermediate gradients are freed as the
+  /// backward pass proceeds; a rule whose output received no gradient is skipped.
+  @inlinable func record(_ output: Variable, _ backward: @escaping (Tensor) -> Void) {
+    records.append(Record(output: output, backward: backward))
+  }
 
   /// Runs `body` with recording off: inference records nothing and keeps no buffers alive.
   public func withoutGrad<T>(_ body: () throws -> T) rethrows -> T {
@@ -65,7 +82,11 @@ public final class Tape: @unchecked Sendable {
   public func backward(from loss: Variable, seed: Tensor? = nil) {
     let g = seed ?? Tensor(repeating: 1, shape: loss.shape)
     loss.accumulate(g)
-    while let rule = records.popLast() { rule() }
+    while let r = records.popLast() {
+      guard let g = r.output.grad else { continue }
+      r.output.grad = nil
+      r.backward(g)
+    }
   }
 
   /// Drops every record without running it (e.g. after a forward pass that was abandoned).

@@ -26,6 +26,22 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
   /// Zeros of the given shape.
   public static func zeros(_ shape: [Int]) -> Tensor { Tensor(repeating: 0, shape: shape) }
 
+  /// A tensor whose elements are not initialized: for kernels that overwrite every element
+  /// (sgemm with beta = 0), saving a pass over memory. Callers must write all of it.
+  @usableFromInline
+  static func uninitialized(_ shape: [Int]) -> Tensor {
+    let n = shape.reduce(1, *)
+    return Tensor(unchecked: shape,
+                  [Float](unsafeUninitializedCapacity: n) { _, count in count = n })
+  }
+
+  /// A tensor from storage already known to fill `shape`.
+  @usableFromInline
+  init(unchecked shape: [Int], _ data: [Float]) {
+    self.shape = shape
+    self.data = data
+  }
+
   /// A rank-0 tensor.
   public init(scalar: Float) { self.init(shape: [], data: [scalar]) }
 

@@ -1,1 +1,154 @@
-print("bench")
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Autograd
+
+// Engine benchmark: matmul forward+backward against raw sgemm, tiny-op overhead, and one XOR
+// training step (the peers' rnn_overhead workload). Usage:
+//   DLBench [--json PATH] [--quick] [--sizes 256,512,...] [--only matmul|tiny|xor]
+// Whole run well under a minute on 2 cores.
+
+// Like dl: pick the fast OpenBLAS kernel for this CPU (a user's OPENBLAS_CORETYPE wins).
+KernelSelection.reexecIfNeeded()
+
+let usage = "usage: DLBench [--json PATH] [--quick] [--sizes N,N,...] [--only matmul|tiny|xor]"
+var jsonPath: String? = nil
+var quick = false
+var sizes = [256, 512, 1024, 2048]
+var only: String? = nil
+var argi = 1
+let argv = CommandLine.arguments
+while argi < argv.count {
+  switch argv[argi] {
+  case "--json" where argi + 1 < argv.count: jsonPath = argv[argi + 1]; argi += 1
+  case "--quick": quick = true
+  case "--sizes" where argi + 1 < argv.count:
+    let parsed = argv[argi + 1].split(separator: ",").compactMap { Int($0) }
+    guard !parsed.isEmpty, parsed.allSatisfy({ $0 > 0 }) else { printError(usage); exit(2) }
+    sizes = parsed; argi += 1
+  case "--only" where argi + 1 < argv.count && ["matmul", "tiny", "xor"].contains(argv[argi + 1]):
+    only = argv[argi + 1]; argi += 1
+  case "-h", "--help": print(usage); exit(0)
+  default: printError("DLBench: unknown argument \(argv[argi])\n\(usage)"); exit(2)
+  }
+  argi += 1
+}
+
+// Targets.
+let matmulTargetRatio = 0.90, matmulTargetSize = 1024
+let tinyOpTargetMicros = 1.0
+let xorTargetMicros = 20.0
+let torchXORMicros = 398.0  // shared/bench/README.md, rnn_overhead, this kind of machine
+
+func verdict(_ ok: Bool) -> String { ok ? "PASS" : "MISS" }
+
+let tStart = now()
+print("DLBench — dl engine benchmark")
+print("OpenBLAS kernel: \(BLAS.coreName) (\(KernelSelection.origin)), threads: \(BLAS.threads)")
+
+// --- matmul
+var matmuls: [MatmulResult] = []
+if only == nil || only == "matmul" {
+  print("")
+  print("matmul forward+backward through the tape (6n³ flops/step) vs three raw cblas_sgemm,")
+  print("GFLOP/s (medians; ratio = median of paired samples)")
+  print(pad("n", 6) + pad("engine", 10) + pad("raw", 10) + pad("ratio", 8) + pad("faults/step", 13)
+        + "  target")
+  for n in sizes {
+    // Samples of about 1 GFLOP (10–30 ms here) so that the load rarely changes between the
+    // two samples of a pair; more rounds where they are cheap.
+    let work = 6 * Double(n) * Double(n) * Double(n)
+    let reps = max(1, Int(1e9 / work))
+    let rounds = quick ? 5 : (n >= 2048 ? 7 : 31)
+    let r = benchMatmul(n: n, rounds: rounds, reps: reps)
+    matmuls.append(r)
+    let target = n == matmulTargetSize
+      ? "≥" + fmt(matmulTargetRatio * 100, 0) + "% " + verdict(r.ratio >= matmulTargetRatio) : ""
+    print(pad(String(n), 6) + pad(fmt(r.engineGFLOPs), 10) + pad(fmt(r.rawGFLOPs), 10)
+          + pad(fmt(r.ratio * 100, 0) + "%", 8) + pad(fmt(r.faultsPerStep, 0), 13) + "  " + target)
+  }
+}
+
+// --- tiny op
+var tinies: [TinyOpResult] = []
+if only == nil || only == "tiny" {
+  print("")
+  print("tiny op a + b (both require grad), µs per op (medians; recording includes dropping the")
+  print("tape's records)")
+  print(pad("elements", 10) + pad("recording", 11) + pad("no-grad", 9) + "  target")
+  for e in [1, 4] {
+    let r = benchTinyOp(elements: e, batches: quick ? 11 : 41, perBatch: 2000)
+    tinies.append(r)
+    print(pad(String(e), 10) + pad(fmt(r.recordingMicros, 3), 11) + pad(fmt(r.noGradMicros, 3), 9)
+          + "  ≤" + fmt(tinyOpTargetMicros, 0) + " µs "
+          + verdict(r.recordingMicros <= tinyOpTargetMicros))
+  }
+}
+
+// --- XOR
+var xor: XORResult? = nil
+if only == nil || only == "xor" {
+  let r = benchXOR(batches: quick ? 11 : 41, perBatch: 200)
+  xor = r
+  print("")
+  print("XOR training step (2-8-1 tanh, BCE with logits, Adam lr 0.01, batch 4), µs per step")
+  print("  dl: \(fmt(r.microsPerStep, 2)) µs (median)   target ≤\(fmt(xorTargetMicros, 0)) µs "
+        + verdict(r.microsPerStep <= xorTargetMicros)
+        + "   PyTorch reference \(fmt(torchXORMicros, 0)) µs (×\(fmt(torchXORMicros / r.microsPerStep, 0)))")
+  print("  after \(r.steps) steps: loss \(r.finalLoss), accuracy \(fmt(r.accuracy * 100, 0))%")
+}
+
+let elapsed = now() - tStart
+print("")
+print("total \(fmt(elapsed, 1)) s")
+
+if let path = jsonPath {
+  var fields: [(String, JSON)] = [
+    ("kernel", .string(BLAS.coreName)),
+    ("kernel_origin", .string(KernelSelection.origin)),
+    ("threads", .int(BLAS.threads)),
+  ]
+  var targets: [(String, JSON)] = []
+  if !matmuls.isEmpty {
+    fields.append(("matmul", .array(matmuls.map { r in
+      .object([("n", .int(r.n)), ("engine_gflops", .number(r.engineGFLOPs)),
+               ("raw_gflops", .number(r.rawGFLOPs)), ("ratio", .number(r.ratio)),
+               ("page_faults_per_step", .number(r.faultsPerStep))])
+    })))
+    if let m = matmuls.first(where: { $0.n == matmulTargetSize }) {
+      targets.append(("matmul_1024_ratio", .object([
+        ("target", .number(matmulTargetRatio)), ("value", .number(m.ratio)),
+        ("pass", .bool(m.ratio >= matmulTargetRatio))])))
+    }
+  }
+  if !tinies.isEmpty {
+    fields.append(("tiny_op", .array(tinies.map { r in
+      .object([("elements", .int(r.elements)), ("recording_us", .number(r.recordingMicros)),
+               ("no_grad_us", .number(r.noGradMicros))])
+    })))
+    let worst = tinies.map(\.recordingMicros).max()!
+    targets.append(("tiny_op_us", .object([
+      ("target", .number(tinyOpTargetMicros)), ("value", .number(worst)),
+      ("pass", .bool(worst <= tinyOpTargetMicros))])))
+  }
+  if let r = xor {
+    fields.append(("xor", .object([
+      ("step_us", .number(r.microsPerStep)), ("steps", .int(r.steps)),
+      ("final_loss", .number(Double(r.finalLoss))), ("accuracy", .number(r.accuracy)),
+      ("torch_reference_step_us", .number(torchXORMicros))])))
+    targets.append(("xor_step_us", .object([
+      ("target", .number(xorTargetMicros)), ("value", .number(r.microsPerStep)),
+      ("pass", .bool(r.microsPerStep <= xorTargetMicros))])))
+  }
+  fields.append(("targets", .object(targets)))
+  fields.append(("seconds", .number(elapsed)))
+  do {
+    try writeAtomically(JSON.object(fields).text + "\n", to: path)
+    print("wrote \(path)")
+  } catch {
+    printError("DLBench: \(error)")
+    exit(1)
+  }
+}

@@ -49,7 +49,7 @@ public func batchedMatmul(_ a: Variable, _ b: Variable, transA: Bool = false,
   let (m, k) = transA ? (a.shape[2], a.shape[1]) : (a.shape[1], a.shape[2])
   let (k2, n) = transB ? (b.shape[2], b.shape[1]) : (b.shape[1], b.shape[2])
   precondition(k == k2, "batchedMatmul: inner sizes differ, \(a.shape) · \(b.shape)")
-  var c = Tensor.zeros([batch, m, n])
+  var c = Tensor.uninitialized([batch, m, n])  // every matrix written with beta = 0
   let av = a.value, bv = b.value
   let sa = m * k, sb = k * n, sc = m * n
   withPointers(av, bv, &c) { pa, pb, pc in
@@ -99,7 +99,7 @@ public func batchedMatmul(_ a: Variable, _ b: Variable, transA: Bool = false,
 /// op(x) · op(y) into a new (m, n) tensor.
 @usableFromInline
 func gemm(_ x: Tensor, _ tx: Bool, _ y: Tensor, _ ty: Bool, m: Int, n: Int, k: Int) -> Tensor {
-  var c = Tensor.zeros([m, n])
+  var c = Tensor.uninitialized([m, n])  // written whole by sgemm with beta = 0
   withPointers(x, y, &c) { px, py, pc in
     BLAS.gemm(transA: tx, transB: ty, m: m, n: n, k: k, a: px, b: py, c: pc)
   }
@@ -111,7 +111,7 @@ func gemm(_ x: Tensor, _ tx: Bool, _ y: Tensor, _ ty: Bool, m: Int, n: Int, k: I
 func accumulateGemm(into v: Variable, _ x: Tensor, _ tx: Bool, _ y: Tensor, _ ty: Bool,
                     m: Int, n: Int, k: Int) {
   let fresh = v.grad == nil
-  var g = v.grad ?? Tensor.zeros(v.shape)
+  var g = v.grad ?? Tensor.uninitialized(v.shape)  // fresh: written whole with beta = 0
   v.grad = nil  // keep the buffer uniquely referenced: no copy-on-write
   withPointers(x, y, &g) { px, py, pg in
     BLAS.gemm(transA: tx, transB: ty, m: m, n: n, k: k, a: px, b: py,
