@@ -107,3 +107,34 @@ func benchXOR(batches: Int, perBatch: Int) -> XORResult {
   return XORResult(microsPerStep: median(times) * 1e6, steps: (batches + 1) * perBatch,
                    finalLoss: loss, accuracy: net.accuracy())
 }
+
+import NeuralNet
+
+/// The same step through the product's own path: a `Sequential` 2→8 tanh→1 sigmoid compiled
+/// with binary cross-entropy and Keras' Adam (lr 0.01), one `trainOnBatch` per step — what
+/// `fit xor x y batch=4` runs per batch, minus the per-epoch shuffle and progress callbacks.
+func benchXORSequential(batches: Int, perBatch: Int) throws -> XORResult {
+  var rng = SeededRandom(seed: 0)
+  let net = Sequential(name: "xor", inputShape: [2])
+  try net.add(Dense(units: 8, activation: .tanh), rng: &rng)
+  try net.add(Dense(units: 1, activation: .sigmoid), rng: &rng)
+  try net.compile(loss: .binaryCrossentropy, optimizer: Adam(lr: 0.01), metrics: [])
+  let x = Tensor(shape: [4, 2], data: [0, 0, 0, 1, 1, 0, 1, 1])
+  let y = Tensor(shape: [4, 1], data: [0, 1, 1, 0])
+  var loss = 0.0
+  for _ in 0..<perBatch { loss = try net.trainOnBatch(x: x, y: y, rng: &rng).first?.1 ?? .nan }
+  var times: [Double] = []
+  for _ in 0..<batches {
+    var failure: Error?
+    times.append(seconds {
+      for _ in 0..<perBatch {
+        do { loss = try net.trainOnBatch(x: x, y: y, rng: &rng).first?.1 ?? .nan } catch { failure = error }
+      }
+    } / Double(perBatch))
+    if let failure { throw failure }
+  }
+  let p = try net.predict(x: x)
+  let right = (0..<4).filter { (p.data[$0] > 0.5) == (y.data[$0] > 0.5) }.count
+  return XORResult(microsPerStep: median(times) * 1e6, steps: (batches + 1) * perBatch,
+                   finalLoss: Float(loss), accuracy: Double(right) / 4)
+}

@@ -89,6 +89,7 @@ if only == nil || only == "tiny" {
 
 // --- XOR
 var xor: XORResult? = nil
+var xorSequential: XORResult? = nil
 if only == nil || only == "xor" {
   let r = benchXOR(batches: quick ? 11 : 41, perBatch: 200)
   xor = r
@@ -98,6 +99,16 @@ if only == nil || only == "xor" {
         + verdict(r.microsPerStep <= xorTargetMicros)
         + "   PyTorch reference \(fmt(torchXORMicros, 0)) µs (×\(fmt(torchXORMicros / r.microsPerStep, 0)))")
   print("  after \(r.steps) steps: loss \(r.finalLoss), accuracy \(fmt(r.accuracy * 100, 0))%")
+  do {
+    let s = try benchXORSequential(batches: quick ? 11 : 41, perBatch: 200)
+    xorSequential = s
+    print("  dl Sequential.trainOnBatch (Keras Adam, sigmoid + BCE fused): \(fmt(s.microsPerStep, 2)) µs (median)   "
+          + verdict(s.microsPerStep <= xorTargetMicros)
+          + "   PyTorch reference ×\(fmt(torchXORMicros / s.microsPerStep, 0))")
+    print("  after \(s.steps) steps: loss \(s.finalLoss), accuracy \(fmt(s.accuracy * 100, 0))%")
+  } catch {
+    print("  Sequential step failed: \(error)")
+  }
 }
 
 let elapsed = now() - tStart
@@ -137,7 +148,8 @@ if let path = jsonPath {
     fields.append(("xor", .object([
       ("step_us", .number(r.microsPerStep)), ("steps", .int(r.steps)),
       ("final_loss", .number(Double(r.finalLoss))), ("accuracy", .number(r.accuracy)),
-      ("torch_reference_step_us", .number(torchXORMicros))])))
+      ("torch_reference_step_us", .number(torchXORMicros)),
+      ("sequential_step_us", .number(xorSequential?.microsPerStep ?? .nan))])))
     targets.append(("xor_step_us", .object([
       ("target", .number(xorTargetMicros)), ("value", .number(r.microsPerStep)),
       ("pass", .bool(r.microsPerStep <= xorTargetMicros))])))
