@@ -8,34 +8,20 @@ public struct TableEntry: Sendable {
   public let example: String
 }
 
-/// Losses by their Keras names.
+/// Losses by their Keras names (NeuralNet's table, with an example line each).
 public enum LossTable {
-  public static let entries: [(TableEntry, Loss)] = [
-    (TableEntry(name: "mse", summary: "mean squared error: regression; punishes large errors most",
-                example: "compile net loss=mse optimizer=adam"), .mse),
-    (TableEntry(name: "mae", summary: "mean absolute error: regression; robust to outliers",
-                example: "compile net loss=mae optimizer=adam"), .mae),
-    (TableEntry(name: "binary_crossentropy", summary: "two classes: one sigmoid output, targets 0 or 1",
-                example: "compile net loss=binary_crossentropy optimizer=adam"), .binaryCrossentropy),
-    (TableEntry(name: "categorical_crossentropy", summary: "several classes with one-hot targets; softmax output",
-                example: "compile net loss=categorical_crossentropy optimizer=adam"), .categoricalCrossentropy),
-    (TableEntry(name: "sparse_categorical_crossentropy",
-                summary: "several classes with integer labels 0…C-1; softmax output of C units",
-                example: "compile net loss=sparse_categorical_crossentropy optimizer=adam"),
-     .sparseCategoricalCrossentropy),
-  ]
+  public static let entries: [(TableEntry, Loss)] = Loss.table.map {
+    (TableEntry(name: $0.name, summary: $0.help, example: "compile net loss=\($0.name) optimizer=adam"), $0.value)
+  }
   public static var names: [String] { entries.map(\.0.name) }
   public static func loss(_ name: String) -> Loss? { entries.first { $0.0.name == name }?.1 }
 }
 
 /// Metrics by name.
 public enum MetricTable {
-  public static let entries: [(TableEntry, Metric)] = [
-    (TableEntry(name: "accuracy", summary: "fraction of samples whose predicted class is right",
-                example: "metrics=[accuracy]"), .accuracy),
-    (TableEntry(name: "mae", summary: "mean absolute error", example: "metrics=[mae]"), .mae),
-    (TableEntry(name: "mse", summary: "mean squared error", example: "metrics=[mse]"), .mse),
-  ]
+  public static let entries: [(TableEntry, Metric)] = Metric.table.map {
+    (TableEntry(name: $0.name, summary: $0.help, example: "metrics=[\($0.name)]"), $0.value)
+  }
   public static var names: [String] { entries.map(\.0.name) }
 
   /// `metrics=[accuracy, mae]` (or a single name).
@@ -65,30 +51,13 @@ public enum OptimizerTable {
   public struct Entry: Sendable {
     public let info: TableEntry
     public let settings: [Setting]
-    let make: @Sendable ([Double]) -> Optimizer
   }
 
-  public static let entries: [Entry] = [
-    Entry(info: TableEntry(name: "sgd", summary: "stochastic gradient descent, with optional momentum and Nesterov",
-                           example: "optimizer=sgd(lr=0.1, momentum=0.9)"),
-          settings: [Setting(name: "lr", defaultValue: 0.01, summary: "learning rate"),
-                     Setting(name: "momentum", defaultValue: 0, summary: "velocity kept between steps (0…1)"),
-                     Setting(name: "nesterov", defaultValue: 0, summary: "look-ahead momentum (true/false)")],
-          make: { SGD(lr: Float($0[0]), momentum: Float($0[1]), nesterov: $0[2] != 0) }),
-    Entry(info: TableEntry(name: "adam", summary: "adaptive moments: a per-weight step size; a good default",
-                           example: "optimizer=adam(lr=0.001)"),
-          settings: [Setting(name: "lr", defaultValue: 0.001, summary: "learning rate"),
-                     Setting(name: "beta1", defaultValue: 0.9, summary: "decay of the mean of gradients"),
-                     Setting(name: "beta2", defaultValue: 0.999, summary: "decay of the mean of squared gradients"),
-                     Setting(name: "eps", defaultValue: 1e-7, summary: "added to the denominator for stability")],
-          make: { Adam(lr: Float($0[0]), beta1: Float($0[1]), beta2: Float($0[2]), epsilon: Float($0[3])) }),
-    Entry(info: TableEntry(name: "rmsprop", summary: "divides each step by a running RMS of recent gradients",
-                           example: "optimizer=rmsprop(lr=0.001)"),
-          settings: [Setting(name: "lr", defaultValue: 0.001, summary: "learning rate"),
-                     Setting(name: "rho", defaultValue: 0.9, summary: "decay of the mean of squared gradients"),
-                     Setting(name: "eps", defaultValue: 1e-7, summary: "added to the denominator for stability")],
-          make: { RMSprop(lr: Float($0[0]), rho: Float($0[1]), epsilon: Float($0[2])) }),
-  ]
+  /// NeuralNet's optimizer table, with an example line each.
+  public static let entries: [Entry] = Optimizers.table.map { o in
+    Entry(info: TableEntry(name: o.name, summary: o.help, example: "optimizer=\(o.name)(lr=\(ValueFormat.number(o.parameters.first?.defaultValue ?? 0.01)))"),
+          settings: o.parameters.map { Setting(name: $0.name, defaultValue: $0.defaultValue, summary: $0.help) })
+  }
   public static var names: [String] { entries.map(\.info.name) }
 
   /// `adam`, `adam(lr=0.05)`, `sgd(0.1, momentum=0.9)` → an optimizer and its description.
@@ -121,7 +90,12 @@ public enum OptimizerTable {
       "\($0.name)=" + ($0.name == "nesterov" ? ($1 != 0 ? "true" : "false") : ValueFormat.number($1))
     }
       .joined(separator: ", ") + ")"
-    return (entry.make(values), text)
+    let arguments = Dictionary(uniqueKeysWithValues: zip(entry.settings.map(\.name), values))
+    do {
+      return (try Optimizers.make(chosen, arguments: arguments), text)
+    } catch {
+      throw Diagnostic.error("\(error)", at: e.range)
+    }
   }
 
   private static func setting(_ e: Expr, _ s: Setting, _ args: Arguments) throws -> Double {
