@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 #include <wchar.h>
 #include <stdio.h>
@@ -286,4 +287,14 @@ int cel_terminal_width(int fd) {
   memset(&ws, 0, sizeof ws);
   if (ioctl(fd, TIOCGWINSZ, &ws) != 0) return 0;
   return (int)ws.ws_col;
+}
+
+int cel_tty_noflsh(int fd, int on) {
+  struct termios t;
+  if (!isatty(fd) || tcgetattr(fd, &t) != 0) return -1;
+  int was = (t.c_lflag & NOFLSH) != 0;
+  if (was == (on != 0)) return was;
+  if (on) t.c_lflag |= NOFLSH; else t.c_lflag &= ~(tcflag_t)NOFLSH;
+  if (tcsetattr(fd, TCSANOW, &t) != 0) return -1;
+  return was;
 }

@@ -4,7 +4,7 @@ import Foundation
 /// TAB completion from the same tables the parser, checker and `help` use: statement keywords,
 /// layer kinds inside a model block, the options of the statement being typed, loss / optimizer
 /// / metric / activation / initializer names after their option, names of variables, models and
-/// layers (`net.dense_1`), and file paths inside a quoted string.
+/// layers (`net.dense_1`, `net.dense_1.weights`), and file paths inside a quoted string.
 public struct Completer: @unchecked Sendable {
   let session: Session
 
@@ -12,39 +12,79 @@ public struct Completer: @unchecked Sendable {
 
   /// Candidates for the word ending at `cursor` (a UTF-8 offset into `line`).
   public func complete(line: String, cursor: Int) -> Completion {
-    let bytes = Array(line.utf8.prefix(cursor))
+    let bytes = Array(line.utf8.prefix(max(cursor, 0)))
     let before = String(decoding: bytes, as: UTF8.self)
-    if let quote = openQuote(before) { return paths(before, quoteAt: quote) }
+    if let quote = Completer.openQuote(before) { return paths(before, quoteAt: quote) }
     var start = bytes.count
     while start > 0, !Completer.separators.contains(bytes[start - 1]) { start -= 1 }
     let word = String(decoding: bytes[start...], as: UTF8.self)
     let head = String(decoding: bytes[..<start], as: UTF8.self)
-    let words = head.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-    let candidates = candidatesFor(word: word, head: head, words: words)
-    let filtered = candidates.filter { $0.hasPrefix(word.split(separator: ".").count > 1 || word.hasSuffix(".") ? word : word) }
     var seen = Set<String>()
-    return Completion(replaceFrom: start, candidates: filtered.filter { seen.insert($0).inserted }.sorted())
+    let candidates = candidatesFor(word: word, head: head)
+      .filter { $0.hasPrefix(word) && seen.insert($0).inserted }
+    return Completion(replaceFrom: start, candidates: candidates.sorted())
   }
 
-  static let separators: Set<UInt8> = Set(" \t([,=".utf8)
+  /// Bytes that end the word being completed.
+  static let separators: Set<UInt8> = Set(" \t([,=)]*+-/".utf8)
 
-  func candidatesFor(word: String, head: String, words: [String]) -> [String] {
+  func candidatesFor(word: String, head: String) -> [String] {
     if word.contains(".") { return members(word) }
-    let trimmedHead = head.trimmingCharacters(in: .whitespaces)
-    if let option = optionBeingValued(head) { return values(for: option, statement: words.first) }
-    if words.isEmpty {
-      if head.hasPrefix(" ") || head.hasPrefix("\t") || session.isTypingModelBlock {
-        return LayerTable.names
+    // `x = …`, `train, test = …`: complete the right-hand side as a statement of its own.
+    var statementHead = Substring(head)
+    var isAssignment = false
+    if let rhs = Completer.assignmentValue(head) {
+      statementHead = rhs
+      isAssignment = true
+    }
+    // `time STATEMENT`
+    var words = statementHead.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+    while words.first == "time" {
+      words.removeFirst()
+      if let r = statementHead.range(of: "time") { statementHead = statementHead[r.upperBound...] }
+    }
+    let keyword = words.first
+    if let option = Completer.optionBeingValued(String(statementHead)) {
+      return values(for: option, statement: keyword)
+    }
+    guard let keyword else {
+      if session.isTypingModelBlock && !isAssignment { return LayerTable.names }
+      if isAssignment {
+        return Statements.all.filter(\.isValue).map(\.name) + session.names
       }
       return Statements.all.map(\.name) + session.names
     }
-    guard let keyword = words.first else { return [] }
-    if trimmedHead.hasPrefix("help") { return HelpText.topics }
-    if let layer = LayerTable.spec(keyword) {  // a layer line
-      return layer.options.map { $0 + "=" } + ["name="] + Completer.activationNames
+    if session.isTypingModelBlock, let layer = LayerTable.spec(keyword) {
+      return (layer.options + ["name"]).map { $0 + "=" } + Completer.activationNames
     }
-    let options = (Statements.spec(keyword)?.options.map { $0.name + "=" }) ?? []
-    return options + session.names
+    switch keyword {
+    case "help": return words.count == 1 ? HelpText.topics : []
+    case "time": return Statements.all.map(\.name)
+    case "vars", "reset", "history", "exit": return []
+    case "seed": return []
+    default: break
+    }
+    guard let spec = Statements.spec(keyword) else { return session.names }
+    let typed = Set(words.compactMap { w -> String? in
+      guard let eq = w.firstIndex(of: "=") else { return nil }
+      return String(w[..<eq])
+    })
+    let options = spec.options.filter { !typed.contains($0.name) }.map { $0.name + "=" }
+    return options + namesFor(statement: keyword, argumentIndex: words.count - 1)
+  }
+
+  /// Session names fitting the statement's positional argument: models first for statements
+  /// that take a model, datasets and tensors for the data.
+  func namesFor(statement: String, argumentIndex: Int) -> [String] {
+    let modelStatements: Set<String> = ["compile", "fit", "evaluate", "predict", "summary", "plot", "save"]
+    guard modelStatements.contains(statement) else { return session.names }
+    let isModel: (String) -> Bool = { name in
+      if case .model? = session.value(named: name) { return true }
+      return false
+    }
+    if argumentIndex == 0 { return session.names.filter(isModel) }
+    if statement == "compile" || statement == "summary" { return [] }
+    return session.names.filter { !isModel($0) }
   }
 
   /// `net.` → layers of net; `net.dense_1.` → its parameters; `train.` → dataset members.
@@ -61,16 +101,58 @@ public struct Completer: @unchecked Sendable {
     }
   }
 
-  /// The option whose value is being typed (`loss=bin` → loss), if any.
-  func optionBeingValued(_ head: String) -> String? {
-    var h = Substring(head)
-    while let last = h.last, last == "[" || last == " " || last == "," || last == "(" {
-      if last == " " && !h.contains("[") { break }
-      h = h.dropLast()
+  /// The text after `NAME =` or `A, B =` at the start of `head`, if `head` is an assignment.
+  static func assignmentValue(_ head: String) -> Substring? {
+    var i = head.startIndex
+    func skipSpaces() { while i < head.endIndex, head[i] == " " || head[i] == "\t" { i = head.index(after: i) } }
+    func name() -> Bool {
+      let s = i
+      while i < head.endIndex, head[i].isLetter || head[i].isNumber || head[i] == "_" || head[i] == "." {
+        i = head.index(after: i)
+      }
+      return i > s
     }
-    guard h.hasSuffix("=") else { return nil }
-    let name = h.dropLast().reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" }
-    return String(name.reversed())
+    skipSpaces()
+    guard name() else { return nil }
+    skipSpaces()
+    while i < head.endIndex, head[i] == "," {
+      i = head.index(after: i)
+      skipSpaces()
+      guard name() else { return nil }
+      skipSpaces()
+    }
+    guard i < head.endIndex, head[i] == "=" else { return nil }
+    let after = head.index(after: i)
+    if after < head.endIndex, head[after] == "=" { return nil }
+    return head[after...]
+  }
+
+  /// The option whose value is being typed, if any: `loss=` → loss, `metrics=[acc, ` → metrics,
+  /// `optimizer=adam(lr=` → lr.
+  static func optionBeingValued(_ head: String) -> String? {
+    let chars = Array(head)
+    var end = chars.count  // the `=` must sit just before chars[end]
+    if chars.last != "=" {
+      // Inside an open `[`: the option is the one the list belongs to.
+      var depth = 0
+      var j = chars.count - 1
+      while j >= 0 {
+        let c = chars[j]
+        if c == "]" || c == ")" { depth += 1 }
+        else if c == "[" || c == "(" {
+          if depth == 0 { break }
+          depth -= 1
+        }
+        j -= 1
+      }
+      guard j > 0, chars[j] == "[" else { return nil }
+      end = j
+    }
+    guard end > 0, chars[end - 1] == "=" else { return nil }
+    var k = end - 1
+    while k > 0, chars[k - 1].isLetter || chars[k - 1].isNumber || chars[k - 1] == "_" { k -= 1 }
+    guard k < end - 1 else { return nil }
+    return String(chars[k..<(end - 1)])
   }
 
   func values(for option: String, statement: String?) -> [String] {
@@ -80,19 +162,21 @@ public struct Completer: @unchecked Sendable {
     case "metrics": return MetricTable.names
     case "init": return HelpText.initializerNames
     case "activation": return Completer.activationNames
-    case "verbose": return ["0", "1", "2"]
-    case "shuffle", "stratify", "header", "nesterov": return ["true", "false"]
-    case "validation": return session.names.filter { if case .dataset? = session.value(named: $0) { return true }; return false }
+    case "validation", "target", "epochs", "batch", "top", "lr", "alpha", "l1", "l2", "name":
+      if option == "validation" {
+        return session.names.filter { if case .dataset? = session.value(named: $0) { return true }; return false }
+      }
+      return []
     default:
       let allowed = statement.flatMap { Statements.spec($0)?.option(option)?.allowedValues } ?? []
-      return allowed + session.names
+      return allowed.isEmpty ? session.names : allowed
     }
   }
 
   static var activationNames: [String] { HelpText.activationNames }
 
   /// The byte offset of an unclosed `"` in `text`, if any.
-  func openQuote(_ text: String) -> Int? {
+  static func openQuote(_ text: String) -> Int? {
     var open: Int?
     var escaped = false
     for (i, b) in text.utf8.enumerated() {
@@ -103,19 +187,36 @@ public struct Completer: @unchecked Sendable {
     return open
   }
 
-  /// File names completing the path typed after the quote.
+  /// File names completing the path typed after the quote (relative to the session's base
+  /// directory); `load` prefers `.csv` files and `run` `.dl` files, directories always shown.
   func paths(_ before: String, quoteAt quote: Int) -> Completion {
     let typed = String(decoding: Array(before.utf8)[(quote + 1)...], as: UTF8.self)
     let dir: String, prefix: String
     if let slash = typed.lastIndex(of: "/") {
       dir = String(typed[...slash]); prefix = String(typed[typed.index(after: slash)...])
     } else { dir = ""; prefix = typed }
-    let listing = (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? []
-    let names = listing.filter { $0.hasPrefix(prefix) && (!$0.hasPrefix(".") || prefix.hasPrefix(".")) }.map { name -> String in
-      var isDir: ObjCBool = false
-      FileManager.default.fileExists(atPath: dir + name, isDirectory: &isDir)
-      return dir + name + (isDir.boolValue ? "/" : "")
+    var onDisk = dir.isEmpty ? "." : dir
+    if let base = session.baseDirectory, !onDisk.hasPrefix("/") { onDisk = base + "/" + onDisk }
+    if onDisk.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] {
+      onDisk = home + onDisk.dropFirst(1)
     }
+    let listing = (try? FileManager.default.contentsOfDirectory(atPath: onDisk)) ?? []
+    var entries: [(name: String, isDirectory: Bool)] = listing
+      .filter { $0.hasPrefix(prefix) && (!$0.hasPrefix(".") || prefix.hasPrefix(".")) }
+      .map { name in
+        var isDir: ObjCBool = false
+        FileManager.default.fileExists(atPath: onDisk + "/" + name, isDirectory: &isDir)
+        return (name, isDir.boolValue)
+      }
+    let head = String(decoding: Array(before.utf8)[..<quote], as: UTF8.self)
+    let statement = (Completer.assignmentValue(head).map(String.init) ?? head)
+      .split(separator: " ").first.map(String.init)
+    let wanted = statement == "load" ? ".csv" : statement == "run" ? ".dl" : nil
+    if let wanted {
+      let preferred = entries.filter { $0.isDirectory || $0.name.hasSuffix(wanted) }
+      if !preferred.isEmpty { entries = preferred }
+    }
+    let names = entries.map { dir + $0.name + ($0.isDirectory ? "/" : "") }
     return Completion(replaceFrom: quote + 1, candidates: names.sorted())
   }
 }

@@ -1,3 +1,4 @@
+import CEditLine
 import DLang
 import Foundation
 
@@ -24,13 +25,19 @@ public final class REPL {
     session.echoModelLayers = false
   }
 
-  /// Reads and runs cells until Ctrl-D or `exit`; saves the history on the way out.
+  /// Reads and runs cells until Ctrl-D or `exit`; saves the history after each cell and on
+  /// the way out.
   public func run() {
     if editor.isInteractive {
       Terminal.write("dl \(Launcher.version) — type help for statements, Ctrl-D to leave\n", to: 1)
     }
+    // The counting SIGINT handler stays installed for the whole session (the prompt reads ^C
+    // as a key), so a Ctrl-C that lands between a cell and the next prompt never kills dl.
+    interrupts.begin()
+    defer { interrupts.end() }
     while !session.exitRequested, let cell = readCell() {
       runCell(cell)
+      if editor.isInteractive { _ = editor.saveHistory() }
     }
     _ = editor.saveHistory()
   }
@@ -43,8 +50,10 @@ public final class REPL {
       let prompt = lines.isEmpty ? "dl> " : "...> "
       switch editor.readLine(prompt: prompt) {
       case .eof:
-        if editor.isInteractive { Terminal.write("\n", to: 1) }
-        return lines.isEmpty ? nil : lines.joined(separator: "\n")
+        // On a terminal Ctrl-D leaves, dropping an unfinished block; from a pipe the
+        // unfinished text still runs, so its error is reported.
+        session.isTypingModelBlock = false
+        return lines.isEmpty || editor.isInteractive ? nil : lines.joined(separator: "\n")
       case .interrupted:
         lines = []
         block = nil
@@ -76,9 +85,12 @@ public final class REPL {
   /// Runs one cell against the session; errors leave every name and model in place.
   func runCell(_ text: String) {
     session.inputHistory.append(text)
-    interrupts.begin()
-    defer { interrupts.end() }
+    interrupts.reset()
+    // Ctrl-C must not discard progress lines still on their way to the terminal.
+    let noflsh = cel_tty_noflsh(0, 1)
     session.run(text, file: "<cell \(cellNumber)>")
+    if noflsh == 0 { _ = cel_tty_noflsh(0, 0) }
+    interrupts.reset()
     cellNumber += 1
   }
 }

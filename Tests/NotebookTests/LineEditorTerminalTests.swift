@@ -29,7 +29,7 @@ struct LineEditorTerminalTests {
     progress.update("epoch 2\nloss")
     progress.finish("done")
     close(write)
-    #expect(readAll(read) == "\repoch 1\u{1B}[K\repoch 2 loss\u{1B}[K\rdone\u{1B}[K\n")
+    #expect(readAll(read) == "\repoch 1\u{1B}[K\repoch 2 loss\u{1B}[K\r\u{1B}[Kdone\n")
   }
 
   @Test func progressWriterOffTerminalPrintsOnlyTheEnd() throws {
@@ -48,6 +48,24 @@ struct LineEditorTerminalTests {
     let progress = ProgressWriter(fd: -1, live: true)
     let cut = progress.fit(String(repeating: "x", count: 500))
     #expect(cut.count == 79)
+  }
+
+  @Test func progressLinesAreCutAtAMetricBoundary() {
+    let line = "24/24 ━━━━ 0s 36us/step - accuracy: 0.9479 - loss: 0.1234 - val_loss: 0.2"
+    #expect(ProgressWriter.fit(line, width: 200, ellipsis: "…") == line)
+    #expect(ProgressWriter.fit(line, width: 60, ellipsis: "…") == "24/24 ━━━━ 0s 36us/step - accuracy: 0.9479 - loss: 0.1234 …")
+    #expect(ProgressWriter.fit(line, width: 50, ellipsis: "…") == "24/24 ━━━━ 0s 36us/step - accuracy: 0.9479 …")
+    #expect(ProgressWriter.fit("x" + String(repeating: "y", count: 30), width: 11, ellipsis: ">") == "xyyyyyyyy>")
+  }
+
+  @Test func theFinalProgressLineIsNotCut() throws {
+    let (read, write) = try makePipe()
+    defer { close(read) }
+    let progress = ProgressWriter(fd: write, live: true)
+    let long = String(repeating: "m", count: 300)
+    progress.finish(long)
+    close(write)
+    #expect(readAll(read) == "\r\u{1B}[K" + long + "\n")
   }
 
   @Test func interruptControllerCountsPresses() {

@@ -34,16 +34,18 @@ final class PTYDriver {
   private var closed = false
   private var exitStatus: Int32?
 
-  /// Starts `binary` with `arguments` in a `columns`×`rows` terminal. The child's
-  /// environment is TERM=xterm, LANG=C.UTF-8, PATH, HOME=`home`, plus `environment`.
-  init(binary: String, arguments: [String] = [], home: String,
+  /// Starts `binary` with `arguments` in a `columns`×`rows` terminal, in `workingDirectory`
+  /// (the test's own when nil). The child's environment is TERM=xterm, LANG=C.UTF-8, PATH,
+  /// HOME=`home`, plus `environment`.
+  init(binary: String, arguments: [String] = [], home: String, workingDirectory: String? = nil,
        environment: [String: String] = [:], columns: UInt16 = 100, rows: UInt16 = 30) throws {
     var env = ["TERM": "xterm", "LANG": "C.UTF-8", "HOME": home, "PATH": "/usr/bin:/bin"]
     env.merge(environment) { $1 }
     // Everything the child touches is allocated before fork: it only calls execve/_exit.
     let argv = CStringArray([binary] + arguments)
     let envp = CStringArray(env.map { "\($0.key)=\($0.value)" }.sorted())
-    defer { argv.free(); envp.free() }
+    let cwd: UnsafeMutablePointer<CChar>? = workingDirectory.flatMap { strdup($0) }
+    defer { argv.free(); envp.free(); free(cwd) }
     var size = winsize(ws_row: rows, ws_col: columns, ws_xpixel: 0, ws_ypixel: 0)
     // The test runner blocks/ignores some signals; give the child a clean slate.
     var emptyMask = sigset_t()
@@ -57,6 +59,7 @@ final class PTYDriver {
         for index in 0..<list.count { sigaction(list[index], &defaultAction, nil) }
       }
       sigprocmask(SIG_SETMASK, &emptyMask, nil)
+      if let cwd, chdir(cwd) != 0 { _exit(126) }
       if let path = argv.pointers[0] { execve(path, argv.pointers, envp.pointers) }
       _exit(127)
     }
@@ -102,8 +105,9 @@ final class PTYDriver {
   func waitFor(_ text: String, timeout: Double = 10) throws -> String {
     let needle = Array(text.utf8)
     let deadline = Date().addingTimeInterval(timeout)
+    var from = mark
     while true {
-      if let range = find(needle) {
+      if let range = find(needle, from: from) {
         let seen = String(decoding: screen[mark..<range.upperBound], as: UTF8.self)
         mark = range.upperBound
         return seen
@@ -112,6 +116,7 @@ final class PTYDriver {
       guard left > 0, !closed else {
         throw Timeout(waitingFor: text, output: output + "\nraw: " + rawOutput)
       }
+      from = max(mark, screen.count - needle.count + 1)  // what was scanned cannot match
       pump(timeoutMs: Int32(min(left, 1) * 1000))
     }
   }
@@ -150,9 +155,9 @@ final class PTYDriver {
     return true
   }
 
-  private func find(_ needle: [UInt8]) -> Range<Int>? {
-    guard !needle.isEmpty, screen.count - mark >= needle.count else { return nil }
-    for start in mark...(screen.count - needle.count)
+  private func find(_ needle: [UInt8], from: Int) -> Range<Int>? {
+    guard !needle.isEmpty, screen.count - from >= needle.count else { return nil }
+    for start in from...(screen.count - needle.count)
     where screen[start..<(start + needle.count)].elementsEqual(needle) {
       return start..<(start + needle.count)
     }

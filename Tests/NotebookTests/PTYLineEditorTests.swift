@@ -1,155 +1,101 @@
 import Foundation
 import Testing
 
-/// End-to-end: the temporary echo REPL in Sources/dl/main.swift, driven
-/// through a pseudo-terminal. Needs `swift build --product dl` first.
-///
-/// Keys are only sent once the prompt is visible: keys typed while the REPL is
-/// between prompts go to the cooked tty (a lone ^D there is swallowed).
-@Suite("LineEditor in a pseudo-terminal", .serialized,
-       .enabled(if: PTYDriver.locateBinary() != nil,
-                "dl binary not found: run `swift build --product dl` (or set DL_BINARY) before `swift test`"))
+/// Line editing in the real `dl` REPL through a pseudo-terminal: TAB listing, Ctrl-C at the
+/// prompt, Ctrl-R, Home/End, continuation prompts, history kept across sessions.
+@Suite("Line editing in a pseudo-terminal", .serialized,
+       .enabled(if: PTYSession.binaryFound,
+                "dl binary not found: run `swift build` (or set DL_BINARY) before `swift test`"))
 final class PTYLineEditorTests {
-  let home: String
+  let pty: PTYSession
 
-  init() throws {
-    home = NSTemporaryDirectory() + "dl-pty-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-  }
-
-  deinit {
-    try? FileManager.default.removeItem(atPath: home)
-  }
-
-  private func start() throws -> PTYDriver {
-    let binary = try #require(PTYDriver.locateBinary())
-    let driver = try PTYDriver(binary: binary, home: home)
-    try driver.waitFor("dl> ")
-    return driver
-  }
-
-  @Test func echoesLineAndExitsOnCtrlD() throws {
-    let dl = try start()
-    dl.send("hello world")
-    dl.sendKey(.enter)
-    try dl.waitFor("echo: hello world")
-    try dl.waitFor("dl> ")
-    dl.sendKey(.ctrlD)
-    try dl.waitFor("bye")
-    #expect(try dl.waitForExit() == 0)
-    let saved = try String(contentsOfFile: home + "/.local/state/dl/history", encoding: .utf8)
-    #expect(saved.contains("hello"))
-  }
-
-  @Test func tabCompletesSingleCandidate() throws {
-    let dl = try start()
-    dl.send("den")
-    dl.sendKey(.tab)
-    try dl.waitFor("dense")
-    dl.sendKey(.enter)
-    try dl.waitFor("echo: dense\n")
-  }
+  init() throws { pty = try PTYSession() }
+  deinit { pty.cleanUp() }
 
   @Test func tabCompletesAfterNonASCIIText() throws {
-    let dl = try start()
-    dl.send("é = den")
+    let dl = try pty.start()
+    dl.send("print \"é\", 1 + 2, \"ok\"")
+    dl.sendKey(.home)
+    dl.sendKey(.end)
+    try dl.enter("", expect: ["é 3 ok"])
+    try dl.enter("total = 5")
+    dl.send("print \"é\", tot")
     dl.sendKey(.tab)
-    try dl.waitFor("se")
-    dl.sendKey(.enter)
-    try dl.waitFor("echo: é = dense\n")
+    try dl.waitFor("al")
+    try dl.enter("", expect: ["é 5"])
   }
 
-  @Test func tabListsSeveralCandidates() throws {
-    let dl = try start()
-    dl.send("co")
+  @Test func tabListsSeveralCandidatesThenCompletes() throws {
+    let dl = try pty.start()
+    dl.send("s")
     dl.sendKey(.tab)
-    // LCP "con" is inserted, candidates are listed, the line is redrawn.
-    let listing = try dl.waitFor("concat")
-    #expect(listing.contains("conv2d"))
-    try dl.waitFor("dl> con")
-    dl.send("v")
+    // Several statements start with s: they are listed and the line is redrawn.
+    let listing = try dl.waitFor("standardize")
+    #expect(listing.contains("seed") && listing.contains("split"), "\(listing)")
+    try dl.waitFor("dl> s")
+    dl.send("ee")
     dl.sendKey(.tab)
-    try dl.waitFor("2d")
-    dl.sendKey(.enter)
-    try dl.waitFor("echo: conv2d\n")
+    try dl.waitFor("d")
+    try dl.enter(" 3")
+    try dl.enter("print \"fine\"", expect: ["fine\n"])
   }
 
-  @Test func upArrowRecallsPreviousLine() throws {
-    let dl = try start()
-    dl.send("first line\r")
-    try dl.waitFor("echo: first line")
-    try dl.waitFor("dl> ")
-    dl.sendKey(.up)
-    try dl.waitFor("first line")
-    dl.send("!")
-    dl.sendKey(.enter)
-    try dl.waitFor("echo: first line!")
-  }
-
-  @Test func ctrlCAbandonsLineAndReprompts() throws {
-    let dl = try start()
-    dl.send("half typed")
+  @Test func ctrlCAtThePromptClearsTheLine() throws {
+    let dl = try pty.start()
+    dl.send("print \"half typed\"")
     try dl.waitFor("half typed")
     dl.sendKey(.ctrlC)
     try dl.waitFor("^C")
     try dl.waitFor("dl> ")
-    dl.send("still alive\r")
-    let echoed = try dl.waitFor("echo: still alive")
-    #expect(!echoed.contains("half typed"))
+    let shown = try dl.enter("print \"still alive\"", expect: ["still alive\n"])
+    #expect(!shown.contains("half typed"))
+    // Also inside an open block: the whole block is abandoned.
+    try dl.enter("model m {", prompt: "...> ")
+    dl.sendKey(.ctrlC)
     try dl.waitFor("dl> ")
+    try dl.enter("print 7", expect: ["7\n"])
     dl.sendKey(.ctrlD)
-    #expect(try dl.waitForExit() == 0)
+    #expect(try dl.waitForExit(timeout: 30) == 0)
   }
 
-  @Test func ctrlCStopsRunningStatement() throws {
-    let dl = try start()
-    dl.send("spin\r")
-    try dl.waitFor("spinning")
-    dl.sendKey(.ctrlC)
-    try dl.waitFor("stopped after 1 interrupt(s)")
-    try dl.waitFor("dl> ")
-    dl.send("after\r")
-    try dl.waitFor("echo: after")
+  @Test func continuationPromptWhileABracketIsOpen() throws {
+    let dl = try pty.start()
+    try dl.enter("v = [1, 2,", prompt: "...> ")
+    try dl.enter("     3]")
+    try dl.enter("print v", expect: ["[1, 2, 3]"])
   }
 
   @Test func ctrlRSearchesHistory() throws {
-    let dl = try start()
-    dl.send("alpha one\r")
-    try dl.waitFor("echo: alpha one")
-    try dl.waitFor("dl> ")
-    dl.send("beta two\r")
-    try dl.waitFor("echo: beta two")
-    try dl.waitFor("dl> ")
+    let dl = try pty.start()
+    try dl.enter("print \"alpha one\"", expect: ["alpha one\n"])
+    try dl.enter("print \"beta two\"", expect: ["beta two\n"])
     dl.sendKey(.ctrlR)
     dl.send("alp")
     try dl.waitFor("alpha one")
-    dl.sendKey(.enter)
-    try dl.waitFor("echo: alpha one")
+    try dl.enter("", expect: ["alpha one\n"])
   }
 
-  @Test func homeAndEndMoveCursor() throws {
-    let dl = try start()
-    dl.send("mid")
+  @Test func homeAndEndMoveTheCursor() throws {
+    let dl = try pty.start()
+    dl.send("\"mid\"")
     dl.sendKey(.home)
-    dl.send("<")
+    dl.send("print \"<\", ")
     dl.sendKey(.end)
-    dl.send(">")
-    dl.sendKey(.enter)
-    try dl.waitFor("echo: <mid>")
+    dl.send(", \">\"")
+    try dl.enter("", expect: ["< mid >"])
   }
 
   @Test func historyPersistsAcrossSessions() throws {
-    let first = try start()
-    first.send("remember me\r")
-    try first.waitFor("echo: remember me")
-    try first.waitFor("dl> ")
+    let first = try pty.start()
+    try first.enter("print \"remember me\"", expect: ["remember me\n"])
     first.sendKey(.ctrlD)
-    #expect(try first.waitForExit() == 0)
+    #expect(try first.waitForExit(timeout: 30) == 0)
+    let saved = try pty.savedHistory()
+    #expect(saved == ["print \"remember me\""], "\(saved)")
 
-    let second = try start()
+    let second = try pty.start()
     second.sendKey(.up)
     try second.waitFor("remember me")
-    second.sendKey(.enter)
-    try second.waitFor("echo: remember me")
+    try second.enter("", expect: ["remember me\n"])
   }
 }

@@ -73,4 +73,11 @@ void cel_sigint_reset(void);
 /** Columns of the terminal on `fd`, or 0 if unknown. */
 int cel_terminal_width(int fd);
 
+/*
+ * Sets or clears NOFLSH on the terminal `fd` (when it is one). With NOFLSH, a Ctrl-C that
+ * raises SIGINT does not discard output still queued for the terminal (the last progress
+ * lines of a fit). Returns the previous state (0 or 1), or -1 if `fd` is not a terminal.
+ */
+int cel_tty_noflsh(int fd, int on);
+
 #endif

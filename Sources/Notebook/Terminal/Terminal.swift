@@ -64,10 +64,11 @@ public final class ProgressWriter {
     drawn = true
   }
 
-  /// Ends the status line with a newline, optionally replacing it by `line` first.
+  /// Ends the status line with a newline, optionally replacing it by `line` first. The final
+  /// line is printed whole (the terminal wraps it if it must): it stays on screen.
   public func finish(_ line: String? = nil) {
     if let line {
-      Terminal.write(isLive ? "\r" + fit(line) + "\u{1B}[K\n" : line + "\n", to: fd)
+      Terminal.write(isLive ? "\r\u{1B}[K" + line + "\n" : line + "\n", to: fd)
     } else if drawn {
       Terminal.write("\n", to: fd)
     }
@@ -81,11 +82,22 @@ public final class ProgressWriter {
     drawn = false
   }
 
-  /// `line` without newlines, shortened to fit one terminal row.
+  /// `line` without newlines, shortened to fit one terminal row (a row that wrapped could not
+  /// be redrawn in place): cut after the last whole ` - metric: value` that fits, if any.
   func fit(_ line: String) -> String {
+    ProgressWriter.fit(line, width: Terminal.width(fd: fd), ellipsis: Terminal.supportsUnicode ? "…" : ">")
+  }
+
+  /// `fit` for a given terminal width.
+  static func fit(_ line: String, width: Int, ellipsis: String) -> String {
     let flat = line.replacingOccurrences(of: "\n", with: " ")
-    let limit = max(Terminal.width(fd: fd) - 1, 1)
+    let limit = max(width - 1, 1)
     guard flat.count > limit else { return flat }
-    return String(flat.prefix(max(limit - 1, 0))) + (Terminal.supportsUnicode ? "…" : ">")
+    let room = max(limit - ellipsis.count, 0)
+    // The last ` - ` whose text before it, plus a space, fits in `room`.
+    if let separator = String(flat.prefix(room + 2)).range(of: " - ", options: .backwards) {
+      return String(flat[..<separator.lowerBound]) + " " + ellipsis
+    }
+    return String(flat.prefix(room)) + ellipsis
   }
 }
