@@ -42,8 +42,8 @@ public final class TerminalOutput: SessionOutput {
       let line = ProgressLine(step: step, total: steps, elapsed: elapsed,
                               secondsPerStep: step > 0 ? elapsed / Double(step) : 0, metrics: logs)
       progressLine.update(line.render(style: liveStyle))
-    case .epochEnded(_, _, let steps, let logs, let elapsed):
-      let line = ProgressLine(step: steps, total: steps, elapsed: elapsed,
+    case .epochEnded(_, _, let steps, let total, let logs, let elapsed):
+      let line = ProgressLine(step: steps, total: total, elapsed: elapsed,
                               secondsPerStep: steps > 0 ? elapsed / Double(steps) : 0, metrics: logs)
       progressLine.finish(line.render(style: liveStyle))
     case .note(let text):

@@ -78,7 +78,7 @@ struct InterpreterTests {
     }
     for s in Statements.all { for o in s.options { #expect(HelpText.topic(o.name) != nil, "help \(o.name)") } }
     let overview = HelpText.overview(style: .ascii)
-    for s in Statements.all { #expect(overview.contains(s.synopsis), "overview lists \(s.name)") }
+    for s in Statements.all { #expect(overview.contains(s.summary), "overview lists \(s.name)") }
   }
 
   @Test func exitStopsTheRun() {

@@ -11,6 +11,8 @@ final class FitObserver: TrainingObserver {
   private var lastDraw = 0.0
   /// Batches per epoch, as last reported.
   private(set) var batches = 0
+  /// The last batch finished (less than `batches` when Ctrl-C stopped the epoch).
+  private var lastBatch = 0
 
   init(output: SessionOutput, epochs: Int, verbose: Int, interrupt: @escaping () -> Int) {
     self.output = output
@@ -28,6 +30,7 @@ final class FitObserver: TrainingObserver {
 
   func batchEnded(batch: Int, of total: Int, logs: [(String, Double)], elapsed: Double) {
     batches = total
+    lastBatch = batch
     guard verbose == 1 && output.isInteractive else { return }
     let now = Clock.now()
     if batch < total && now - lastDraw < 0.05 { return }
@@ -37,7 +40,8 @@ final class FitObserver: TrainingObserver {
 
   func epochEnded(epoch: Int, logs: [(String, Double)], elapsed: Double) {
     guard verbose > 0 else { return }
-    let event = ProgressEvent.epochEnded(epoch: epoch, epochs: epochs, steps: batches, logs: logs, elapsed: elapsed)
+    let event = ProgressEvent.epochEnded(epoch: epoch, epochs: epochs, steps: lastBatch, of: batches,
+                                         logs: logs, elapsed: elapsed)
     if verbose == 2, let line = ProgressText.plainLine(event) { output.progress(.note(line)) } else { output.progress(event) }
   }
 }
@@ -48,8 +52,8 @@ public enum ProgressText {
   public static func plainLine(_ e: ProgressEvent) -> String? {
     switch e {
     case .epochBegan, .batch: return nil
-    case .epochEnded(let epoch, let epochs, let steps, let logs, let elapsed):
-      let line = ProgressLine(step: steps, total: steps, elapsed: elapsed,
+    case .epochEnded(let epoch, let epochs, let steps, let total, let logs, let elapsed):
+      let line = ProgressLine(step: steps, total: total, elapsed: elapsed,
                               secondsPerStep: steps > 0 ? elapsed / Double(steps) : 0, metrics: logs)
       return line.renderPlain(epoch: epoch, epochs: epochs)
     case .note(let s): return s

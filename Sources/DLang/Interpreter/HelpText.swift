@@ -7,7 +7,7 @@ import TermPlot
 public enum HelpText {
   /// `help` with no topic: every statement, then the other topics.
   public static func overview(style: RenderStyle) -> String {
-    let rows = Statements.all.map { [$0.synopsis, $0.summary] }
+    let rows = Statements.all.map { [$0.name, $0.summary] }
     var lines = ["Statements:", Table.render(headers: [], rows: rows, style: style), ""]
     lines.append("Layers: " + LayerTable.names.joined(separator: ", "))
     lines.append("Losses: " + LossTable.names.joined(separator: ", "))
@@ -15,7 +15,7 @@ public enum HelpText {
     lines.append("Metrics: " + MetricTable.names.joined(separator: ", "))
     lines.append("Initializers: " + Initializer.allNames.joined(separator: ", "))
     lines.append("")
-    lines.append("help TOPIC explains any of these, e.g. help fit, help dense, help adam, help epochs")
+    lines.append("help TOPIC shows the syntax, options and an example, e.g. help fit, help dense, help adam, help epochs")
     return lines.joined(separator: "\n")
   }
 

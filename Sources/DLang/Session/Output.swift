@@ -22,8 +22,9 @@ public enum ProgressEvent: Sendable {
   case epochBegan(epoch: Int, epochs: Int)
   /// A batch finished: running means of the epoch so far.
   case batch(step: Int, steps: Int, logs: [(String, Double)], elapsed: Double)
-  /// An epoch finished, with validation values when there are any.
-  case epochEnded(epoch: Int, epochs: Int, steps: Int, logs: [(String, Double)], elapsed: Double)
+  /// An epoch finished (after `steps` of its `of` batches: fewer when Ctrl-C stopped it), with
+  /// validation values when there are any.
+  case epochEnded(epoch: Int, epochs: Int, steps: Int, of: Int, logs: [(String, Double)], elapsed: Double)
   /// A free-form note for stderr (e.g. "stopped by Ctrl-C …").
   case note(String)
 }

@@ -83,12 +83,16 @@ public final class Session {
       } catch let d as Diagnostic {
         output.diagnostic(d, file: file, source: source)
         return false
-      } catch let stop as StopRequest {
-        _ = stop
+      } catch is StopRequest {
         return true
       } catch {
         output.diagnostic(.error("\(error)", at: statement.range), file: file, source: source)
         return false
+      }
+      // Ctrl-C stopped this statement: the rest of the cell or script does not run.
+      if interruptLevel() > 0, statement != program.statements.last {
+        output.progress(.note("interrupted: the statements after line \(statement.range.end.line) were not run"))
+        return true
       }
     }
     return true
