@@ -35,7 +35,7 @@ extension Interpreter {
     let lossName = try args.choice(lossOption.value, what: "loss", in: LossTable.names)
     guard let loss = LossTable.loss(lossName) else { return }
     var optimizer: Optimizer = RMSprop(lr: 0.001, rho: 0.9, epsilon: 1e-7)
-    var optimizerText = "rmsprop(lr=0.001, rho=0.9, eps=1e-07)"
+    var optimizerText = "rmsprop(lr=0.001)"
     if let o = c.option("optimizer") { (optimizer, optimizerText) = try OptimizerTable.build(o.value, args: args) }
     let metrics = try c.option("metrics").map { try MetricTable.parse($0.value, args: args) } ?? []
     do {

@@ -86,10 +86,11 @@ public enum OptimizerTable {
       }
       values[i] = try setting(o.value, entry.settings[i], args)
     }
-    let text = chosen + "(" + zip(entry.settings, values).map {
-      "\($0.name)=" + ($0.name == "nesterov" ? ($1 != 0 ? "true" : "false") : ValueFormat.number($1))
-    }
-      .joined(separator: ", ") + ")"
+    // The learning rate, and every setting that differs from its default.
+    let shown = zip(entry.settings, values).filter { $0.0.name == "lr" || $0.1 != $0.0.defaultValue }
+    let text = chosen + "(" + shown.map {
+      "\($0.0.name)=" + ($0.0.name == "nesterov" ? ($0.1 != 0 ? "true" : "false") : ValueFormat.number($0.1))
+    }.joined(separator: ", ") + ")"
     let arguments = Dictionary(uniqueKeysWithValues: zip(entry.settings.map(\.name), values))
     do {
       return (try Optimizers.make(chosen, arguments: arguments), text)
