@@ -36,6 +36,9 @@ final class Recorder: TrainingObserver {
   var batchLogs: [[(String, Double)]] = []
   var epochLogs: [[(String, Double)]] = []
   var epochsBegun: [(Int, Int)] = []
+  /// Set to answer `shouldAbort` (a second Ctrl-C).
+  var abort = false
+  var shouldAbort: Bool { abort }
   init(stopAfter: Int = .max) { self.stopAfter = stopAfter }
   func epochBegan(epoch: Int, of total: Int) { epochsBegun.append((epoch, total)) }
   func batchEnded(batch: Int, of total: Int, logs: [(String, Double)], elapsed: Double) {

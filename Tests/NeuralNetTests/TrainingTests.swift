@@ -76,6 +76,22 @@ import Testing
     #expect(m.history.epochs == 3)
   }
 
+  @Test func shouldAbortSkipsTheStoppedEpochsValidation() throws {
+    let (x, y) = blobs(perClass: 10, seed: 2)
+    var rng = SeededRandom(seed: 4)
+    let m = Sequential(inputShape: [2])
+    try m.add(Dense(units: 3, activation: .softmax), rng: &rng)
+    try m.compile(loss: .sparseCategoricalCrossentropy, optimizer: SGD(), metrics: [.accuracy])
+    let soft = Recorder(stopAfter: 2)
+    let h1 = try m.fit(x: x, y: y, epochs: 3, batchSize: 3, validation: .fraction(0.2), rng: &rng, observer: soft)
+    #expect(h1["val_loss"]?.count == 1, "a first Ctrl-C still validates the stopped epoch")
+    let hard = Recorder(stopAfter: 2)
+    hard.abort = true
+    let h2 = try m.fit(x: x, y: y, epochs: 3, batchSize: 3, validation: .fraction(0.2), rng: &rng, observer: hard)
+    #expect(h2.stopped?.batch == 2)
+    #expect(h2["val_loss"] == nil, "a second Ctrl-C skips it")
+  }
+
   @Test func shouldStopStopsAfterTheBatch() throws {
     let (x, y) = blobs(perClass: 10, seed: 2)  // 30 samples, batch 3: 10 batches per epoch
     var rng = SeededRandom(seed: 4)

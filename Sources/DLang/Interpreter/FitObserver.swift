@@ -24,6 +24,9 @@ final class FitObserver: TrainingObserver {
   /// Ctrl-C was pressed: stop at the end of this batch.
   var shouldStop: Bool { interrupt() > 0 }
 
+  /// A second Ctrl-C: skip the stopped epoch's validation pass too.
+  var shouldAbort: Bool { interrupt() > 1 }
+
   func epochBegan(epoch: Int, of total: Int) {
     if verbose == 1 && output.isInteractive { output.progress(.epochBegan(epoch: epoch, epochs: total)) }
   }

@@ -36,7 +36,8 @@ extension Interpreter {
       throw Diagnostic.error("\(error)", at: c.range)
     }
     if let stop = history.stopped {
-      output.progress(.note("stopped by Ctrl-C in epoch \(stop.epoch)/\(epochs), batch \(stop.batch)/\(observer.batches); weights kept"))
+      output.progress(.note("stopped by Ctrl-C in epoch \(stop.epoch)/\(epochs), batch \(stop.batch)/\(observer.batches); weights kept"
+                             + (observer.shouldAbort ? " (second Ctrl-C: validation skipped)" : "")))
     }
   }
 

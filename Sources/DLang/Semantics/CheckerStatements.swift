@@ -107,7 +107,9 @@ extension Checker {
       each("shuffle") { _ = try args.bool($0.value, what: "shuffle") },
       each("validation") { o in
         if case .number = o.value.kind {
-          _ = try args.number(o.value, what: "the validation fraction", lo: 0, hi: 1, openHigh: true)
+          if let f = try args.number(o.value, what: "the validation fraction", lo: 0, hi: 1, openHigh: true), f == 0 {
+            throw Diagnostic.error("the validation fraction must be above 0 (leave validation out for none)", at: o.value.range)
+          }
         } else {
           let k = try kind(of: o.value)
           guard k.isDataset || k == .unknown else {

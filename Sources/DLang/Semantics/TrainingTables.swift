@@ -102,7 +102,10 @@ public enum OptimizerTable {
   private static func setting(_ e: Expr, _ s: Setting, _ args: Arguments) throws -> Double {
     if s.name == "nesterov" { return try args.bool(e, what: "nesterov") == true ? 1 : 0 }
     switch s.name {
-    case "lr": return try args.number(e, what: "the learning rate", lo: 0) ?? s.defaultValue
+    case "lr":
+      let lr = try args.number(e, what: "the learning rate", lo: 0) ?? s.defaultValue
+      if lr == 0 { throw Diagnostic.error("the learning rate must be above 0", at: e.range) }
+      return lr
     case "eps": return try args.number(e, what: "eps", lo: 0) ?? s.defaultValue
     default: return try args.number(e, what: s.name, lo: 0, hi: 1, openHigh: true) ?? s.defaultValue
     }

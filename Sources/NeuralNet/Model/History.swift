@@ -58,6 +58,9 @@ public protocol TrainingObserver: AnyObject {
   /// Polled after every batch: true stops training at the end of that batch (weights and the
   /// history so far are kept; `History.stopped` records where).
   var shouldStop: Bool { get }
+  /// Polled once training has stopped: true skips the rest of the work of the stopped epoch
+  /// (its validation pass), for a second Ctrl-C.
+  var shouldAbort: Bool { get }
 }
 
 extension TrainingObserver {
@@ -65,4 +68,5 @@ extension TrainingObserver {
   public func batchEnded(batch: Int, of total: Int, logs: [(String, Double)], elapsed: Double) {}
   public func epochEnded(epoch: Int, logs: [(String, Double)], elapsed: Double) {}
   public var shouldStop: Bool { false }
+  public var shouldAbort: Bool { false }
 }

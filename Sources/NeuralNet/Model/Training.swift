@@ -264,7 +264,7 @@ extension Sequential {
         }
       }
       var logs = order.map { (plan.names[$0], sums[$0] / Double(seen)) }
-      if let val {
+      if let val, !(stoppedAt != nil && observer?.shouldAbort == true) {
         let v = try evaluateData(val.x, val.y, batchSize: batchSize, plan: plan)
         logs += sortedNames.map { name in ("val_" + name, v[plan.names.firstIndex(of: name)!]) }
       }
