@@ -10,6 +10,7 @@ struct DataFuzzTests {
   /// Loading must either succeed or throw `DataError`; a trap would end the test process.
   static func survives(_ bytes: [UInt8]) -> Bool {
     let path = S.write(bytes, name: "f.bin")
+    defer { S.remove(path) }
     for target: TargetSpec in [.last, .none, .named("label")] {
       for missing in MissingPolicy.allCases {
         do { _ = try CSVLoader.load(path: path, target: target, missing: missing) } catch {

@@ -19,10 +19,17 @@ enum DataTestSupport {
       .deletingLastPathComponent().appendingPathComponent("examples/data/\(name)").path
   }
 
-  /// A fresh directory under the system temp directory.
-  static func tempDirectory() -> URL {
+  /// This test process's directory under the system temp directory.
+  static let root: URL = {
     let dir = FileManager.default.temporaryDirectory
-      .appendingPathComponent("dl-data-tests-\(UUID().uuidString)")
+      .appendingPathComponent("dl-data-tests-\(ProcessInfo.processInfo.processIdentifier)")
+    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+  }()
+
+  /// A fresh directory under `root`.
+  static func tempDirectory() -> URL {
+    let dir = root.appendingPathComponent(UUID().uuidString)
     try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     return dir
   }
@@ -30,8 +37,14 @@ enum DataTestSupport {
   /// Writes `bytes` to a new temp file named `name` and returns its path.
   static func write(_ bytes: [UInt8], name: String = "t.csv") -> String {
     let url = tempDirectory().appendingPathComponent(name)
-    FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
     return url.path
+  }
+
+  /// Removes a file made by `write` and its directory.
+  static func remove(_ path: String) {
+    try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path)
+      .deletingLastPathComponent().path)
   }
 
   /// Writes UTF-8 `text` to a temp file.
@@ -42,7 +55,9 @@ enum DataTestSupport {
   /// Loads CSV `text` from a temp file.
   static func load(_ text: String, target: TargetSpec = .last, header: Bool = true,
                    missing: MissingPolicy = .error) throws -> (Dataset, LoadReport) {
-    try CSVLoader.load(path: write(text), target: target, header: header, missing: missing)
+    let path = write(text)
+    defer { remove(path) }
+    return try CSVLoader.load(path: path, target: target, header: header, missing: missing)
   }
 
   /// The error message of loading `text`, with the temp path shown as `t.csv`; `nil` if the
@@ -50,6 +65,7 @@ enum DataTestSupport {
   static func csvError(_ text: String, target: TargetSpec = .last, header: Bool = true,
                        missing: MissingPolicy = .error) -> String? {
     let path = write(text)
+    defer { remove(path) }
     do {
       _ = try CSVLoader.load(path: path, target: target, header: header, missing: missing)
       return nil

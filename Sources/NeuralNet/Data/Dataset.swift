@@ -58,14 +58,18 @@ public struct Dataset: Sendable {
   /// Number of feature values per example (the product of `featureShape`).
   public var featureCount: Int { featureShape.reduce(1, *) }
 
-  /// The targets as class indices, when `y` is (N,) and every value is a non-negative integer
-  /// (below 2^24); `nil` otherwise.
+  /// Largest class index `classLabels` accepts; integer targets beyond it (years, ids) are
+  /// treated as numeric values, not classes.
+  public static let maxClassIndex = 65_535
+
+  /// The targets as class indices, when `y` is (N,) and every value is an integer in
+  /// `0...maxClassIndex`; `nil` otherwise.
   public var classLabels: [Int]? {
     guard let y, y.rank == 1 else { return nil }
     var labels = [Int]()
     labels.reserveCapacity(y.count)
     for v in y.data {
-      guard v >= 0, v < 16_777_216, v == v.rounded() else { return nil }
+      guard v >= 0, v <= Float(Dataset.maxClassIndex), v == v.rounded() else { return nil }
       labels.append(Int(v))
     }
     return labels
@@ -121,5 +125,37 @@ public struct Dataset: Sendable {
       }
     }
     return Tensor(shape: shape, data: out)
+  }
+}
+
+/// Class counts of a labelled dataset and class weights that balance them.
+public struct ClassBalance: Sendable {
+  /// Rows per class index, for indices `0..<classCount`.
+  public let counts: [Int]
+  /// Class labels in index order, when the dataset has them.
+  public let classNames: [String]?
+
+  /// Counts the classes of `d`; an error when its targets are not class labels.
+  public init(_ d: Dataset) throws {
+    guard let labels = d.classLabels, let classCount = d.classCount else {
+      let why = d.y == nil ? "the dataset has no target" : "its target does not hold class indices"
+      throw DataError(path: nil, message: "class counts need class labels, but \(why)")
+    }
+    var counts = [Int](repeating: 0, count: max(classCount, (labels.max() ?? -1) + 1))
+    for label in labels { counts[label] += 1 }
+    self.counts = counts
+    classNames = d.classNames
+  }
+
+  /// Total number of rows.
+  public var total: Int { counts.reduce(0, +) }
+
+  /// Keras/scikit-learn "balanced" weights, `n_samples / (n_classes · count_c)`, where
+  /// `n_classes` counts the classes present; a class with no rows gets weight 0.
+  public var balancedWeights: [Float] {
+    let present = counts.filter { $0 > 0 }.count
+    return counts.map { c in
+      c > 0 ? Float(Double(total) / (Double(present) * Double(c))) : 0
+    }
   }
 }
