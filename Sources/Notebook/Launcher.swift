@@ -39,11 +39,7 @@ public enum Launcher {
       let repl = REPL(session: session, output: output, transcript: recorder)
       repl.run()
     }
-    if let r = recorder, let t = transcript, let err = r.write(to: t) {
-      Terminal.write("dl: \(err)\n", to: 2)
-      return ExitCode.internalError
-    }
-    return ok ? ExitCode.ok : ExitCode.dataError
+    return finish(ok: ok, recorder: recorder, transcript: transcript)
   }
 
   /// `dl` with no script: a REPL on a terminal, else the piped lines run as a script.
@@ -63,6 +59,11 @@ public enum Launcher {
       }
       ok = session.run(source, file: "<stdin>")
     }
+    return finish(ok: ok, recorder: recorder, transcript: transcript)
+  }
+
+  /// Writes the transcript, if one was asked for, and turns the run's outcome into an exit code.
+  static func finish(ok: Bool, recorder: TranscriptRecorder?, transcript: String?) -> Int32 {
     if let r = recorder, let t = transcript, let err = r.write(to: t) {
       Terminal.write("dl: \(err)\n", to: 2)
       return ExitCode.internalError

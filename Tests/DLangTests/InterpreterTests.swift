@@ -126,4 +126,23 @@ struct InterpreterTests {
     #expect(!ok)
     #expect(out.stderr.contains("s.dl:8:7: error: model 'm' takes samples of shape (2,), but these are (3,)"), "\(out.stderr)")
   }
+
+  @Test func hugeValuesPrintInsteadOfTrapping() throws {
+    let csv = FileManager.default.temporaryDirectory.appendingPathComponent("dl-huge-\(getpid()).csv")
+    try "x,y\n1e30,3e20\n2e30,-1e25\n".write(to: csv, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: csv) }
+    let (s, out) = session()
+    let ok = s.run("""
+      d = load "\(csv.path)" target=y
+      standardize d
+      model m {
+        input 1
+        dense 1 sigmoid
+      }
+      predict m d
+      """, file: "huge.dl")
+    #expect(ok, "\(out.stderr)")
+    #expect(out.stdout.contains("1.5000e+30"), "\(out.stdout)")
+    #expect(out.stdout.contains("3.0000e+20"), "\(out.stdout)")
+  }
 }

@@ -94,8 +94,8 @@ extension Interpreter {
     let (a, b) = minMax ? ("min", "max") : ("mean", "std")
     let (lo, hi) = minMax ? (scaler.mins, scaler.maxs) : (scaler.means, scaler.stds)
     let allRows = first.featureNames.indices.map { i in
-      [first.featureNames[i], ValueFormat.fixed(Double(lo[i]), decimals: 4),
-       ValueFormat.fixed(Double(hi[i]), decimals: 4)]
+      [first.featureNames[i], Format.fixed(Double(lo[i]), decimals: 4),
+       Format.fixed(Double(hi[i]), decimals: 4)]
     }
     // Many features (pixels): the first and last few stand for the rest.
     let rows = allRows.count > 12 ? Array(allRows.prefix(6)) + [["…", "…", "…"]] + Array(allRows.suffix(3)) : allRows

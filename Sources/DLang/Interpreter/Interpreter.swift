@@ -144,9 +144,9 @@ struct Interpreter {
 extension Interpreter {
   /// `812 µs`, `12.3 ms`, `4.21 s` — IPython's %time style.
   static func wallTime(_ s: Double) -> String {
-    if s < 1e-3 { return ValueFormat.fixed(s * 1e6, decimals: 0) + " µs" }
-    if s < 1 { return ValueFormat.fixed(s * 1e3, decimals: 1) + " ms" }
-    return ValueFormat.fixed(s, decimals: 2) + " s"
+    if s < 1e-3 { return Format.fixed(s * 1e6, decimals: 0) + " µs" }
+    if s < 1 { return Format.fixed(s * 1e3, decimals: 1) + " ms" }
+    return Format.fixed(s, decimals: 2) + " s"
   }
 }
 

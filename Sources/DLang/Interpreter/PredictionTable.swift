@@ -33,7 +33,7 @@ enum PredictionTable {
       if truth != nil { headers.append("true") }
       for i in 0..<shown {
         let p = out.data[i]
-        var r = [String(i), name(p >= 0.5 ? 1 : 0), ValueFormat.fixed(Double(p), decimals: 4)]
+        var r = [String(i), name(p >= 0.5 ? 1 : 0), Format.fixed(Double(p), decimals: 4)]
         if let t = truth { r.append(truthText(t, i, name: name)) }
         rows.append(r)
       }
@@ -48,8 +48,8 @@ enum PredictionTable {
         let order = probs.indices.sorted { probs[$0] > probs[$1] }
         var r = [String(i), name(order.first ?? 0)]
         if let t = truth { r.append(truthText(t, i, name: name)) }
-        r += showAll ? probs.map { ValueFormat.fixed(Double($0), decimals: 4) }
-          : order.prefix(k).map { "\(name($0)) \(ValueFormat.fixed(Double(probs[$0]), decimals: 4))" }
+        r += showAll ? probs.map { Format.fixed(Double($0), decimals: 4) }
+          : order.prefix(k).map { "\(name($0)) \(Format.fixed(Double(probs[$0]), decimals: 4))" }
         rows.append(r)
       }
     }
@@ -60,7 +60,12 @@ enum PredictionTable {
 
   static func truthText(_ t: Tensor, _ i: Int, name: (Int) -> String) -> String {
     let per = t.count / max(1, t.shape.first ?? 1)
-    if per == 1 { return name(Int(t.data[i].rounded())) }
+    if per == 1 {
+      let v = t.data[i]
+      // A class index; anything else (a regression target, a stray value) prints as a number.
+      guard v == v.rounded(), abs(v) < 1e7 else { return ValueFormat.element(v) }
+      return name(Int(v))
+    }
     // one-hot rows: the index of the largest entry
     let row = t.data[(i * per)..<((i + 1) * per)]
     let k = row.indices.max { row[$0] < row[$1] }.map { $0 - i * per } ?? 0

@@ -104,7 +104,7 @@ struct Arguments {
       throw Diagnostic.error("unexpected argument: \(owner) takes \(maxArgs)", at: args[usedArgs].range)
     }
     for o in options where !usedOptions.contains(o.name.text) {
-      let known = Array(usedOptionsCandidates)
+      let known = acceptedOptions
       throw Diagnostic.unknown("unknown option '\(o.name.text)' for \(owner)", o.name.text, in: known,
                                at: o.name.range,
                                fallbackHint: known.isEmpty ? "\(owner) takes no options" : "options: " + known.joined(separator: ", "))
@@ -112,10 +112,10 @@ struct Arguments {
   }
 
   /// Option names the owner accepts (filled by callers through `accepting`).
-  var usedOptionsCandidates: [String] = []
+  var acceptedOptions: [String] = []
 
   /// Declares the options the owner accepts, for suggestions.
-  mutating func accepting(_ names: [String]) { usedOptionsCandidates = names }
+  mutating func accepting(_ names: [String]) { acceptedOptions = names }
 
   private func describe(_ v: Value) -> String {
     switch v {

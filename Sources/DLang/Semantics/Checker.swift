@@ -197,9 +197,8 @@ struct Checker {
       throw Diagnostic.error("'\(keyword)' needs a dataset or a tensor, but this is \(k.description)",
                              at: first.range)
     }
-    let limit = needsTarget || keyword == "predict" ? 2 : 2
-    if args.count > limit {
-      throw Diagnostic.error("unexpected argument", at: args[args.startIndex + limit].range)
+    if args.count > 2 {
+      throw Diagnostic.error("unexpected argument", at: args[args.startIndex + 2].range)
     }
   }
 }

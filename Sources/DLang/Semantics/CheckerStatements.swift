@@ -191,7 +191,7 @@ extension Checker {
       throw Diagnostic.error("the fractions add up to \(ValueFormat.number(total)); they must leave something for the last part",
                              at: last.range)
     }
-    return Array(repeating: .dataset(k.isDataset ? nil : nil), count: fractions.count + 1)
+    return Array(repeating: .dataset(nil), count: fractions.count + 1)
   }
 
   /// A model block: every layer line is checked, shapes are inferred layer by layer. A missing

@@ -18,8 +18,6 @@ public final class Session {
   public var interruptLevel: () -> Int = { 0 }
   /// Statements entered so far (for `history`), kept by the front end that reads them.
   public var inputHistory: [String] = []
-  /// Lets a front end run `run FILE` and `exit` (the REPL supplies these).
-  public var onExit: (() -> Void)?
   /// Current working directory for relative paths (`nil` = the process's).
   public var baseDirectory: String? = nil
   /// Set by the REPL while a `model` block is open (completion offers layer kinds).

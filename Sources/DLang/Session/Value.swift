@@ -70,7 +70,7 @@ public struct CompileSettings {
 
 extension Sequential {
   /// Every weight of the model.
-  public var parameterCount: Int { parameters.reduce(0) { $0 + $1.parameter.variable.value.count } }
+  public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
   /// The names of a layer's parameters (`weights`, `bias`).
   public func parameterNames(of layer: String) -> [String] { self.layer(named: layer)?.parameters.map(\.name) ?? [] }
 }

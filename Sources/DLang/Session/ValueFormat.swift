@@ -1,4 +1,5 @@
 import Autograd
+import TermPlot
 
 /// Text forms of values for `print`, `vars` and messages.
 public enum ValueFormat {
@@ -26,37 +27,10 @@ public enum ValueFormat {
     if x.isNaN { return "nan" }
     if x.isInfinite { return x > 0 ? "inf" : "-inf" }
     let a = abs(x)
-    if a != 0 && (a < 1e-4 || a >= 1e6) { return scientific(Double(x)) }
-    return fixed(Double(x), decimals: 4)
+    if a != 0 && (a < 1e-4 || a >= 1e6) { return Format.scientific(Double(x), decimals: 4) }
+    return Format.fixed(Double(x), decimals: 4)
   }
 
-  /// `x` with exactly `decimals` digits after the point (rounded half away from zero).
-  public static func fixed(_ x: Double, decimals: Int) -> String {
-    if x.isNaN { return "nan" }
-    if x.isInfinite { return x > 0 ? "inf" : "-inf" }
-    var p = 1.0
-    for _ in 0..<decimals { p *= 10 }
-    let r = (abs(x) * p).rounded()
-    let neg = x < 0 && r != 0
-    let whole = Int64(r / p)
-    let frac = Int64(r - Double(whole) * p)
-    var fs = String(frac)
-    while fs.count < decimals { fs = "0" + fs }
-    return (neg ? "-" : "") + String(whole) + (decimals > 0 ? "." + fs : "")
-  }
-
-  /// `1.2345e-05`.
-  public static func scientific(_ x: Double) -> String {
-    if x == 0 { return "0.0000e+00" }
-    var e = 0
-    var m = abs(x)
-    while m >= 10 { m /= 10; e += 1 }
-    while m < 1 { m *= 10; e -= 1 }
-    var ms = fixed(m, decimals: 4)
-    if ms.hasPrefix("10.") { ms = "1.0000"; e += 1 }
-    let es = (e < 0 ? "-" : "+") + (abs(e) < 10 ? "0" : "") + String(abs(e))
-    return (x < 0 ? "-" : "") + ms + "e" + es
-  }
 
   /// A tensor NumPy-style, elided in the middle beyond `edge` items per axis.
   public static func tensor(_ t: Tensor, edge: Int = 3, maxItems: Int = 1000) -> String {
