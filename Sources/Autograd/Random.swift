@@ -23,6 +23,15 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
   }
 
+  /// The generator's whole state (four words), to checkpoint and restore it exactly.
+  public var state: [UInt64] {
+    get { [s0, s1, s2, s3] }
+    set {
+      guard newValue.count == 4, newValue.contains(where: { $0 != 0 }) else { return }
+      s0 = newValue[0]; s1 = newValue[1]; s2 = newValue[2]; s3 = newValue[3]
+    }
+  }
+
   /// Next 64 random bits (xoshiro256**).
   public mutating func next() -> UInt64 {
     let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9

@@ -77,7 +77,7 @@ public enum Loss: Sendable, Equatable {
         : binaryCrossEntropy(probabilities: output, targets: targets, epsilon: eps)
     case .sparseCategoricalCrossentropy:
       if fused { return softmaxCrossEntropy(logits: output, labels: targets) }
-      return Loss.probabilityCE(output, Loss.oneHot(targets, classes: output.shape[1]),
+      return Loss.probabilityCE(output, Loss.oneHot(targets, classes: output.shape[output.shape.count - 1]),
                                 normalize: false)
     case .categoricalCrossentropy:
       if fused { return softmaxCrossEntropy(logits: output, targets: targets) }
@@ -85,11 +85,51 @@ public enum Loss: Sendable, Equatable {
     }
   }
 
-  /// Keras' cross-entropy on probabilities: optionally p / Σp, clip to [ε, 1−ε],
-  /// −Σ t·log p per sample, mean over the batch.
+  /// The loss weighted per row: `weights` holds one value per sample (class or sample
+  /// weights), or per sample and time step for sequence outputs (N, T, …) (a mask times the
+  /// sample's weight). The result is Σ w·ℓ / `normalizer` (default: the number of weights, as
+  /// Keras' sum_over_batch_size; Σ mask for masked sequences).
+  func compute(_ output: Variable, targets: Tensor, fused: Bool, weights: Tensor,
+               normalizer: Float? = nil) -> Variable {
+    let eps: Float = 1e-7
+    switch self {
+    case .mse, .mae:
+      return weightedRegressionLoss(output, targets, weights: weights, normalizer: normalizer,
+                                    absolute: self == .mae)
+    case .binaryCrossentropy:
+      return fused
+        ? binaryCrossEntropy(logits: output, targets: targets, weights: weights, normalizer: normalizer)
+        : binaryCrossEntropy(probabilities: output, targets: targets, weights: weights,
+                             normalizer: normalizer, epsilon: eps)
+    case .sparseCategoricalCrossentropy:
+      if fused {
+        return softmaxCrossEntropy(logits: output, labels: targets, weights: weights, normalizer: normalizer)
+      }
+      let c = output.shape[output.shape.count - 1]
+      return Loss.weightedProbabilityCE(output, Loss.oneHot(targets, classes: c), weights,
+                                        normalizer, normalize: false)
+    case .categoricalCrossentropy:
+      if fused {
+        return softmaxCrossEntropy(logits: output, targets: targets, weights: weights, normalizer: normalizer)
+      }
+      return Loss.weightedProbabilityCE(output, targets, weights, normalizer, normalize: true)
+    }
+  }
+
+  /// Σ_rows w·(−Σ t·ln q) / D on probabilities (not fused), from composable ops.
+  static func weightedProbabilityCE(_ p: Variable, _ t: Tensor, _ w: Tensor, _ normalizer: Float?,
+                                    normalize: Bool) -> Variable {
+    let eps: Float = 1e-7
+    let last = p.shape.count - 1
+    let q = normalize ? p / p.sum(axes: [last], keepDims: true) : p
+    let rows = (q.clamp(eps, 1 - eps).log() * Variable(t)).sum(axes: [last])
+    let d = normalizer ?? Float(w.count)
+    return (rows.reshaped([w.count]) * Variable(w)).sum() * (-1 / d)
+  }
+
   static func probabilityCE(_ p: Variable, _ t: Tensor, normalize: Bool) -> Variable {
     let eps: Float = 1e-7
-    let n = Float(p.shape[0])
+    let n = Float(p.value.count / Swift.max(p.shape[p.shape.count - 1], 1))
     let q = normalize ? p / p.sum(axes: [p.shape.count - 1], keepDims: true) : p
     let lp = q.clamp(eps, 1 - eps).log()
     return (lp * Variable(t)).sum() * (-1 / n)

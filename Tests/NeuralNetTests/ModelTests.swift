@@ -35,7 +35,7 @@ import Testing
     let d = Dense(units: 4)
     #expect(d.activation == .linear && d.initializer == .glorotUniform && d.biasInitializer == .zeros)
     var rng = SeededRandom(seed: 3)
-    let m = Sequential(inputShape: [5])
+    let m = Model(inputShape: [5])
     try m.add(d, rng: &rng)
     #expect(d.weights!.shape == [5, 4] && d.bias!.value.data == [0, 0, 0, 0])
     #expect(d.config["units"] == "4" && d.config["activation"] == "linear")
@@ -43,7 +43,7 @@ import Testing
 
   @Test func summaryCountsParametersAndFlops() throws {
     var rng = SeededRandom(seed: 1)
-    let m = Sequential(name: "iris")
+    let m = Model(name: "iris")
     #expect(try m.add(InputLayer(shape: [4]), rng: &rng) == [4])
     #expect(try m.add(Dense(units: 16, activation: .relu), rng: &rng) == [16])
     #expect(try m.add(Dropout(rate: 0.2), rng: &rng) == [16])
@@ -63,7 +63,7 @@ import Testing
 
   @Test func namesAreKerasStyleAndUnique() throws {
     var rng = SeededRandom(seed: 1)
-    let m = Sequential(inputShape: [3])
+    let m = Model(inputShape: [3])
     try m.add(Dense(units: 2, name: "dense_1"), rng: &rng)
     try m.add(Dense(units: 2), rng: &rng)
     try m.add(Dense(units: 2), rng: &rng)
@@ -78,14 +78,14 @@ import Testing
 
   @Test func shapeErrorsSayWhatToDo() throws {
     var rng = SeededRandom(seed: 1)
-    let m = Sequential(inputShape: [8, 8, 1])
+    let m = Model(inputShape: [8, 8, 1])
     do { try m.add(Dense(units: 4, name: "dense_2"), rng: &rng); Issue.record("no error") }
     catch let e as ShapeError {
       #expect(e.message == "dense_2 expects a flat input of shape (None, N) but gets "
                          + "(None, 8, 8, 1); add `flatten` before it")
     }
     #expect(m.layers.isEmpty)
-    let n = Sequential()
+    let n = Model()
     do { try n.add(Dense(units: 4), rng: &rng); Issue.record("no error") }
     catch {
       #expect("\(error)".contains("needs to know its input shape"))
@@ -96,7 +96,7 @@ import Testing
 
   @Test func setParameterChecksShapes() throws {
     var rng = SeededRandom(seed: 1)
-    let m = Sequential(inputShape: [4])
+    let m = Model(inputShape: [4])
     try m.add(Dense(units: 16), rng: &rng)
     do { try m.setParameter(layer: "dense", name: "weights", value: Tensor.zeros([16, 4])) }
     catch { #expect("\(error)" == "dense.weights has shape (4, 16) but the new value has shape (16, 4)") }
@@ -110,7 +110,7 @@ import Testing
 
   @Test func lossAndTargetChecks() throws {
     var rng = SeededRandom(seed: 1)
-    let m = Sequential(inputShape: [2])
+    let m = Model(inputShape: [2])
     try m.add(Dense(units: 1, activation: .sigmoid), rng: &rng)
     do { try m.compile(loss: .sparseCategoricalCrossentropy, optimizer: Adam()); Issue.record("no error") }
     catch { #expect("\(error)".hasPrefix("sparse_categorical_crossentropy needs one output unit per class")) }
@@ -123,7 +123,7 @@ import Testing
     do { _ = try m.evaluate(x: Tensor.zeros([3, 5]), y: Tensor.zeros([3])); Issue.record("no error") }
     catch { #expect("\(error)" == "the model expects inputs of shape (None, 2) but x has shape (None, 5) (3 samples)") }
 
-    let c = Sequential(inputShape: [2])
+    let c = Model(inputShape: [2])
     try c.add(Dense(units: 3, activation: .softmax), rng: &rng)
     try c.compile(loss: .sparseCategoricalCrossentropy, optimizer: Adam(), metrics: [.accuracy])
     do { _ = try c.evaluate(x: x, y: Tensor(shape: [3], data: [0, 3, 1])); Issue.record("no error") }
@@ -133,7 +133,7 @@ import Testing
     try c.compile(loss: .categoricalCrossentropy, optimizer: Adam())
     do { _ = try c.evaluate(x: x, y: Tensor(shape: [3], data: [0, 1, 2])); Issue.record("no error") }
     catch { #expect("\(error)".hasSuffix("for integer labels use sparse_categorical_crossentropy")) }
-    do { _ = try Sequential(inputShape: [2]).evaluate(x: x, y: x); Issue.record("no error") }
+    do { _ = try Model(inputShape: [2]).evaluate(x: x, y: x); Issue.record("no error") }
     catch { #expect(error is ModelError) }
   }
 
@@ -151,10 +151,12 @@ import Testing
   @Test func dropoutIsIdentityAtInferenceAndScaledInTraining() throws {
     var rng = SeededRandom(seed: 1)
     let d = Dropout(rate: 0.5)
-    _ = try d.build(inputShape: [1000], rng: &rng)
+    _ = try d.outputShape([1000])
     let x = Variable(Tensor(repeating: 1, shape: [1, 1000]))
-    #expect(d.forward(x, training: false, rng: &rng).value == x.value)
-    let y = d.forward(x, training: true, rng: &rng).value.data
+    var infer = ForwardContext(training: false, rng: rng)
+    #expect(d.forward(x, &infer).value == x.value)
+    var train = ForwardContext(training: true, rng: rng)
+    let y = d.forward(x, &train).value.data
     #expect(y.allSatisfy { $0 == 0 || $0 == 2 })
     let kept = y.filter { $0 == 2 }.count
     #expect(kept > 430 && kept < 570)
@@ -163,7 +165,7 @@ import Testing
   @Test func accuracyKindFollowsKeras() throws {
     // One-hot targets with mse: categorical accuracy (argmax match).
     var rng = SeededRandom(seed: 1)
-    let m = Sequential(inputShape: [2])
+    let m = Model(inputShape: [2])
     try m.add(Dense(units: 2), rng: &rng)
     try m.setParameter(layer: "dense", name: "weights", value: Tensor(shape: [2, 2], data: [1, 0, 0, 1]))
     try m.compile(loss: .mse, optimizer: SGD(), metrics: [.accuracy, .mae])
@@ -173,7 +175,7 @@ import Testing
     #expect(ev[1].1 == 0.5)
     #expect(close(ev[2].1, (2 + 1 + 1 + 2) / 4.0))
     // 1 unit: binary accuracy at 0.5.
-    let b = Sequential(inputShape: [1])
+    let b = Model(inputShape: [1])
     try b.add(Dense(units: 1), rng: &rng)
     try b.setParameter(layer: "dense", name: "weights", value: Tensor(shape: [1, 1], data: [1]))
     try b.compile(loss: .mse, optimizer: SGD(), metrics: [.accuracy])

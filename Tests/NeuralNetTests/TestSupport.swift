@@ -6,9 +6,9 @@ let xorX = Tensor(shape: [4, 2], data: [0, 0, 0, 1, 1, 0, 1, 1])
 let xorY = Tensor(shape: [4, 1], data: [0, 1, 1, 0])
 
 /// A 2-8(tanh)-1(sigmoid) model.
-func xorModel(seed: UInt64, dropout: Float = 0) throws -> (Sequential, SeededRandom) {
+func xorModel(seed: UInt64, dropout: Float = 0) throws -> (Model, SeededRandom) {
   var rng = SeededRandom(seed: seed)
-  let m = Sequential()
+  let m = Model()
   try m.add(InputLayer(shape: [2]), rng: &rng)
   try m.add(Dense(units: 8, activation: .tanh), rng: &rng)
   if dropout > 0 { try m.add(Dropout(rate: dropout), rng: &rng) }
@@ -30,23 +30,25 @@ func blobs(perClass n: Int, seed: UInt64) -> (Tensor, Tensor) {
 }
 
 /// Records progress; asks to stop after `stopAfter` batches in total.
-final class Recorder: TrainingObserver {
+final class Recorder: Callback {
   var stopAfter = Int.max
   var batches = 0
   var batchLogs: [[(String, Double)]] = []
   var epochLogs: [[(String, Double)]] = []
   var epochsBegun: [(Int, Int)] = []
-  /// Set to answer `shouldAbort` (a second Ctrl-C).
+  /// Set to skip the stopped epoch's validation (a second Ctrl-C).
   var abort = false
-  var shouldAbort: Bool { abort }
   init(stopAfter: Int = .max) { self.stopAfter = stopAfter }
-  func epochBegan(epoch: Int, of total: Int) { epochsBegun.append((epoch, total)) }
-  func batchEnded(batch: Int, of total: Int, logs: [(String, Double)], elapsed: Double) {
+  func epochBegan(_ c: TrainingContext) { epochsBegun.append((c.epoch, c.epochs)) }
+  func batchEnded(_ c: TrainingContext) {
     batches += 1
-    batchLogs.append(logs)
+    batchLogs.append(c.logs)
+    if batches >= stopAfter {
+      c.stopNow = true
+      c.skipValidation = abort
+    }
   }
-  func epochEnded(epoch: Int, logs: [(String, Double)], elapsed: Double) { epochLogs.append(logs) }
-  var shouldStop: Bool { batches >= stopAfter }
+  func epochEnded(_ c: TrainingContext) { epochLogs.append(c.logs) }
 }
 
 func value(_ logs: [(String, Double)], _ name: String) -> Double? {

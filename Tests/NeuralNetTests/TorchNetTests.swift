@@ -7,7 +7,7 @@ import Testing
 // `bench/fixtures/make_fixtures.py`; format in `bench/fixtures/README.md`): the loss and every
 // gradient at the fixture's initial parameters, then the parameters after full-batch steps of
 // Adam, SGD with momentum and RMSprop (Keras formulas). `xor_mlp` and `mlp_softmax` run through
-// `Sequential`; `tiny_cnn` is assembled from Autograd ops (NeuralNet has no convolution layers
+// `Model`; `tiny_cnn` is assembled from Autograd ops (NeuralNet has no convolution layers
 // yet) and trained with the NeuralNet optimizers.
 
 // MARK: - Fixture format
@@ -129,7 +129,11 @@ final class GradientProbe: Optimizer {
   var learningRate: Float = 0
   var name: String { "gradient_probe" }
   var config: [(String, String)] { [] }
-  private(set) var iterations = 0
+  var iterations = 0
+  var clipping = GradientClipping()
+  var schedule: LearningRateSchedule?
+  var slotState: [(String, Tensor)] { [] }
+  func restoreSlots(_ state: [(String, Tensor)]) throws {}
   private(set) var gradients: [ObjectIdentifier: Tensor] = [:]
 
   func step(_ params: [Parameter]) {
@@ -141,16 +145,16 @@ final class GradientProbe: Optimizer {
   }
 }
 
-/// `xor_mlp` and `mlp_softmax`: `Sequential` + `Dense`, trained with `trainOnBatch`.
+/// `xor_mlp` and `mlp_softmax`: `Model` + `Dense`, trained with `trainOnBatch`.
 final class SequentialNet: FixtureNetwork {
-  let model: Sequential
+  let model: Model
   let loss: Loss
   let x: Tensor, y: Tensor
   private var compiledWith: Optimizer?
 
   init(_ f: NetFixture) throws {
     var rng = SeededRandom(seed: 0)  // the initial values are replaced by the fixture's
-    model = Sequential(name: f.name, inputShape: Array(f.x.shape.dropFirst()))
+    model = Model(name: f.name, inputShape: Array(f.x.shape.dropFirst()))
     switch f.name {
     case "xor_mlp":  // dense_1 2→8 tanh; dense_2 8→1 sigmoid; BCE
       try model.add(Dense(units: 8, activation: .tanh, name: "dense_1"), rng: &rng)
@@ -161,7 +165,7 @@ final class SequentialNet: FixtureNetwork {
       try model.add(Dense(units: 3, activation: .softmax, name: "dense_2"), rng: &rng)
       loss = .sparseCategoricalCrossentropy
     default:
-      throw NetFixtureError("no Sequential model for net '\(f.name)'")
+      throw NetFixtureError("no Model model for net '\(f.name)'")
     }
     guard model.parameters.count == f.params.count else {
       throw NetFixtureError("\(f.name): the model has \(model.parameters.count) parameters, "

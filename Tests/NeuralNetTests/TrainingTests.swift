@@ -26,7 +26,7 @@ import Testing
   @Test func blobsSparseSoftmax() throws {
     let (x, y) = blobs(perClass: 40, seed: 3)
     var rng = SeededRandom(seed: 11)
-    let m = Sequential(inputShape: [2])
+    let m = Model(inputShape: [2])
     try m.add(Dense(units: 16, activation: .relu), rng: &rng)
     try m.add(Dense(units: 3, activation: .softmax), rng: &rng)
     try m.compile(loss: .sparseCategoricalCrossentropy, optimizer: Adam(lr: 0.01),
@@ -54,7 +54,7 @@ import Testing
 
   @Test func validationFractionTakesTheLastSamples() throws {
     var rng = SeededRandom(seed: 1)
-    let m = Sequential(inputShape: [1])
+    let m = Model(inputShape: [1])
     try m.add(Dense(units: 1), rng: &rng)
     try m.setParameter(layer: "dense", name: "weights", value: Tensor(shape: [1, 1], data: [1]))
     try m.compile(loss: .mse, optimizer: SGD(lr: 0), metrics: [.mae])
@@ -62,7 +62,7 @@ import Testing
     let y = Tensor.zeros([10, 1])
     let rec = Recorder()
     let h = try m.fit(x: x, y: y, epochs: 2, batchSize: 3, validation: .fraction(0.2),
-                      rng: &rng, observer: rec)
+                      callbacks: [rec], rng: &rng)
     // Training on 0…7, validating on 8, 9: prediction = x.
     #expect(close(h["val_loss"]![0], (64 + 81) / 2))
     #expect(close(h["val_mae"]![1], 8.5))
@@ -79,15 +79,15 @@ import Testing
   @Test func shouldAbortSkipsTheStoppedEpochsValidation() throws {
     let (x, y) = blobs(perClass: 10, seed: 2)
     var rng = SeededRandom(seed: 4)
-    let m = Sequential(inputShape: [2])
+    let m = Model(inputShape: [2])
     try m.add(Dense(units: 3, activation: .softmax), rng: &rng)
     try m.compile(loss: .sparseCategoricalCrossentropy, optimizer: SGD(), metrics: [.accuracy])
     let soft = Recorder(stopAfter: 2)
-    let h1 = try m.fit(x: x, y: y, epochs: 3, batchSize: 3, validation: .fraction(0.2), rng: &rng, observer: soft)
+    let h1 = try m.fit(x: x, y: y, epochs: 3, batchSize: 3, validation: .fraction(0.2), callbacks: [soft], rng: &rng)
     #expect(h1["val_loss"]?.count == 1, "a first Ctrl-C still validates the stopped epoch")
     let hard = Recorder(stopAfter: 2)
     hard.abort = true
-    let h2 = try m.fit(x: x, y: y, epochs: 3, batchSize: 3, validation: .fraction(0.2), rng: &rng, observer: hard)
+    let h2 = try m.fit(x: x, y: y, epochs: 3, batchSize: 3, validation: .fraction(0.2), callbacks: [hard], rng: &rng)
     #expect(h2.stopped?.batch == 2)
     #expect(h2["val_loss"] == nil, "a second Ctrl-C skips it")
   }
@@ -95,11 +95,11 @@ import Testing
   @Test func shouldStopStopsAfterTheBatch() throws {
     let (x, y) = blobs(perClass: 10, seed: 2)  // 30 samples, batch 3: 10 batches per epoch
     var rng = SeededRandom(seed: 4)
-    let m = Sequential(inputShape: [2])
+    let m = Model(inputShape: [2])
     try m.add(Dense(units: 3, activation: .softmax), rng: &rng)
     try m.compile(loss: .sparseCategoricalCrossentropy, optimizer: SGD(), metrics: [.accuracy])
     let rec = Recorder(stopAfter: 3)
-    let h = try m.fit(x: x, y: y, epochs: 5, batchSize: 3, rng: &rng, observer: rec)
+    let h = try m.fit(x: x, y: y, epochs: 5, batchSize: 3, callbacks: [rec], rng: &rng)
     #expect(rec.batches == 3)
     #expect(h.stopped?.epoch == 1 && h.stopped?.batch == 3)
     #expect(h.epochs == 1)
@@ -117,9 +117,9 @@ import Testing
     func pair(units: Int, act: Activation, loss: Loss, x: Tensor, y: Tensor) throws
       -> (Double, Double) {
       var rng = SeededRandom(seed: 9)
-      let a = Sequential(inputShape: [x.shape[1]])
+      let a = Model(inputShape: [x.shape[1]])
       try a.add(Dense(units: units, activation: act), rng: &rng)
-      let b = Sequential(inputShape: [x.shape[1]])
+      let b = Model(inputShape: [x.shape[1]])
       try b.add(Dense(units: units, activation: act), rng: &rng)
       try b.add(Dropout(rate: 0), rng: &rng)
       for n in ["weights", "bias"] {
@@ -145,7 +145,7 @@ import Testing
 
   @Test func lossValuesMatchKerasDefinitions() throws {
     var rng = SeededRandom(seed: 1)
-    let m = Sequential(inputShape: [2])
+    let m = Model(inputShape: [2])
     try m.add(Dense(units: 2, activation: .softmax), rng: &rng)
     try m.setParameter(layer: "dense", name: "weights", value: Tensor(shape: [2, 2], data: [1, 0, 0, 1]))
     try m.compile(loss: .sparseCategoricalCrossentropy, optimizer: SGD())
@@ -157,7 +157,7 @@ import Testing
 
   @Test func l1l2PenaltyIsPartOfTheLoss() throws {
     var rng = SeededRandom(seed: 1)
-    let m = Sequential(inputShape: [2])
+    let m = Model(inputShape: [2])
     try m.add(Dense(units: 1, l1: 0.1, l2: 0.01), rng: &rng)
     try m.setParameter(layer: "dense", name: "weights", value: Tensor(shape: [2, 1], data: [1, -2]))
     try m.compile(loss: .mse, optimizer: SGD(lr: 0.1))
@@ -175,7 +175,7 @@ import Testing
 @Suite struct MoreTrainingTests {
   @Test func linearRegressionWithSGD() throws {
     var rng = SeededRandom(seed: 2)
-    let m = Sequential(inputShape: [1])
+    let m = Model(inputShape: [1])
     try m.add(Dense(units: 1), rng: &rng)
     try m.compile(loss: .mse, optimizer: SGD(lr: 0.1), metrics: [.mae])
     let x = Tensor(shape: [20], data: (0..<20).map { Float($0) / 10 - 1 })  // (N,) for 1 input
@@ -191,7 +191,7 @@ import Testing
     var onehot = Tensor.zeros([60, 3])
     for i in 0..<60 { onehot.data[i * 3 + Int(y.data[i])] = 1 }
     var rng = SeededRandom(seed: 8)
-    let m = Sequential(inputShape: [2])
+    let m = Model(inputShape: [2])
     try m.add(Dense(units: 8, activation: .leakyRelu(alpha: 0.3)), rng: &rng)
     try m.add(Dense(units: 8, activation: .sigmoid), rng: &rng)
     try m.add(Dense(units: 3), rng: &rng)

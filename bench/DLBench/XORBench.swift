@@ -110,12 +110,12 @@ func benchXOR(batches: Int, perBatch: Int) -> XORResult {
 
 import NeuralNet
 
-/// The same step through the product's own path: a `Sequential` 2→8 tanh→1 sigmoid compiled
+/// The same step through the product's own path: a `Model` 2→8 tanh→1 sigmoid compiled
 /// with binary cross-entropy and Keras' Adam (lr 0.01), one `trainOnBatch` per step — what
 /// `fit xor x y batch=4` runs per batch, minus the per-epoch shuffle and progress callbacks.
 func benchXORSequential(batches: Int, perBatch: Int) throws -> XORResult {
   var rng = SeededRandom(seed: 0)
-  let net = Sequential(name: "xor", inputShape: [2])
+  let net = Model(name: "xor", inputShape: [2])
   try net.add(Dense(units: 8, activation: .tanh), rng: &rng)
   try net.add(Dense(units: 1, activation: .sigmoid), rng: &rng)
   try net.compile(loss: .binaryCrossentropy, optimizer: Adam(lr: 0.01), metrics: [])

@@ -102,12 +102,12 @@ if only == nil || only == "xor" {
   do {
     let s = try benchXORSequential(batches: quick ? 11 : 41, perBatch: 200)
     xorSequential = s
-    print("  dl Sequential.trainOnBatch (Keras Adam, sigmoid + BCE fused): \(fmt(s.microsPerStep, 2)) µs (median)   "
+    print("  dl Model.trainOnBatch (Keras Adam, sigmoid + BCE fused): \(fmt(s.microsPerStep, 2)) µs (median)   "
           + verdict(s.microsPerStep <= xorTargetMicros)
           + "   PyTorch reference ×\(fmt(torchXORMicros / s.microsPerStep, 0))")
     print("  after \(s.steps) steps: loss \(s.finalLoss), accuracy \(fmt(s.accuracy * 100, 0))%")
   } catch {
-    print("  Sequential step failed: \(error)")
+    print("  Model step failed: \(error)")
   }
 }
 

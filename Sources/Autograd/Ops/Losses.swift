@@ -208,3 +208,194 @@ public func meanAbsoluteError(_ prediction: Variable, _ target: Variable) -> Var
     if target.requiresGrad { target.accumulate(g.map { -$0 }.reshaped(target.shape)) }
   }
 }
+
+// Weighted losses (class weights, sample weights, sequence masks). Row weights w (k values)
+// each cover `per` = n / k consecutive elements (one row of C logits for cross-entropy, one
+// sample's or time step's targets otherwise); D is the normalizer (k unless given: Keras'
+// sum_over_batch_size; Σ mask for masked sequences):
+//   L = Σᵢ w_{i/per} · ℓᵢ / (per · D)          dℓᵢ = g · w_{i/per} / (per · D)
+// where ℓᵢ is the element's (or row's) unweighted loss above. The unweighted forms are the
+// special case w = 1, D = k.
+
+/// Per-element factors w_{i/per} / (per·D) of a weighted loss.
+struct ElementWeights {
+  let w: [Float]
+  let per: Int
+  let inv: Float
+
+  init(_ weights: Tensor, elements n: Int, normalizer: Float?, _ op: String) {
+    let k = weights.count
+    precondition(k > 0 && n % k == 0, "\(op): \(k) weights for \(n) elements")
+    w = weights.data
+    per = n / k
+    let d = normalizer ?? Float(k)
+    precondition(d > 0, "\(op): the normalizer must be positive")
+    inv = 1 / (Float(per) * d)
+  }
+
+  @inline(__always) func factor(_ i: Int) -> Float { w[i / per] * inv }
+}
+
+/// Weighted softmax cross-entropy against class indices: one weight per row of logits.
+public func softmaxCrossEntropy(logits: Variable, labels: Tensor, weights: Tensor,
+                                normalizer: Float? = nil) -> Variable {
+  let (n, c) = rowsAndClasses(logits, "softmaxCrossEntropy")
+  precondition(labels.count == n, "softmaxCrossEntropy: \(labels.shape) labels for \(logits.shape)")
+  let ew = ElementWeights(weights, elements: n, normalizer: normalizer, "softmaxCrossEntropy")
+  var cls = [Int](repeating: 0, count: n)
+  for i in 0..<n {
+    let l = labels.data[i]
+    precondition(l >= 0 && l < Float(c) && l == l.rounded(), "softmaxCrossEntropy: label \(l)")
+    cls[i] = Int(l)
+  }
+  var probs = Tensor.zeros(logits.shape)
+  var total: Double = 0
+  logits.value.data.withUnsafeBufferPointer { z in
+    probs.data.withUnsafeMutableBufferPointer { p in
+      for r in 0..<n {
+        let (m, ls) = logSumExpRows(z, p, row: r, classes: c)
+        total += Double(ls - (z[r * c + cls[r]] - m)) * Double(ew.factor(r))
+      }
+    }
+  }
+  return Variable.result(Tensor(scalar: Float(total)), .softmaxCrossEntropy, logits) { dy in
+    let g = dy.data[0]
+    var dz = probs
+    dz.data.withUnsafeMutableBufferPointer { d in
+      for r in 0..<n {
+        d[r * c + cls[r]] -= 1
+        let f = g * ew.factor(r)
+        for j in (r * c)..<(r * c + c) { d[j] *= f }
+      }
+    }
+    logits.accumulate(dz)
+  }
+}
+
+/// Weighted softmax cross-entropy against one-hot or soft targets: one weight per row.
+public func softmaxCrossEntropy(logits: Variable, targets: Tensor, weights: Tensor,
+                                normalizer: Float? = nil) -> Variable {
+  let (n, c) = rowsAndClasses(logits, "softmaxCrossEntropy")
+  precondition(targets.count == logits.value.count, "softmaxCrossEntropy: targets \(targets.shape)")
+  let ew = ElementWeights(weights, elements: n, normalizer: normalizer, "softmaxCrossEntropy")
+  var probs = Tensor.zeros(logits.shape)
+  var tsum = [Float](repeating: 0, count: n)
+  var total: Double = 0
+  logits.value.data.withUnsafeBufferPointer { z in
+    targets.data.withUnsafeBufferPointer { t in
+      probs.data.withUnsafeMutableBufferPointer { p in
+        for r in 0..<n {
+          let (m, ls) = logSumExpRows(z, p, row: r, classes: c)
+          var row: Float = 0, ts: Float = 0
+          for j in (r * c)..<(r * c + c) where t[j] != 0 { row += t[j] * (ls - (z[j] - m)); ts += t[j] }
+          tsum[r] = ts
+          total += Double(row) * Double(ew.factor(r))
+        }
+      }
+    }
+  }
+  return Variable.result(Tensor(scalar: Float(total)), .softmaxCrossEntropyOneHot, logits) { dy in
+    let g = dy.data[0]
+    var dz = probs
+    dz.data.withUnsafeMutableBufferPointer { d in
+      targets.data.withUnsafeBufferPointer { t in
+        for r in 0..<n {
+          let ts = tsum[r], f = g * ew.factor(r)
+          for j in (r * c)..<(r * c + c) { d[j] = (d[j] * ts - t[j]) * f }
+        }
+      }
+    }
+    logits.accumulate(dz)
+  }
+}
+
+/// Weighted binary cross-entropy of logits.
+public func binaryCrossEntropy(logits: Variable, targets: Tensor, weights: Tensor,
+                               normalizer: Float? = nil) -> Variable {
+  let z = logits.value
+  precondition(targets.count == z.count, "binaryCrossEntropy: targets \(targets.shape)")
+  let n = z.count
+  let ew = ElementWeights(weights, elements: n, normalizer: normalizer, "binaryCrossEntropy")
+  var total: Double = 0
+  z.data.withUnsafeBufferPointer { pz in
+    targets.data.withUnsafeBufferPointer { t in
+      for i in 0..<n {
+        let v = pz[i]
+        total += Double(Swift.max(v, 0) - v * t[i] + log1pf(expf(-fabsf(v)))) * Double(ew.factor(i))
+      }
+    }
+  }
+  return Variable.result(Tensor(scalar: Float(total)), .bceWithLogits, logits) { dy in
+    let g = dy.data[0]
+    var dz = z.sigmoid()
+    dz.data.withUnsafeMutableBufferPointer { d in
+      targets.data.withUnsafeBufferPointer { t in
+        for i in 0..<n { d[i] = (d[i] - t[i]) * g * ew.factor(i) }
+      }
+    }
+    logits.accumulate(dz)
+  }
+}
+
+/// Weighted binary cross-entropy of probabilities (clipped to [ε, 1−ε], as Keras).
+public func binaryCrossEntropy(probabilities: Variable, targets: Tensor, weights: Tensor,
+                               normalizer: Float? = nil, epsilon: Float = 1e-7) -> Variable {
+  let p = probabilities.value
+  precondition(targets.count == p.count, "binaryCrossEntropy: targets \(targets.shape)")
+  let n = p.count
+  let ew = ElementWeights(weights, elements: n, normalizer: normalizer, "binaryCrossEntropy")
+  let lo = epsilon, hi = 1 - epsilon
+  var total: Double = 0
+  p.data.withUnsafeBufferPointer { pp in
+    targets.data.withUnsafeBufferPointer { t in
+      for i in 0..<n {
+        let q = Swift.min(Swift.max(pp[i], lo), hi)
+        total -= Double(t[i] * logf(q) + (1 - t[i]) * logf(1 - q)) * Double(ew.factor(i))
+      }
+    }
+  }
+  return Variable.result(Tensor(scalar: Float(total)), .bce, probabilities) { dy in
+    let g = dy.data[0]
+    var dp = Tensor.zeros(p.shape)
+    dp.data.withUnsafeMutableBufferPointer { d in
+      p.data.withUnsafeBufferPointer { pp in
+        targets.data.withUnsafeBufferPointer { t in
+          for i in 0..<n where pp[i] >= lo && pp[i] <= hi {
+            let v = pp[i]
+            d[i] = (v - t[i]) / (v * (1 - v)) * g * ew.factor(i)
+          }
+        }
+      }
+    }
+    probabilities.accumulate(dp)
+  }
+}
+
+/// Weighted mean squared error (`absolute`: mean absolute error) of a prediction against
+/// constant targets.
+public func weightedRegressionLoss(_ prediction: Variable, _ target: Tensor, weights: Tensor,
+                                   normalizer: Float? = nil, absolute: Bool) -> Variable {
+  let op = absolute ? "meanAbsoluteError" : "meanSquaredError"
+  precondition(prediction.value.count == target.count, "\(op): target \(target.shape)")
+  let d = zipMap(prediction.value, target) { $0 - $1 }
+  let n = d.count
+  let ew = ElementWeights(weights, elements: n, normalizer: normalizer, op)
+  var total: Double = 0
+  d.data.withUnsafeBufferPointer { p in
+    for i in 0..<n {
+      let v = Double(p[i])
+      total += (absolute ? Swift.abs(v) : v * v) * Double(ew.factor(i))
+    }
+  }
+  return Variable.result(Tensor(scalar: Float(total)), absolute ? .mae : .mse, prediction) { dy in
+    let g = dy.data[0]
+    var out = d
+    out.data.withUnsafeMutableBufferPointer { b in
+      for i in 0..<n {
+        let v = b[i]
+        b[i] = (absolute ? (v > 0 ? 1 : v < 0 ? -1 : 0) : 2 * v) * g * ew.factor(i)
+      }
+    }
+    prediction.accumulate(out.reshaped(prediction.shape))
+  }
+}

@@ -1,9 +1,10 @@
 import NeuralNet
 import TermPlot
 
-/// Bridges the training loop's callbacks to progress events: a live line on a terminal
-/// (redrawn at most every 50 ms), one line per epoch otherwise, nothing with `verbose=0`.
-final class FitObserver: TrainingObserver {
+/// The progress callback of `fit`: a live line on a terminal (redrawn at most every 50 ms),
+/// one line per epoch otherwise, nothing with `verbose=0`. It also turns Ctrl-C into a stop at
+/// the end of the batch (a second Ctrl-C skips the stopped epoch's validation).
+final class FitObserver: Callback {
   let output: SessionOutput
   let epochs: Int
   let verbose: Int
@@ -13,6 +14,8 @@ final class FitObserver: TrainingObserver {
   private(set) var batches = 0
   /// The last batch finished (less than `batches` when Ctrl-C stopped the epoch).
   private var lastBatch = 0
+  /// Whether a second Ctrl-C skipped the stopped epoch's validation.
+  private(set) var aborted = false
 
   init(output: SessionOutput, epochs: Int, verbose: Int, interrupt: @escaping () -> Int) {
     self.output = output
@@ -21,30 +24,31 @@ final class FitObserver: TrainingObserver {
     self.interrupt = interrupt
   }
 
-  /// Ctrl-C was pressed: stop at the end of this batch.
-  var shouldStop: Bool { interrupt() > 0 }
-
-  /// A second Ctrl-C: skip the stopped epoch's validation pass too.
-  var shouldAbort: Bool { interrupt() > 1 }
-
-  func epochBegan(epoch: Int, of total: Int) {
-    if verbose == 1 && output.isInteractive { output.progress(.epochBegan(epoch: epoch, epochs: total)) }
+  func epochBegan(_ c: TrainingContext) {
+    if verbose == 1 && output.isInteractive { output.progress(.epochBegan(epoch: c.epoch, epochs: c.epochs)) }
   }
 
-  func batchEnded(batch: Int, of total: Int, logs: [(String, Double)], elapsed: Double) {
-    batches = total
-    lastBatch = batch
+  func batchEnded(_ c: TrainingContext) {
+    batches = c.batches
+    lastBatch = c.batch
+    let level = interrupt()
+    if level > 0 {
+      c.stopNow = true
+      c.skipValidation = level > 1
+      aborted = level > 1
+    }
     guard verbose == 1 && output.isInteractive else { return }
     let now = Clock.now()
-    if batch < total && now - lastDraw < 0.05 { return }
+    if c.batch < c.batches && now - lastDraw < 0.05 { return }
     lastDraw = now
-    output.progress(.batch(step: batch, steps: total, logs: logs, elapsed: elapsed))
+    output.progress(.batch(step: c.batch, steps: c.batches, logs: c.logs, elapsed: c.elapsed))
   }
 
-  func epochEnded(epoch: Int, logs: [(String, Double)], elapsed: Double) {
+  func epochEnded(_ c: TrainingContext) {
+    if interrupt() > 1 { aborted = true }
     guard verbose > 0 else { return }
-    let event = ProgressEvent.epochEnded(epoch: epoch, epochs: epochs, steps: lastBatch, of: batches,
-                                         logs: logs, elapsed: elapsed)
+    let event = ProgressEvent.epochEnded(epoch: c.epoch, epochs: epochs, steps: lastBatch, of: batches,
+                                         logs: c.logs, elapsed: c.elapsed)
     if verbose == 2, let line = ProgressText.plainLine(event) { output.progress(.note(line)) } else { output.progress(event) }
   }
 }

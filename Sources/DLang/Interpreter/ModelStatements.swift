@@ -7,7 +7,7 @@ extension Interpreter {
   /// Builds the model layer by layer and echoes each layer's output shape.
   func declareModel(_ name: Name, _ layers: [LayerDecl]) throws {
     let ev = Evaluator(session: session)
-    var builder = ModelBuilder(name: name.text, rng: session.rng, evaluate: { try ev.evaluate($0) })
+    var builder = ModelBuilder(name: name.text, evaluate: { try ev.evaluate($0) })
     var echoes: [LayerEcho] = []
     for decl in layers {
       if let echo = try builder.add(decl) { echoes.append(echo) }
@@ -16,7 +16,10 @@ extension Interpreter {
       throw Diagnostic.error("model '\(name.text)' has no input layer", at: name.range,
                              hint: "start the block with the shape of one sample, e.g. input 4")
     }
-    session.rng = builder.generator
+    // The one allocation of the model's weights, drawn from the session's generator.
+    do { try network.build(rng: &session.rng) } catch {
+      throw Diagnostic.error("\(error)", at: name.range)
+    }
     session.bind(name.text, .model(ModelRef(name: name.text, network: network)))
     if session.echoModelLayers {
       show(ModelEchoText.render(model: name.text, echoes: echoes))

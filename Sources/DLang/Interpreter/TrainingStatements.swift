@@ -9,35 +9,65 @@ extension Interpreter {
     let args = arguments(c)
     let (x, y, _) = try data(c, model: model, needsTarget: true)
     guard let y else { return }
-    let epochs = try c.option("epochs").flatMap { try args.int($0.value, what: "epochs", min: 1) } ?? 1
-    let batch = try c.option("batch").flatMap { try args.int($0.value, what: "batch", min: 1) } ?? 32
-    let verbose = try c.option("verbose").flatMap { try args.int($0.value, what: "verbose", min: 0, max: 2) } ?? 1
-    let shuffle = try c.option("shuffle").flatMap { try args.bool($0.value, what: "shuffle") } ?? true
+    var errors: [Diagnostic] = []
+    let o = FitOptions.read(c, args, errors: &errors)
+    if let e = errors.first { throw e }
     var validation = Validation.none
-    if let o = c.option("validation") {
-      switch try evaluate(o.value) {
+    if let f = o.validationFraction { validation = .fraction(f) }
+    if let e = o.validationExpr {
+      switch try evaluate(e) {
       case .number(let f):
-        guard f > 0 && f < 1 else { throw Diagnostic.error("the validation fraction must be between 0 and 1", at: o.value.range) }
+        guard f > 0 && f < 1 else { throw Diagnostic.error("the validation fraction must be between 0 and 1", at: e.range) }
         validation = .fraction(f)
       case .dataset(let d):
-        guard let vy = d.y else { throw Diagnostic.error("the validation dataset has no target", at: o.value.range) }
-        validation = .data(try checkedFeatures(d.x, model, at: o.value.range), try checkedTargets(vy, model))
+        guard let vy = d.y else { throw Diagnostic.error("the validation dataset has no target", at: e.range) }
+        validation = .data(try checkedFeatures(d.x, model, at: e.range), try checkedTargets(vy, model))
       case let v:
-        throw Diagnostic.error("validation must be a fraction or a dataset, not \(v.kindName)", at: o.value.range)
+        throw Diagnostic.error("validation must be a fraction or a dataset, not \(v.kindName)", at: e.range)
       }
     }
-    let observer = FitObserver(output: output, epochs: epochs, verbose: verbose,
+    let hasValidation: Bool = { if case .none = validation { return false }; return true }()
+    let observer = FitObserver(output: output, epochs: o.epochs, verbose: o.verbose,
                                interrupt: session.interruptLevel)
+    var callbacks: [Callback] = [observer]
+    var early: EarlyStopping?
+    if let es = o.earlyStopping {
+      let monitor = es.monitor ?? (hasValidation ? "val_loss" : "loss")
+      try checkMonitor(monitor, model: model, validation: hasValidation, at: c.option("early_stopping")?.value.range ?? c.range)
+      let cb = EarlyStopping(monitor: monitor, patience: es.patience, minDelta: es.minDelta,
+                             restoreBest: es.restoreBest, startFrom: es.startFrom)
+      early = cb
+      callbacks.append(cb)
+    }
+    let before = model.history.epochs
+    let note: (String) -> Void = { [output] in output.progress(.note($0)) }
     let history: History
     do {
-      history = try model.network.fit(x: x, y: y, epochs: epochs, batchSize: batch, validation: validation,
-                                       shuffle: shuffle, rng: &session.rng, observer: observer)
+      history = try model.network.fit(x: x, y: y, epochs: o.epochs, batchSize: o.batch, validation: validation,
+                                       shuffle: o.shuffle, classWeight: o.classWeight, callbacks: callbacks,
+                                       rng: &session.rng, note: note)
+    } catch let d as Diagnostic {
+      throw d
     } catch {
       throw Diagnostic.error("\(error)", at: c.range)
     }
+    if let early, early.restoreBest, early.bestEpoch > 0 {
+      model.network.markBestEpoch(before + early.bestEpoch)
+    }
     if let stop = history.stopped {
-      output.progress(.note("stopped by Ctrl-C in epoch \(stop.epoch)/\(epochs), batch \(stop.batch)/\(observer.batches); weights kept"
-                             + (observer.shouldAbort ? " (second Ctrl-C: validation skipped)" : "")))
+      output.progress(.note("stopped by Ctrl-C in epoch \(stop.epoch)/\(o.epochs), batch \(stop.batch)/\(observer.batches); weights kept"
+                             + (observer.aborted ? " (second Ctrl-C: validation skipped)" : "")))
+    }
+  }
+
+  /// An early-stopping monitor must be a value the fit will log.
+  func checkMonitor(_ m: String, model: ModelRef, validation: Bool, at range: SourceRange) throws {
+    let names = ["loss"] + (model.compiled?.metrics ?? [])
+    let available = names + (validation ? names.map { "val_" + $0 } : [])
+    guard available.contains(m) else {
+      throw Diagnostic.unknown("early_stopping cannot monitor '\(m)'", m, in: available, at: range,
+                               fallbackHint: "this fit logs: " + available.joined(separator: ", ")
+                                 + (m.hasPrefix("val_") && !validation ? " (add validation= to get val_ values)" : ""))
     }
   }
 

@@ -79,7 +79,7 @@ extension Checker {
       }
       let lossName = try args.choice(loss.value, what: "loss", in: LossTable.names)
       if case .model(_, let out?) = m, let lossKind = LossTable.loss(lossName) {
-        do { try Sequential.check(loss: lossKind, outputShape: out) } catch let e as ModelError {
+        do { try Model.check(loss: lossKind, outputShape: out) } catch let e as ModelError {
           throw Diagnostic.error(e.message, at: loss.value.range)
         }
       }
@@ -95,6 +95,21 @@ extension Checker {
   /// The options of `fit` and `evaluate`, each checked on its own.
   mutating func checkFitOptions(_ c: Command) {
     let args = arguments(c)
+    if c.keyword.text == "fit" {
+      var errors: [Diagnostic] = []
+      let o = FitOptions.read(c, args, errors: &errors)
+      if let e = o.validationExpr {
+        do {
+          let k = try kind(of: e)
+          if !(k.isDataset || k == .unknown) {
+            errors.append(.error("validation must be a fraction such as 0.1, or a dataset; this is \(k.description)",
+                                 at: e.range))
+          }
+        } catch let d as Diagnostic { errors.append(d) } catch {}
+      }
+      diagnostics += errors
+      return
+    }
     func each(_ name: String, _ check: (Option) throws -> Void) -> Diagnostic? {
       guard let o = c.option(name) else { return nil }
       do { try check(o) } catch let d as Diagnostic { return d } catch { return nil }

@@ -12,21 +12,21 @@ public struct LayerEcho: Sendable {
 
 /// Turns the layer lines of a `model` block into a network, one line at a time, so that each
 /// line's shape can be echoed (and a wrong line reported) as soon as it is declared. The checker
-/// and the interpreter both use it; the REPL uses it line by line.
+/// and the interpreter both use it; the REPL uses it line by line. Declaring only infers
+/// shapes and parameter counts: nothing is allocated until the interpreter builds the network
+/// once (`Model.build`), so checking a script with a 90M-parameter layer is instant.
 struct ModelBuilder {
   let name: String
   /// Evaluates argument expressions; nil when a value is not known (checking).
   let evaluate: (Expr) throws -> Value?
   /// The network so far (nil until `input`).
-  private(set) var network: Sequential?
+  private(set) var network: Model?
   /// Set once a layer could not be built because an argument is unknown before running.
   private(set) var incomplete = false
   private var counts: [String: Int] = [:]
-  private var rng: SeededRandom
 
-  init(name: String, rng: SeededRandom = SeededRandom(seed: 0), evaluate: @escaping (Expr) throws -> Value?) {
+  init(name: String, evaluate: @escaping (Expr) throws -> Value?) {
     self.name = name
-    self.rng = rng
     self.evaluate = evaluate
   }
 
@@ -34,8 +34,6 @@ struct ModelBuilder {
   var inputShape: [Int]? { network?.inputShape }
   /// The output shape of the last layer (nil when unknown).
   var outputShape: [Int]? { incomplete ? nil : network?.outputShape }
-  /// The generator after initialising every layer (the session continues from it).
-  var generator: SeededRandom { rng }
 
   /// Adds one layer line; returns its echo (nil when it could not be built before running).
   @discardableResult
@@ -60,10 +58,11 @@ struct ModelBuilder {
       try checkDense(dense, input: current, decl)
     }
     do {
-      let shape = try net.add(layer, rng: &rng)
+      let shape = try net.add(layer)
       counts[kind] = count
+      let specs = net.nodes.last?.parameterSpecs ?? []
       return LayerEcho(name: layer.name, typeName: layer.typeName, outputShape: shape,
-                       parameters: layer.parameters.reduce(0) { $0 + $1.variable.value.count })
+                       parameters: specs.reduce(0) { $0 + $1.count })
     } catch let e as ModelError {
       throw Diagnostic.error(e.message, at: decl.range)
     } catch let e as ShapeError {
@@ -88,22 +87,13 @@ struct ModelBuilder {
     _ = try spec.build(&args)
   }
 
-  /// Most weights one layer may have (400 MB of floats): more is a typo, and would not fit.
-  static let maxLayerParameters = 100_000_000
-
-  /// A dense layer needs a flat input, and a size that fits in memory.
+  /// A dense layer needs a flat input.
   private func checkDense(_ dense: Dense, input: [Int], _ decl: LayerDecl) throws {
     guard input.count == 1 else {
       let flat = input.reduce(1, *)
       throw Diagnostic.error(
         "\(decl.kind.text) needs a flat input (None, N), but the layer before it gives \(ValueFormat.batchShape(input))",
         at: decl.kind.range, hint: "add a `flatten` line before it, or declare the input flat: input \(flat)")
-    }
-    let (weights, overflow) = input[0].multipliedReportingOverflow(by: dense.units)
-    if overflow || weights > ModelBuilder.maxLayerParameters - dense.units {
-      throw Diagnostic.error(
-        "\(dense.name) would have \(input[0]) × \(dense.units) weights; a layer may have at most \(Format.integer(ModelBuilder.maxLayerParameters))",
-        at: decl.args.first?.range ?? decl.range)
     }
   }
 
@@ -131,11 +121,15 @@ struct ModelBuilder {
       throw Diagnostic.error(bad < 1 ? "an input size must be at least 1, not \(bad)"
                                : "an input size must be at most \(1 << 24), not \(bad)", at: e.range)
     }
-    network = Sequential(name: name, inputShape: shape)
+    guard let total = checkedCount(shape), total <= Model.maxValuesPerSample else {
+      throw Diagnostic.error("an input of shape \(ValueFormat.shape(shape)) has more values per sample than fit in memory",
+                             at: e.range)
+    }
+    network = Model(name: name, inputShape: shape)
     return LayerEcho(name: "input", typeName: "InputLayer", outputShape: shape, parameters: 0)
   }
 
-  private func layerName(_ e: Expr, _ net: Sequential) throws -> String {
+  private func layerName(_ e: Expr, _ net: Model) throws -> String {
     let text: String
     switch e.kind {
     case .identifier(let s), .string(let s): text = s

@@ -49,13 +49,13 @@ public final class ModelRef {
   /// The name the script gave it.
   public let name: String
   /// The network.
-  public let network: Sequential
+  public let network: Model
   /// Set by `compile`.
   public var compiled: CompileSettings?
   /// Every epoch trained so far, across `fit` calls.
   public var history: History { network.history }
 
-  public init(name: String, network: Sequential) {
+  public init(name: String, network: Model) {
     self.name = name
     self.network = network
   }
@@ -68,7 +68,7 @@ public struct CompileSettings {
   public var metrics: [String]
 }
 
-extension Sequential {
+extension Model {
   /// Every weight of the model.
   public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
   /// The names of a layer's parameters (`weights`, `bias`).

@@ -2,7 +2,10 @@ import Autograd
 
 /// A fully connected layer: `activation(x · weights + bias)`, weights (in, out), bias (out),
 /// as `keras.layers.Dense`. Inputs must be flat, (N, in).
-public final class Dense: Layer {
+///
+///     forward:  z = x·W + b   (N, in)·(in, units) + (units) → (N, units);  y = act(z)
+///     backward: dW = xᵀ·dz, db = Σₙ dz, dx = dz·Wᵀ   (by the matmul and add ops)
+public final class Dense: UnaryLayer {
   public var name: String
   public var typeName: String { "Dense" }
   /// Output size.
@@ -37,20 +40,35 @@ public final class Dense: Layer {
     self.name = name
   }
 
-  /// Draws weights (in, units) then bias (units) from `rng`; throws `ShapeError` unless the
-  /// input is flat (in,).
-  public func build(inputShape: [Int], rng: inout SeededRandom) throws -> [Int] {
+  /// (units); throws `ShapeError` unless the input is flat (in,).
+  public func outputShape(_ input: [Int]) throws -> [Int] {
     guard units > 0 else {
       throw ShapeError("\(name) needs at least 1 unit but was given \(units)")
     }
-    guard inputShape.count == 1 else {
+    guard input.count == 1 else {
       throw ShapeError("\(name) expects a flat input of shape (None, N) but gets "
-                       + "\(inputShape.kerasBatchShape); add `flatten` before it")
+                       + "\(input.kerasBatchShape); add `flatten` before it")
     }
-    weights = Variable(initializer.make([inputShape[0], units], rng: &rng), requiresGrad: true)
-    bias = Variable(biasInitializer.make([units], rng: &rng), requiresGrad: true)
     return [units]
   }
+
+  public func parameterSpecs(input: [Int]) throws -> [ParameterSpec] {
+    _ = try outputShape(input)
+    guard checkedCount([input[0], units]) != nil else {
+      throw ShapeError("\(name) would have \(input[0]) × \(units) weights, more than fit in memory")
+    }
+    return [ParameterSpec(name: "weights", shape: [input[0], units], trainable: trainable),
+            ParameterSpec(name: "bias", shape: [units], trainable: trainable)]
+  }
+
+  /// Draws weights (in, units) then bias (units) from `rng`.
+  public func build(input: [Int], rng: inout SeededRandom) throws {
+    let specs = try parameterSpecs(input: input)
+    weights = Variable(initializer.make(specs[0].shape, rng: &rng), requiresGrad: true)
+    bias = Variable(biasInitializer.make(specs[1].shape, rng: &rng), requiresGrad: true)
+  }
+
+  public var isBuilt: Bool { weights != nil }
 
   public var parameters: [Parameter] {
     guard let w = weights, let b = bias else { return [] }
@@ -58,17 +76,16 @@ public final class Dense: Layer {
             Parameter(name: "bias", variable: b, trainable: trainable)]
   }
 
-  public func forwardPreActivation(_ x: Variable, training: Bool,
-                                   rng: inout SeededRandom) -> Variable {
+  public func forwardLogits(_ x: Variable, _ context: inout ForwardContext) -> Variable {
     guard let w = weights, let b = bias else { preconditionFailure("\(name) is not built") }
     return matmul(x, w) + b
   }
 
-  public func forward(_ x: Variable, training: Bool, rng: inout SeededRandom) -> Variable {
-    activation.apply(forwardPreActivation(x, training: training, rng: &rng))
+  public func forward(_ x: Variable, _ context: inout ForwardContext) -> Variable {
+    activation.apply(forwardLogits(x, &context))
   }
 
-  public func flops(inputShape: [Int]) -> Int { 2 * inputShape.reduce(1, *) * units }
+  public func flops(input: [Int]) -> Int { 2 * input.reduce(1, *) * units }
 
   public var config: [String: String] {
     var c = ["units": String(units), "activation": activation.name,
@@ -80,28 +97,15 @@ public final class Dense: Layer {
 
   public var isRegularized: Bool { l1 != 0 || l2 != 0 }
 
-  public var regularizationLoss: Float {
-    guard let w = weights, l1 != 0 || l2 != 0 else { return 0 }
-    var s1: Float = 0, s2: Float = 0
-    w.value.data.withUnsafeBufferPointer { p in
-      for v in p { s1 += Swift.abs(v); s2 += v * v }
+  /// l1·Σ|W| + l2·ΣW² on the tape, so its gradient flows with the loss's.
+  public func penalty() -> Variable? {
+    guard isRegularized, let w = weights else { return nil }
+    var p: Variable?
+    if l1 != 0 { p = w.abs().sum() * l1 }
+    if l2 != 0 {
+      let q = (w * w).sum() * l2
+      p = p.map { $0 + q } ?? q
     }
-    return l1 * s1 + l2 * s2
-  }
-
-  public func addRegularizationGradients() {
-    guard let w = weights, l1 != 0 || l2 != 0, trainable else { return }
-    var g = w.grad ?? Tensor.zeros(w.shape)
-    w.grad = nil
-    let a = l1, b = 2 * l2
-    g.data.withUnsafeMutableBufferPointer { gp in
-      w.value.data.withUnsafeBufferPointer { wp in
-        for i in 0..<gp.count {
-          let v = wp[i]
-          gp[i] += b * v + (v > 0 ? a : v < 0 ? -a : 0)
-        }
-      }
-    }
-    w.grad = g
+    return p
   }
 }

@@ -2,7 +2,7 @@ import Autograd
 
 /// Randomly zeroes a fraction `rate` of its inputs during training and scales the rest by
 /// 1 / (1 − rate) (inverted dropout, as `keras.layers.Dropout`); the identity at inference.
-public final class Dropout: Layer {
+public final class Dropout: UnaryLayer {
   public var name: String
   public var typeName: String { "Dropout" }
   /// Fraction of inputs dropped, in [0, 1).
@@ -14,24 +14,22 @@ public final class Dropout: Layer {
     self.name = name
   }
 
-  public func build(inputShape: [Int], rng: inout SeededRandom) throws -> [Int] {
+  public func outputShape(_ input: [Int]) throws -> [Int] {
     guard rate >= 0 && rate < 1 else {
       throw ModelError("\(name): the dropout rate must be in [0, 1) but is \(rate)")
     }
-    return inputShape
+    return input
   }
 
-  public var parameters: [Parameter] { [] }
-
-  public func forward(_ x: Variable, training: Bool, rng: inout SeededRandom) -> Variable {
-    dropout(x, rate: rate, training: training, rng: &rng)
+  public func forward(_ x: Variable, _ context: inout ForwardContext) -> Variable {
+    dropout(x, rate: rate, training: context.training, rng: &context.rng)
   }
 
   public var config: [String: String] { ["rate": String(rate)] }
 }
 
 /// Applies an activation function (as `keras.layers.Activation`).
-public final class ActivationLayer: Layer {
+public final class ActivationLayer: UnaryLayer {
   public var name: String
   public var typeName: String { "Activation" }
   /// The function applied.
@@ -43,23 +41,20 @@ public final class ActivationLayer: Layer {
     self.name = name
   }
 
-  public func build(inputShape: [Int], rng: inout SeededRandom) throws -> [Int] { inputShape }
+  public func outputShape(_ input: [Int]) throws -> [Int] { input }
 
-  public var parameters: [Parameter] { [] }
-
-  public func forward(_ x: Variable, training: Bool, rng: inout SeededRandom) -> Variable {
+  public func forward(_ x: Variable, _ context: inout ForwardContext) -> Variable {
     activation.apply(x)
   }
 
-  public func forwardPreActivation(_ x: Variable, training: Bool,
-                                   rng: inout SeededRandom) -> Variable { x }
+  public func forwardLogits(_ x: Variable, _ context: inout ForwardContext) -> Variable { x }
 
   public var config: [String: String] { ["activation": activation.name] }
 }
 
-/// Declares the model's per-sample input shape (as `keras.Input`). Added first to a
-/// `Sequential`, it sets `inputShape` and, like Keras 3, is not listed among `layers`.
-public final class InputLayer: Layer {
+/// Declares a model input's per-sample shape (as `keras.Input`). Like Keras 3, it is not
+/// listed among a model's layers.
+public final class InputLayer: UnaryLayer {
   public var name: String
   public var typeName: String { "InputLayer" }
   /// The per-sample input shape (no batch axis).
@@ -72,16 +67,17 @@ public final class InputLayer: Layer {
   }
 
   /// Returns `shape` (the argument is ignored: an input layer starts the model).
-  public func build(inputShape: [Int], rng: inout SeededRandom) throws -> [Int] {
+  public func outputShape(_ input: [Int]) throws -> [Int] {
     guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else {
       throw ShapeError("\(name): an input shape needs positive sizes but is \(shape.kerasShape)")
+    }
+    guard checkedCount(shape) != nil else {
+      throw ShapeError("\(name): an input of shape \(shape.kerasShape) has more values than fit in memory")
     }
     return shape
   }
 
-  public var parameters: [Parameter] { [] }
-
-  public func forward(_ x: Variable, training: Bool, rng: inout SeededRandom) -> Variable { x }
+  public func forward(_ x: Variable, _ context: inout ForwardContext) -> Variable { x }
 
   public var config: [String: String] { ["shape": shape.kerasShape] }
 }

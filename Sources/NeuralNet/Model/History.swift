@@ -13,6 +13,10 @@ public struct History: Sendable {
   /// Where training was interrupted by `TrainingObserver.shouldStop` (1-based epoch and batch),
   /// or nil when it ran to the end. The interrupted epoch is recorded with its running means.
   public var stopped: (epoch: Int, batch: Int)?
+  /// Set when the NaN guard stopped training: what happened, where, and which weights remain.
+  public var halted: String?
+  /// The best epoch (1-based, over the whole history) an early stop restored, for charts.
+  public var bestEpoch: Int?
 
   /// An empty history.
   public init() {}
@@ -44,29 +48,8 @@ public struct History: Sendable {
   }
 }
 
-/// Receives training progress from `Sequential.fit` (the language draws Keras-style progress
-/// bars from it). Epochs and batches are 1-based. Log entries are in Keras 3 order:
-/// training names alphabetically (`accuracy`, `loss`, …), then `val_` names alphabetically.
-public protocol TrainingObserver: AnyObject {
-  /// Epoch `epoch` of `total` starts.
-  func epochBegan(epoch: Int, of total: Int)
-  /// Batch `batch` of `total` in the current epoch ended; `logs` are running means over the
-  /// epoch so far; `elapsed` is seconds since the epoch began.
-  func batchEnded(batch: Int, of total: Int, logs: [(String, Double)], elapsed: Double)
-  /// The epoch ended; `logs` hold its results including validation; `elapsed` in seconds.
-  func epochEnded(epoch: Int, logs: [(String, Double)], elapsed: Double)
-  /// Polled after every batch: true stops training at the end of that batch (weights and the
-  /// history so far are kept; `History.stopped` records where).
-  var shouldStop: Bool { get }
-  /// Polled once training has stopped: true skips the rest of the work of the stopped epoch
-  /// (its validation pass), for a second Ctrl-C.
-  var shouldAbort: Bool { get }
-}
 
-extension TrainingObserver {
-  public func epochBegan(epoch: Int, of total: Int) {}
-  public func batchEnded(batch: Int, of total: Int, logs: [(String, Double)], elapsed: Double) {}
-  public func epochEnded(epoch: Int, logs: [(String, Double)], elapsed: Double) {}
-  public var shouldStop: Bool { false }
-  public var shouldAbort: Bool { false }
+extension Model {
+  /// Records the epoch (1-based over the whole history) whose weights an early stop restored.
+  public func markBestEpoch(_ epoch: Int) { history.bestEpoch = epoch }
 }

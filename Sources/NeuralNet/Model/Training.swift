@@ -11,7 +11,16 @@ public enum Validation: Sendable {
   case data(Tensor, Tensor)
 }
 
-/// What a compiled model needs per batch, resolved once per fit/evaluate call.
+/// Per-class loss weights, as Keras' `class_weight`.
+public enum ClassWeighting: Sendable, Equatable {
+  /// n_samples / (n_classes × count of the class), as scikit-learn's "balanced".
+  case balanced
+  /// One weight per class index.
+  case list([Double])
+}
+
+/// What a compiled model needs per batch, resolved once per fit/evaluate call: the output
+/// head (loss, whether it fuses the last activation) and the metrics.
 struct Plan {
   let loss: Loss
   let fused: Bool
@@ -20,21 +29,28 @@ struct Plan {
   /// `loss`, then the metric names in compile order.
   let names: [String]
   let regularized: [Layer]
-  /// Every parameter: the optimizer updates the trainable ones and clears all gradients.
+  /// Every parameter (with its path): the optimizer updates the trainable ones and clears
+  /// all gradients.
   let parameters: [Parameter]
+  /// Rows of the loss per sample: T for sequence outputs (N, T, C) under a cross-entropy,
+  /// else 1. Metrics are averaged over rows.
+  let rowsPerSample: Int
+  /// Classes (the output's last axis).
+  let width: Int
 }
 
-extension Sequential {
+extension Model {
   // MARK: compile
 
   /// Chooses the loss, optimizer and metrics, as Keras' `compile`. Throws a `ModelError` when
   /// the model has no layers or its output cannot serve the loss (e.g. sparse categorical
   /// cross-entropy on a 1-unit output). Metrics are de-duplicated, order kept.
   public func compile(loss: Loss, optimizer: Optimizer, metrics: [Metric] = []) throws {
-    guard !layers.isEmpty, let out = outputShape else {
+    guard !nodes.isEmpty, let out = outputShape else {
       throw ModelError("the model has no layers yet; add layers before compiling it")
     }
-    try Sequential.check(loss: loss, outputShape: out)
+    try Model.check(loss: loss, outputShape: out)
+    try optimizer.clipping.validate()
     var ms: [Metric] = []
     for m in metrics where !ms.contains(m) { ms.append(m) }
     self.loss = loss
@@ -45,14 +61,15 @@ extension Sequential {
   }
 
   /// Throws a `ModelError` when a model whose output has shape `out` cannot serve `loss`.
+  /// Cross-entropies take (None, C) or sequence outputs (None, T, C).
   public static func check(loss: Loss, outputShape out: [Int]) throws {
     switch loss {
     case .sparseCategoricalCrossentropy, .categoricalCrossentropy:
-      guard out.count == 1 else {
-        throw ModelError("\(loss.name) needs a flat output (None, C) with one unit per class, "
-                         + "but the model outputs \(out.kerasBatchShape)")
+      guard out.count == 1 || out.count == 2 else {
+        throw ModelError("\(loss.name) needs an output (None, C) with one unit per class, or "
+                         + "(None, T, C) for sequences, but the model outputs \(out.kerasBatchShape)")
       }
-      guard out[0] >= 2 else {
+      guard let c = out.last, c >= 2 else {
         throw ModelError("\(loss.name) needs one output unit per class, but the model outputs "
                          + "1 unit; for two classes use binary_crossentropy with one sigmoid "
                          + "unit, or end with C softmax units")
@@ -65,12 +82,15 @@ extension Sequential {
     guard let loss, optimizer != nil else {
       throw ModelError("the model is not compiled: compile it with a loss and an optimizer first")
     }
-    guard let out = outputShape, !layers.isEmpty else {
+    guard let out = outputShape, let last = nodes.last?.layer else {
       throw ModelError("the model has no layers")
     }
-    try Sequential.check(loss: loss, outputShape: out)
-    let lastAct = layers.last!.activation
-    let width = out.reduce(1, *)
+    guard isBuilt else { throw ModelError("the model is not built") }
+    try Model.check(loss: loss, outputShape: out)
+    let lastAct = last.activation
+    let isCE = loss == .sparseCategoricalCrossentropy || loss == .categoricalCrossentropy
+    let rows = isCE && out.count == 2 ? out[0] : 1
+    let width = isCE ? (out.last ?? 1) : out.reduce(1, *)
     let kinds: [MetricKind] = metrics.map { m in
       switch m {
       case .mae: return .mae
@@ -84,7 +104,60 @@ extension Sequential {
     return Plan(loss: loss, fused: loss.fuses(with: lastAct), lastActivation: lastAct,
                 metricKinds: kinds, names: ["loss"] + metrics.map(\.name),
                 regularized: layers.filter(\.isRegularized),
-                parameters: layers.flatMap(\.parameters))
+                parameters: namedParameters.map(\.parameter), rowsPerSample: rows, width: width)
+  }
+
+  /// The per-class weights for `spec` and the per-sample weights (N,) they give `y`
+  /// (prepared targets: labels, one-hot rows or 0/1 values). Throws for a list of the wrong
+  /// length, a negative weight or a class with no sample under `balanced`.
+  public func classWeights(_ spec: ClassWeighting, targets y: Tensor) throws -> (perClass: [Double], perSample: Tensor) {
+    guard let loss, let out = outputShape else { throw ModelError("the model is not compiled") }
+    let n = y.rank >= 1 ? y.shape[0] : 0
+    guard n > 0 else { throw ModelError("there are no samples to weigh") }
+    let classes: Int
+    var cls = [Int](repeating: 0, count: n)
+    switch loss {
+    case .sparseCategoricalCrossentropy:
+      guard out.count == 1 else { throw ModelError("class_weight needs one label per sample") }
+      classes = out[0]
+      for i in 0..<n { cls[i] = Int(y.data[i]) }
+    case .categoricalCrossentropy:
+      guard out.count == 1 else { throw ModelError("class_weight needs one label per sample") }
+      classes = out[0]
+      y.data.withUnsafeBufferPointer { p in
+        for i in 0..<n {
+          var best = 0
+          for j in 1..<classes where p[i * classes + j] > p[i * classes + best] { best = j }
+          cls[i] = best
+        }
+      }
+    case .binaryCrossentropy where out.reduce(1, *) == 1:
+      classes = 2
+      for i in 0..<n { cls[i] = y.data[i] >= 0.5 ? 1 : 0 }
+    default:
+      throw ModelError("class_weight needs a classification loss (sparse_categorical_crossentropy, "
+                       + "categorical_crossentropy, or binary_crossentropy with one output), not \(loss.name)")
+    }
+    var perClass: [Double]
+    switch spec {
+    case .balanced:
+      var counts = [Int](repeating: 0, count: classes)
+      for c in cls { counts[c] += 1 }
+      if let empty = counts.firstIndex(of: 0) {
+        throw ModelError("class_weight=balanced: class \(empty) has no training sample")
+      }
+      perClass = counts.map { Double(n) / (Double(classes) * Double($0)) }
+    case .list(let w):
+      guard w.count == classes else {
+        throw ModelError("class_weight has \(w.count) weights but the model has \(classes) classes")
+      }
+      guard w.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
+        throw ModelError("class weights must be 0 or more")
+      }
+      perClass = w
+    }
+    let sample = Tensor(shape: [n], data: cls.map { Float(perClass[$0]) })
+    return (perClass, sample)
   }
 
   // MARK: data checks
@@ -103,8 +176,9 @@ extension Sequential {
   /// `y` reshaped for the loss ((N,) labels for the sparse loss, (N, output…) otherwise) and
   /// checked against it, or a ModelError / ShapeError that says how to fix it.
   func prepareTargets(_ y: Tensor, samples n: Int, _ loss: Loss, _ what: String) throws -> Tensor {
-    let out = outputShape!
+    guard let out = outputShape else { throw ModelError("the model has no output") }
     let width = out.reduce(1, *)
+    let classes = out.last ?? 1
     let yName = what.isEmpty ? "y" : "the validation y"
     guard y.rank >= 1, y.shape[0] == n else {
       throw ShapeError("\(what.isEmpty ? "x" : "the validation x") has \(n) samples but "
@@ -112,6 +186,17 @@ extension Sequential {
     }
     let perSample = Array(y.shape.dropFirst())
     switch loss {
+    case .sparseCategoricalCrossentropy where out.count == 2:
+      // A sequence output (T, C): one label per time step.
+      guard perSample == [out[0]] || perSample == [out[0], 1] else {
+        throw ModelError("sparse_categorical_crossentropy on a sequence output \(out.kerasBatchShape) "
+                         + "needs labels of shape (N, \(out[0])) but \(yName) has shape \(y.shape.kerasShape)")
+      }
+      for (i, v) in y.data.enumerated() where !(v >= 0 && v < Float(classes) && v == v.rounded()) {
+        throw ModelError("sparse_categorical_crossentropy needs integer labels 0…\(classes - 1) "
+                         + "but \(yName) holds \(formatNumber(v)) (sample \(i / out[0]), step \(i % out[0]))")
+      }
+      return y.reshaped([n, out[0]])
     case .sparseCategoricalCrossentropy:
       guard perSample.isEmpty || perSample == [1] else {
         throw ModelError("sparse_categorical_crossentropy needs integer class labels of shape "
@@ -152,22 +237,35 @@ extension Sequential {
   // MARK: forward
 
   /// The model on a batch; the last layer's activation is left out when `logits`.
+  @inline(__always)
   func forwardBatch(_ x: Variable, training: Bool, logits: Bool,
                     rng: inout SeededRandom) -> Variable {
-    var h = x
-    let last = layers.count - 1
-    for i in 0..<layers.count {
-      h = logits && i == last ? layers[i].forwardPreActivation(h, training: training, rng: &rng)
-        : layers[i].forward(h, training: training, rng: &rng)
-    }
-    return h
+    var ctx = ForwardContext(training: training, rng: rng)
+    let out = forwardGraph([x], logits: logits, &ctx)[0]
+    rng = ctx.rng
+    return out
   }
 
-  /// The regularisation penalty of all layers.
-  func penalty(_ plan: Plan) -> Double {
-    var p = 0.0
-    for l in plan.regularized { p += Double(l.regularizationLoss) }
-    return p
+  /// The loss of a batch's output, weighted when `weights` (per sample) are given.
+  @inline(__always)
+  func batchLoss(_ out: Variable, _ y: Tensor, _ plan: Plan, weights: Tensor?) -> Variable {
+    guard let w = weights else { return plan.loss.compute(out, targets: y, fused: plan.fused) }
+    if plan.rowsPerSample == 1 { return plan.loss.compute(out, targets: y, fused: plan.fused, weights: w) }
+    // A sequence output: each sample's weight covers its T rows.
+    var rows = [Float](repeating: 0, count: w.count * plan.rowsPerSample)
+    for i in 0..<rows.count { rows[i] = w.data[i / plan.rowsPerSample] }
+    return plan.loss.compute(out, targets: y, fused: plan.fused,
+                             weights: Tensor(shape: [rows.count], data: rows),
+                             normalizer: Float(w.count * plan.rowsPerSample))
+  }
+
+  /// The weight penalties of all layers, as one op on the tape (nil when there are none).
+  func penalty(_ plan: Plan) -> Variable? {
+    var total: Variable?
+    for l in plan.regularized {
+      if let p = l.penalty() { total = total.map { $0 + p } ?? p }
+    }
+    return total
   }
 
   // MARK: fit
@@ -175,127 +273,88 @@ extension Sequential {
   /// Trains the model, as Keras' `fit`: for each epoch, shuffles the training samples (when
   /// `shuffle`), runs mini-batches of `batchSize` (the last one may be smaller), updates the
   /// weights after each, then evaluates on the validation data. All randomness (shuffling,
-  /// dropout) comes from `rng`. Progress goes to `observer`; when its `shouldStop` turns true
-  /// training stops after the current batch and the partial epoch is recorded (with
-  /// `History.stopped`). Returns this call's history; `history` accumulates all calls.
-  /// The reported loss includes weight penalties and is the batch-size-weighted mean.
+  /// dropout) comes from `rng`. `classWeight` weighs the training loss per class (Keras'
+  /// class_weight); the weights used are reported through `note`. Callbacks run in order
+  /// after the built-in ones (gradient clipping and the learning-rate schedule of the
+  /// optimizer). `initialEpoch` skips epochs already trained (a resumed run).
+  ///
+  /// A NaN guard is always on: at the first non-finite loss or gradient, training stops, the
+  /// first layer whose output or gradient is non-finite is named, and the weights are the last
+  /// finite ones (a step with non-finite gradients is never applied; weights that became
+  /// non-finite are restored from the start of the epoch). Returns this call's history;
+  /// `history` accumulates all calls. The reported loss includes weight penalties and is the
+  /// batch-size-weighted mean.
   @discardableResult
   public func fit(x: Tensor, y: Tensor, epochs: Int = 1, batchSize: Int = 32,
                   validation: Validation = .none, shuffle: Bool = true,
-                  rng: inout SeededRandom, observer: TrainingObserver? = nil) throws -> History {
+                  classWeight: ClassWeighting? = nil, callbacks: [Callback] = [],
+                  initialEpoch: Int = 0, rng: inout SeededRandom,
+                  note: @escaping (String) -> Void = { _ in }) throws -> History {
     let plan = try makePlan()
-    let optimizer = self.optimizer!
+    guard let optimizer else { throw ModelError("the model is not compiled") }
     guard epochs >= 0 else { throw ModelError("epochs must be at least 0, not \(epochs)") }
     guard batchSize > 0 else { throw ModelError("the batch size must be positive, not \(batchSize)") }
-    var tx = try prepareInputs(x, "")
-    var ty = try prepareTargets(y, samples: tx.shape[0], plan.loss, "")
-    var val: (x: Tensor, y: Tensor)?
-    switch validation {
-    case .none: break
-    case .fraction(let f):
-      guard f > 0 && f < 1 else {
-        throw ModelError("the validation fraction must be between 0 and 1, not \(f)")
-      }
-      let n = tx.shape[0]
-      let split = Int((Double(n) * (1.0 - f)).rounded(.up))
-      guard split > 0 && split < n else {
-        throw ModelError("a validation fraction of \(f) of \(n) samples leaves "
-                         + (split >= n ? "no validation samples" : "no training samples"))
-      }
-      val = (Sequential.rows(tx, split..<n), Sequential.rows(ty, split..<n))
-      tx = Sequential.rows(tx, 0..<split)
-      ty = Sequential.rows(ty, 0..<split)
-    case .data(let vx, let vy):
-      let px = try prepareInputs(vx, "validation ")
-      val = (px, try prepareTargets(vy, samples: px.shape[0], plan.loss, "validation "))
+    var data = try FitData(model: self, x: x, y: y, validation: validation, plan: plan)
+    if let cw = classWeight {
+      let (perClass, sample) = try classWeights(cw, targets: data.y)
+      data.weights = sample
+      note("class weights: " + perClass.enumerated().map { "\($0.offset): \(formatWeight($0.element))" }
+        .joined(separator: ", "))
     }
-
-    let n = tx.shape[0]
-    guard n > 0 else { throw ModelError("there are no training samples") }
-    let xRow = tx.count / n, yRow = ty.count / n
-    let steps = (n + batchSize - 1) / batchSize
-    let full = Swift.min(batchSize, n), tail = n - (steps - 1) * batchSize
-    let inShape = Array(tx.shape.dropFirst()), tShape = Array(ty.shape.dropFirst())
-    var fullX = Tensor.zeros([full] + inShape), fullY = Tensor.zeros([full] + tShape)
-    var tailX = Tensor.zeros([tail] + inShape), tailY = Tensor.zeros([tail] + tShape)
-    var evaluator = MetricEvaluator(kinds: plan.metricKinds,
-                                    logits: plan.fused ? plan.lastActivation : nil,
-                                    width: outputShape!.reduce(1, *))
-    // Log order: training names alphabetically, then val_ names alphabetically.
-    let order = plan.names.indices.sorted { plan.names[$0] < plan.names[$1] }
-    let sortedNames = order.map { plan.names[$0] }
-    var sums = [Double](repeating: 0, count: plan.names.count)
-    let clock = ContinuousClock()
-    var result = History()
-    let identity = Array(0..<n)
-
-    epochLoop: for epoch in stride(from: 1, through: epochs, by: 1) {
-      observer?.epochBegan(epoch: epoch, of: epochs)
-      let start = clock.now
-      let perm = shuffle ? rng.permutation(n) : identity
-      for k in 0..<sums.count { sums[k] = 0 }
-      var seen = 0
-      var stoppedAt: Int?
-      for b in 0..<steps {
-        let s0 = b * batchSize
-        let count = b == steps - 1 ? tail : full
-        let isTail = count != full
-        perm.withUnsafeBufferPointer { p in
-          if isTail {
-            Sequential.gather(tx, xRow, p, s0, count, &tailX)
-            Sequential.gather(ty, yRow, p, s0, count, &tailY)
-          } else {
-            Sequential.gather(tx, xRow, p, s0, count, &fullX)
-            Sequential.gather(ty, yRow, p, s0, count, &fullY)
-          }
-        }
-        runStep(isTail ? tailX : fullX, isTail ? tailY : fullY, rows: count, plan: plan,
-                optimizer: optimizer, evaluator: &evaluator, sums: &sums, rng: &rng)
-        seen += count
-        if let observer {
-          let d = clock.now - start
-          observer.batchEnded(batch: b + 1, of: steps,
-                              logs: order.map { (plan.names[$0], sums[$0] / Double(seen)) },
-                              elapsed: Sequential.seconds(d))
-          if observer.shouldStop && !(epoch == epochs && b == steps - 1) {
-            stoppedAt = b + 1
-            break
-          }
-        }
-      }
-      var logs = order.map { (plan.names[$0], sums[$0] / Double(seen)) }
-      if let val, !(stoppedAt != nil && observer?.shouldAbort == true) {
-        let v = try evaluateData(val.x, val.y, batchSize: batchSize, plan: plan)
-        logs += sortedNames.map { name in ("val_" + name, v[plan.names.firstIndex(of: name)!]) }
-      }
-      result.append(logs)
-      observer?.epochEnded(epoch: epoch, logs: logs, elapsed: Sequential.seconds(clock.now - start))
-      if let b = stoppedAt {
-        result.stopped = (epoch, b)
-        break epochLoop
-      }
+    var all: [Callback] = []
+    if optimizer.clipping.isActive { all.append(ClipGradients(optimizer.clipping)) }
+    if let s = optimizer.schedule {
+      all.append(ScheduleLearningRate(s, monitor: data.val == nil ? "loss" : "val_loss"))
     }
-    history.append(contentsOf: result)
+    all += callbacks
+    let loop = FitLoop(model: self, plan: plan, optimizer: optimizer, data: data,
+                       batchSize: batchSize, shuffle: shuffle, callbacks: all,
+                       scheduled: optimizer.schedule != nil)
+    let result = try loop.run(epochs: epochs, from: initialEpoch, rng: &rng, note: note)
     return result
   }
 
-  /// One training step on a prepared batch: forward, loss (+ penalty), backward, update; adds
-  /// the batch's loss and metric sums (per-sample values × rows) into `sums`.
+  /// One training step on a prepared batch: forward, loss (+ penalty), backward, gradient
+  /// hooks, update; adds the batch's loss and metric sums (per-row values) into `sums`.
+  /// Returns false (applying no update) when the loss or a gradient is not finite.
   @inline(__always)
-  func runStep(_ x: Tensor, _ y: Tensor, rows count: Int, plan: Plan, optimizer: Optimizer,
-               evaluator: inout MetricEvaluator, sums: inout [Double],
-               rng: inout SeededRandom) {
+  func runStep(_ x: Tensor, _ y: Tensor, weights: Tensor?, rows count: Int, plan: Plan,
+               optimizer: Optimizer, evaluator: inout MetricEvaluator, sums: inout [Double],
+               rng: inout SeededRandom, hooks: (() -> Void)? = nil) -> StepOutcome {
     let tape = Tape.current
     tape.reset()
     let out = forwardBatch(Variable(x), training: true, logits: plan.fused, rng: &rng)
-    let lossVar = plan.loss.compute(out, targets: y, fused: plan.fused)
-    var lossValue = Double(lossVar.value.scalar)
-    if !plan.regularized.isEmpty { lossValue += penalty(plan) }
+    var lossVar = batchLoss(out, y, plan, weights: weights)
+    if !plan.regularized.isEmpty, let p = penalty(plan) { lossVar = lossVar + p }
+    let lossValue = Double(lossVar.value.scalar)
+    guard lossValue.isFinite else {
+      tape.reset()
+      return .nonFiniteLoss(lossValue)
+    }
     tape.backward(from: lossVar)
-    for l in plan.regularized { l.addRegularizationGradients() }
+    hooks?()
+    if let bad = firstNonFiniteGradient(plan.parameters) {
+      for p in plan.parameters { p.variable.grad = nil }
+      return .nonFiniteGradient(bad)
+    }
     optimizer.step(plan.parameters)
     sums[0] += lossValue * Double(count)
-    evaluator.accumulate(out.value, y, rows: count, into: &sums, at: 1)
+    evaluator.accumulate(out.value, y, rows: count * plan.rowsPerSample, into: &sums, at: 1)
+    return .ok
+  }
+
+  /// The path of the first parameter (in layer order) whose gradient holds NaN or ±∞.
+  func firstNonFiniteGradient(_ params: [Parameter]) -> String? {
+    for p in params {
+      guard let g = p.variable.grad else { continue }
+      let bad = g.data.withUnsafeBufferPointer { b -> Bool in
+        var acc: Float = 0
+        for v in b { acc += v - v }  // NaN exactly when some v is NaN or ±∞
+        return !acc.isFinite
+      }
+      if bad { return p.path.isEmpty ? p.name : p.path }
+    }
+    return nil
   }
 
   /// One gradient update on one batch, as Keras' `train_on_batch` (training mode: dropout on;
@@ -306,20 +365,27 @@ extension Sequential {
                            rng: inout SeededRandom) throws -> [(String, Double)] {
     let plan: Plan
     if let p = cachedPlan { plan = p } else { plan = try makePlan(); cachedPlan = plan }
-    let bx = x.rank >= 1 && x.shape.count == (inputShape?.count ?? -1) + 1
-      && x.shape.dropFirst().elementsEqual(inputShape!) ? x : try prepareInputs(x, "")
+    guard let optimizer, let inShape = inputShape else { throw ModelError("the model is not compiled") }
+    let bx = x.rank == inShape.count + 1 && x.shape.dropFirst().elementsEqual(inShape)
+      ? x : try prepareInputs(x, "")
     let n = bx.shape[0]
     guard n > 0 else { throw ModelError("the batch is empty") }
     let by = try prepareTargets(y, samples: n, plan.loss, "")
     if batchEvaluator?.kinds.count != plan.metricKinds.count {
       batchEvaluator = MetricEvaluator(kinds: plan.metricKinds,
                                        logits: plan.fused ? plan.lastActivation : nil,
-                                       width: outputShape!.reduce(1, *))
+                                       width: plan.width)
     }
     var sums = [Double](repeating: 0, count: plan.names.count)
-    runStep(bx, by, rows: n, plan: plan, optimizer: optimizer!, evaluator: &batchEvaluator!,
-            sums: &sums, rng: &rng)
-    return (0..<sums.count).map { (plan.names[$0], sums[$0] / Double(n)) }
+    guard var evaluator = batchEvaluator else { throw ModelError("no metric evaluator") }
+    let outcome = runStep(bx, by, weights: nil, rows: n, plan: plan, optimizer: optimizer,
+                          evaluator: &evaluator, sums: &sums, rng: &rng)
+    batchEvaluator = evaluator
+    if case .nonFiniteLoss(let v) = outcome { throw ModelError("the loss is \(v)") }
+    if case .nonFiniteGradient(let p) = outcome { throw ModelError("the gradient of \(p) is not finite") }
+    return (0..<sums.count).map { k in
+      (plan.names[k], sums[k] / Double(k == 0 ? n : n * plan.rowsPerSample))
+    }
   }
 
   static func seconds(_ d: Duration) -> Double {
@@ -341,7 +407,7 @@ extension Sequential {
     if rowSize == 0 { return }
     src.data.withUnsafeBufferPointer { s in
       dst.data.withUnsafeMutableBufferPointer { d in
-        let sb = s.baseAddress!, db = d.baseAddress!
+        guard let sb = s.baseAddress, let db = d.baseAddress else { return }
         if rowSize == 1 {
           for r in 0..<count { db[r] = sb[idx[start + r]] }
         } else {
@@ -362,23 +428,23 @@ extension Sequential {
     guard n > 0 else { return sums.map { _ in .nan } }
     var evaluator = MetricEvaluator(kinds: plan.metricKinds,
                                     logits: plan.fused ? plan.lastActivation : nil,
-                                    width: outputShape!.reduce(1, *))
+                                    width: plan.width)
     var rng = SeededRandom(seed: 0)  // unused: inference has no randomness
-    let pen = plan.regularized.isEmpty ? 0 : penalty(plan)
     withoutGrad {
+      let pen = penalty(plan).map { Double($0.value.scalar) } ?? 0
       var s0 = 0
       while s0 < n {
         let count = Swift.min(batchSize, n - s0)
-        let bx = Sequential.rows(x, s0..<(s0 + count))
-        let by = Sequential.rows(y, s0..<(s0 + count))
+        let bx = Model.rows(x, s0..<(s0 + count))
+        let by = Model.rows(y, s0..<(s0 + count))
         let out = forwardBatch(Variable(bx), training: false, logits: plan.fused, rng: &rng)
         let l = plan.loss.compute(out, targets: by, fused: plan.fused)
         sums[0] += (Double(l.value.scalar) + pen) * Double(count)
-        evaluator.accumulate(out.value, by, rows: count, into: &sums, at: 1)
+        evaluator.accumulate(out.value, by, rows: count * plan.rowsPerSample, into: &sums, at: 1)
         s0 += count
       }
     }
-    return sums.map { $0 / Double(n) }
+    return sums.enumerated().map { k, v in v / Double(k == 0 ? n : n * plan.rowsPerSample) }
   }
 
   /// Loss and metrics on `x`, `y` (inference mode), as Keras' `evaluate`: the loss first,
@@ -398,6 +464,7 @@ extension Sequential {
     guard !layers.isEmpty, let outShape = outputShape else {
       throw ModelError("the model has no layers yet")
     }
+    guard isBuilt else { throw ModelError("the model is not built") }
     guard batchSize > 0 else { throw ModelError("the batch size must be positive, not \(batchSize)") }
     let px = try prepareInputs(x, "")
     let n = px.shape[0]
@@ -408,7 +475,7 @@ extension Sequential {
       var s0 = 0
       while s0 < n {
         let count = Swift.min(batchSize, n - s0)
-        let out = forwardBatch(Variable(Sequential.rows(px, s0..<(s0 + count))), training: false,
+        let out = forwardBatch(Variable(Model.rows(px, s0..<(s0 + count))), training: false,
                                logits: false, rng: &rng)
         result.data.withUnsafeMutableBufferPointer { d in
           out.value.data.withUnsafeBufferPointer { o in
@@ -420,4 +487,16 @@ extension Sequential {
     }
     return result
   }
+}
+
+/// A weight for messages: up to 4 decimals, trailing zeros dropped (`1.25`, `0.6667`).
+func formatWeight(_ d: Double) -> String {
+  guard d.isFinite else { return "\(d)" }
+  let scaled = (d * 10_000).rounded()
+  let whole = Int(scaled) / 10_000, frac = abs(Int(scaled)) % 10_000
+  if frac == 0 { return String(whole) }
+  var f = String(frac)
+  f = String(repeating: "0", count: 4 - f.count) + f
+  while f.hasSuffix("0") { f.removeLast() }
+  return (scaled < 0 && whole == 0 ? "-" : "") + "\(whole).\(f)"
 }

@@ -9,18 +9,27 @@ import Autograd
 ///
 /// `step` applies one update to every trainable parameter that has a gradient and then clears
 /// all the gradients it was given. State (moments, velocities) is kept per parameter, keyed by
-/// the identity of its `Variable`; updates run in place on the weight buffers.
+/// the parameter's path (`dense_1.weights`), so it can be saved and restored; updates run in
+/// place on the weight buffers.
 public protocol Optimizer: AnyObject {
-  /// The step size.
+  /// The step size (set each epoch by `schedule` when there is one).
   var learningRate: Float { get set }
   /// The Keras name: `"sgd"`, `"adam"`, `"rmsprop"`.
   var name: String { get }
   /// The settings for summaries, e.g. `["learning_rate": "0.001", "beta1": "0.9", …]`.
   var config: [(String, String)] { get }
   /// Number of `step` calls so far (Keras `optimizer.iterations`).
-  var iterations: Int { get }
+  var iterations: Int { get set }
+  /// Gradient clipping applied before each step (Keras' clipnorm, clipvalue, global_clipnorm).
+  var clipping: GradientClipping { get set }
+  /// The learning-rate schedule, or nil for a constant rate.
+  var schedule: LearningRateSchedule? { get set }
   /// Applies one update to `params` and clears their gradients.
   func step(_ params: [Parameter])
+  /// The per-parameter state buffers, named `path/slot` (`dense_1.weights/m`).
+  var slotState: [(String, Tensor)] { get }
+  /// Restores buffers exported by `slotState`.
+  func restoreSlots(_ state: [(String, Tensor)]) throws
 }
 
 /// One parameter's optimizer state: up to two buffers of the parameter's size.
@@ -35,13 +44,21 @@ final class OptimizerSlot {
   }
 }
 
-/// Per-parameter state, with a fast path when `step` sees the same parameter list as last time.
+/// Per-parameter state keyed by the parameter's path, with a fast path when `step` sees the
+/// same parameter list as last time.
 struct SlotTable {
   let buffers: Int
-  private var byID: [ObjectIdentifier: OptimizerSlot] = [:]
+  /// The slot names, e.g. ["m", "v"].
+  let names: [String]
+  private var byPath: [String: OptimizerSlot] = [:]
+  /// Restored buffers not yet claimed by a parameter.
+  private var pending: [String: [[Float]]] = [:]
   private var cached: [OptimizerSlot] = []
 
-  init(buffers: Int) { self.buffers = buffers }
+  init(names: [String]) {
+    self.names = names
+    buffers = names.count
+  }
 
   /// The slots of `params`, in order.
   mutating func slots(_ params: [Parameter]) -> [OptimizerSlot] {
@@ -53,14 +70,48 @@ struct SlotTable {
       if same { return cached }
     }
     cached = params.map { p in
-      let id = ObjectIdentifier(p.variable)
-      if let s = byID[id], s.variable === p.variable,
-         s.a.count == (buffers > 0 ? p.variable.value.count : 0) { return s }
+      let key = p.path.isEmpty ? "\(ObjectIdentifier(p.variable).hashValue)" : p.path
+      let size = buffers > 0 ? p.variable.value.count : 0
+      if let s = byPath[key], s.variable === p.variable, s.a.count == size { return s }
       let s = OptimizerSlot(p.variable, buffers: buffers)
-      byID[id] = s
+      if let saved = pending.removeValue(forKey: key), saved.allSatisfy({ $0.count == size }) {
+        if buffers > 0 { s.a = saved[0] }
+        if buffers > 1 { s.b = saved[1] }
+      }
+      byPath[key] = s
       return s
     }
     return cached
+  }
+
+  /// Every buffer as `path/name`, sorted by path.
+  var state: [(String, Tensor)] {
+    var out: [(String, Tensor)] = []
+    for key in byPath.keys.sorted() {
+      guard let s = byPath[key] else { continue }
+      let shape = s.variable.shape
+      if buffers > 0 { out.append((key + "/" + names[0], Tensor(shape: shape, data: s.a))) }
+      if buffers > 1 { out.append((key + "/" + names[1], Tensor(shape: shape, data: s.b))) }
+    }
+    return out
+  }
+
+  /// Takes buffers exported by `state`; they are given to parameters of those paths.
+  mutating func restore(_ state: [(String, Tensor)]) throws {
+    var grouped: [String: [[Float]]] = [:]
+    for (name, t) in state {
+      guard let slash = name.lastIndex(of: "/"),
+            let k = names.firstIndex(of: String(name[name.index(after: slash)...])) else {
+        throw ModelError("optimizer state '\(name)' is not one of this optimizer's buffers")
+      }
+      let path = String(name[..<slash])
+      var g = grouped[path] ?? Array(repeating: [], count: buffers)
+      g[k] = t.data
+      grouped[path] = g
+    }
+    byPath = [:]
+    cached = []
+    pending = grouped
   }
 }
 
@@ -86,8 +137,10 @@ public final class SGD: Optimizer {
   public var momentum: Float
   /// Nesterov momentum.
   public var nesterov: Bool
-  public private(set) var iterations = 0
-  private var table = SlotTable(buffers: 1)
+  public var iterations = 0
+  public var clipping = GradientClipping()
+  public var schedule: LearningRateSchedule?
+  private var table = SlotTable(names: ["velocity"])
 
   /// Keras defaults: lr 0.01, no momentum.
   public init(lr: Float = 0.01, momentum: Float = 0, nesterov: Bool = false) {
@@ -95,6 +148,9 @@ public final class SGD: Optimizer {
     self.momentum = momentum
     self.nesterov = nesterov
   }
+
+  public var slotState: [(String, Tensor)] { table.state }
+  public func restoreSlots(_ state: [(String, Tensor)]) throws { try table.restore(state) }
 
   public var name: String { "sgd" }
   public var config: [(String, String)] {
@@ -143,8 +199,10 @@ public final class Adam: Optimizer {
   public var beta2: Float
   /// Added to √v.
   public var epsilon: Float
-  public private(set) var iterations = 0
-  private var table = SlotTable(buffers: 2)
+  public var iterations = 0
+  public var clipping = GradientClipping()
+  public var schedule: LearningRateSchedule?
+  private var table = SlotTable(names: ["m", "v"])
 
   /// Keras defaults: lr 0.001, β1 0.9, β2 0.999, ε 1e-7.
   public init(lr: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999,
@@ -154,6 +212,9 @@ public final class Adam: Optimizer {
     self.beta2 = beta2
     self.epsilon = epsilon
   }
+
+  public var slotState: [(String, Tensor)] { table.state }
+  public func restoreSlots(_ state: [(String, Tensor)]) throws { try table.restore(state) }
 
   public var name: String { "adam" }
   public var config: [(String, String)] {
@@ -196,8 +257,10 @@ public final class RMSprop: Optimizer {
   public var rho: Float
   /// Added to v under the square root.
   public var epsilon: Float
-  public private(set) var iterations = 0
-  private var table = SlotTable(buffers: 1)
+  public var iterations = 0
+  public var clipping = GradientClipping()
+  public var schedule: LearningRateSchedule?
+  private var table = SlotTable(names: ["rms"])
 
   /// Keras defaults: lr 0.001, ρ 0.9, ε 1e-7.
   public init(lr: Float = 0.001, rho: Float = 0.9, epsilon: Float = 1e-7) {
@@ -205,6 +268,9 @@ public final class RMSprop: Optimizer {
     self.rho = rho
     self.epsilon = epsilon
   }
+
+  public var slotState: [(String, Tensor)] { table.state }
+  public func restoreSlots(_ state: [(String, Tensor)]) throws { try table.restore(state) }
 
   public var name: String { "rmsprop" }
   public var config: [(String, String)] {
