@@ -14,9 +14,15 @@ struct Checker {
   var diagnostics: [Diagnostic] = []
   /// Lines with a syntax error (their statement or layer line was dropped by the parser).
   var syntaxErrorLines: Set<Int> = []
+  /// The scripts being run or checked, outermost first: a `run` of one of them is a cycle.
+  var runChain: [(path: String, identity: String)]
+  /// A cycle (or too deep a chain) found in a script that a checked `run` runs; reported at
+  /// the outermost `run` line.
+  var runFailure: String?
 
   init(session: Session) {
     self.session = session
+    runChain = session.runChain
     for name in session.names { if let v = session.value(named: name) { kinds[name] = Kind(of: v) } }
   }
 

@@ -29,7 +29,39 @@ public final class Session {
   /// Called before each statement runs, with its source text (transcripts use it).
   public var willRun: ((_ source: String, _ comments: [String]) -> Void)?
 
+  /// The scripts running now, outermost first (`run "FILE"` nests): each path as written and
+  /// its canonical identity (`SourceFile.identity`).
+  public internal(set) var runChain: [(path: String, identity: String)] = []
+  /// How many scripts `run` may nest.
+  public static let maxRunDepth = 32
+
   public init(output: SessionOutput) { self.output = output }
+
+  /// Runs a script file's text with the file on the run chain, so that a `run` of it (or of a
+  /// script that runs it) is reported instead of recursing forever.
+  @discardableResult
+  public func runScript(_ source: String, file: String) -> Bool {
+    runChain.append((file, SourceFile.identity(resolve(file)) ?? file))
+    defer { runChain.removeLast() }
+    return run(source, file: file)
+  }
+
+  /// Why running the script `path` (canonically `identity`) on top of `chain` is refused: it
+  /// is already running (a cycle), or the chain is already `maxRunDepth` scripts deep.
+  static func runProblem(chain: [(path: String, identity: String)], path: String,
+                         identity: String) -> String? {
+    let names = chain.map(\.path) + [path]
+    if let first = chain.firstIndex(where: { $0.identity == identity }) {
+      let cycle = names[first...].joined(separator: " → ")
+      return "run cycle: \(cycle) (a script cannot run itself, directly or through others)"
+    }
+    if chain.count >= maxRunDepth {
+      let shown = names.count > 6 ? names.prefix(3).joined(separator: " → ") + " → … → " + names.suffix(2).joined(separator: " → ")
+        : names.joined(separator: " → ")
+      return "scripts run each other more than \(maxRunDepth) deep (\(shown))"
+    }
+    return nil
+  }
 
   /// The value bound to `name`.
   public func value(named name: String) -> Value? { bindings[name] }

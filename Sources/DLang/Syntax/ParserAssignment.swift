@@ -39,7 +39,11 @@ extension Parser {
   mutating func parseAssignTarget() throws(ParseAbort) -> AssignTarget {
     let first = try expectIdentifier("expected a name to assign to")
     var path = Expr(kind: .identifier(first.text), range: first.range)
-    while match(".") {
+    let entered = depth
+    defer { depth = entered }
+    while peek.isSymbol(".") {
+      try enter()
+      advance()
       let member = try expectIdentifier("expected a name after '.'")
       path = Expr(kind: .member(path, member), range: path.range.union(member.range))
     }
