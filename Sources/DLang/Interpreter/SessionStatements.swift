@@ -72,7 +72,7 @@ enum VarsText {
     case .tensor(let t): return ValueFormat.shape(t.shape)
     case .dataset(let d): return ValueFormat.shape([d.count] + d.featureShape)
     case .model(let m): return ValueFormat.batchShape(m.network.inputShape ?? []) + " → " + ValueFormat.batchShape(m.network.outputShape ?? [])
-    case .list(let items): return "(\(items.count),)"
+    case .list(let items): return ValueFormat.shape([items.count])
     default: return ""
     }
   }
@@ -87,12 +87,12 @@ enum VarsText {
         : "\(t.count) values"
     case .dataset(let d): return d.describe
     case .model(let m):
-      var s = "\(m.network.layers.count) layers, \(Format.integer(m.network.parameterCount)) params"
+      var s = "\(plural(m.network.layers.count, "layer")), \(plural(m.network.parameterCount, "param"))"
       if let c = m.compiled { s += ", \(c.loss), \(c.optimizer)" } else { s += ", not compiled" }
-      if m.history.epochs > 0 { s += ", trained \(m.history.epochs) epochs" }
+      if m.history.epochs > 0 { s += ", trained \(plural(m.history.epochs, "epoch"))" }
       return s
     case .layer(_, let l): return l
-    case .list(let items): return "\(items.count) items"
+    case .list(let items): return plural(items.count, "item")
     }
   }
 }

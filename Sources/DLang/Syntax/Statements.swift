@@ -79,14 +79,16 @@ public enum Statements {
       "seed", synopsis: "seed N", summary: "Seed the random generator so runs repeat exactly.",
       example: "seed 42"),
     StatementSpec(
-      "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false]",
-      summary: "Load a CSV file as a dataset; the target column holds the labels.",
+      "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false]  or  load \"X.npy\" [labels=\"Y.npy\"]",
+      summary: "Load a CSV file (or a .npy / IDX array) as a dataset; the target column holds the labels.",
       example: "iris = load \"examples/data/iris.csv\" target=label",
       options: [
         OptionSpec("target", "COLUMN|last", "the label column, by header name or `last`",
                    allowed: ["last"], example: "target=label"),
         OptionSpec("header", "true|false", "whether the first row holds column names",
                    allowed: bool, example: "header=false"),
+        OptionSpec("labels", "\"FILE\"", "for a .npy or IDX features file: the file of labels (one per sample)",
+                   example: "labels=\"digits_labels.npy\""),
       ], isValue: true),
     StatementSpec(
       "split", synopsis: "A, B = split DATA FRACTION [FRACTION] [stratify=true] [shuffle=true]",

@@ -28,7 +28,7 @@ public struct Dataset: Sendable {
     let width = x.shape.dropFirst().reduce(1, *)
     if let y, y.rank < 1 || y.rank > 2 || y.shape[0] != n {
       throw DataError(path: nil, message:
-        "targets of shape \(y.shape) do not match \(plural(n, "row")) of features")
+        "targets of shape \(pythonShape(y.shape)) do not match \(plural(n, "row")) of features")
     }
     if !featureNames.isEmpty, featureNames.count != width {
       throw DataError(path: nil, message:
