@@ -15,7 +15,8 @@ extension Checker {
       // The model, the data and each option are independent: each mistake is reported.
       do {
         let m = try model(c.args.first, for: k, at: c.range)
-        if case .model(false, _) = m, let e = c.args.first {
+        if case .model(false, _) = m, let e = c.args.first,
+           !brokenCompile(of: exprText(e), before: c.range.start.line) {
           throw Diagnostic.error("model '\(exprText(e))' is not compiled yet", at: e.range,
                                  hint: "add: compile \(exprText(e)) loss=… optimizer=adam")
         }
@@ -76,6 +77,7 @@ extension Checker {
     inner.runFailure = nil
     inner.runChain.append((path, identity))
     inner.syntaxErrorLines = Set(program.diagnostics.map(\.range.start.line))
+    inner.brokenCompiles = Checker.brokenCompiles(text, program.statements)
     for name in Checker.brokenDefinitions(text, program.statements) {
       inner.kinds[name] = .unknown
       inner.shadowed.insert(name)

@@ -145,12 +145,12 @@ public enum Statements {
                    allowed: ["0", "1", "2"], example: "verbose=0"),
       ]),
     StatementSpec(
-      "evaluate", synopsis: "evaluate MODEL DATA|X Y [batch=N] [verbose=0|1]",
+      "evaluate", synopsis: "evaluate MODEL DATA|X Y [batch=N] [verbose=0|1|2]",
       summary: "Report loss and metrics on a dataset.", example: "evaluate net test",
       options: [
         OptionSpec("batch", "N", "samples per forward pass", example: "batch=64"),
-        OptionSpec("verbose", "0|1|2", "how much to print", allowed: ["0", "1", "2"],
-                   example: "verbose=0"),
+        OptionSpec("verbose", "0|1|2", "accepted as in fit (Keras' values); evaluate prints its one result line at every level",
+                   allowed: ["0", "1", "2"], example: "verbose=0"),
       ]),
     StatementSpec(
       "predict", synopsis: "predict MODEL X|DATA [batch=N] [top=N]",
