@@ -76,7 +76,7 @@ public enum Statements {
   /// Every statement, in the order `help` lists them.
   public static let all: [StatementSpec] = [
     StatementSpec(
-      "seed", synopsis: "seed N", summary: "Seed the random generator so runs repeat exactly.",
+      "seed", synopsis: "seed N", summary: "Seed the random generator so runs repeat exactly; without it, the first random choice draws a seed and prints it.",
       example: "seed 42"),
     StatementSpec(
       "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false]  or  load \"X.npy\" [labels=\"Y.npy\"]",
@@ -174,7 +174,7 @@ public enum Statements {
       "vars", synopsis: "vars", summary: "List the variables, datasets and models defined.",
       example: "vars"),
     StatementSpec(
-      "reset", synopsis: "reset", summary: "Forget every variable and model.", example: "reset"),
+      "reset", synopsis: "reset", summary: "Forget every variable and model, and the seed (as a new session would).", example: "reset"),
     StatementSpec(
       "run", synopsis: "run \"FILE.dl\"", summary: "Run a script in the current session.",
       example: "run \"examples/xor.dl\""),
