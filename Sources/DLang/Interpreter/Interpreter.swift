@@ -79,7 +79,7 @@ struct Interpreter {
     case .bool(let b): return b ? "true" : "false"
     case .tensor(let t): return ValueFormat.tensor(t)
     case .dataset(let d): return d.describe
-    case .model(let m): return "model \(m.name): \(plural(m.network.layers.count, "layer")), \(plural(m.network.parameterCount, "param"))"
+    case .model(let m): return "model \(m.name): \(plural(m.network.layers.count, "layer")), \(plural(m.network.parameterCount, "param", grouped: true))"
     case .layer(let m, let l): return "layer \(l) of model \(m.name)"
     case .list(let items):
       // Only `.shape` makes a list of numbers (numeric list literals are tensors): a shape
@@ -149,9 +149,9 @@ struct Interpreter {
   }
 }
 
-/// `1 layer`, `3 layers`, `1,024 params` (counts grouped as elsewhere).
-func plural(_ n: Int, _ word: String) -> String {
-  "\(Format.integer(n)) \(word)\(n == 1 ? "" : "s")"
+/// `1 layer`, `3 layers`; `grouped`: `1,024 params`, as parameter counts are written.
+func plural(_ n: Int, _ word: String, grouped: Bool = false) -> String {
+  "\(grouped ? Format.integer(n) : String(n)) \(word)\(n == 1 ? "" : "s")"
 }
 
 extension Interpreter {

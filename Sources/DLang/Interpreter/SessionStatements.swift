@@ -87,7 +87,7 @@ enum VarsText {
         : "\(t.count) values"
     case .dataset(let d): return d.describe
     case .model(let m):
-      var s = "\(plural(m.network.layers.count, "layer")), \(plural(m.network.parameterCount, "param"))"
+      var s = "\(plural(m.network.layers.count, "layer")), \(plural(m.network.parameterCount, "param", grouped: true))"
       if let c = m.compiled { s += ", \(c.loss), \(c.optimizer)" } else { s += ", not compiled" }
       if m.history.epochs > 0 { s += ", trained \(plural(m.history.epochs, "epoch"))" }
       return s
