@@ -102,6 +102,15 @@ struct DefectTests {
     #expect(SourceFile.Failure.directory.message(path: "d") == "cannot read 'd': is a directory, not a script")
   }
 
+  @Test("diagnostics never print raw control characters")
+  func controlCharactersInDiagnostics() {
+    let (s, out) = session()
+    #expect(!s.run("prin \"a\u{1B}[2J\"\nx = \u{07} 1", file: "c.dl"))
+    #expect(!out.stderr.unicodeScalars.contains { ($0.value < 32 && $0 != "\n") || $0.value == 127 }, "\(out.stderr)")
+    #expect(out.stderr.contains("prin \"a\u{241B}[2J\""))
+    #expect(out.diagnostics.last?.message == "unexpected character 'U+7'")
+  }
+
   // MARK: 6. classes
 
   @Test("print d.classes shows numeric classes; 10/20 labels are two classes, mapped")
