@@ -51,6 +51,11 @@ struct DataDefectTests {
     defer { S.remove(escape) }
     #expect(S.message(path: escape) { _ = try CSVLoader.load(path: escape, target: .last) }
       == "f:2: column 2: control character 0x1B at byte offset 6; a CSV file holds text")
+    // A binary file with NUL bytes is called binary, even after other odd bytes.
+    let png = S.write([0x89] + Array("PNG\r\n".utf8) + [0x1A, 0x0A, 0, 0, 0, 0x0D])
+    defer { S.remove(png) }
+    #expect(S.message(path: png) { _ = try CSVLoader.load(path: png, target: .last) }
+      == "f:3: column 1: NUL byte at byte offset 8: this looks like a binary file, not CSV text")
     // Tabs, CR LF line ends and UTF-8 text are fine.
     let (d, _) = try S.load("x,label\r\n1,café\r\n2,\tnaïve\r\n")
     #expect(d.classNames == ["café", "naïve"])

@@ -5,6 +5,8 @@ enum TextCheck {
   /// Throws a located `DataError` for the first byte that does not belong in CSV text.
   /// Tab, line feed and carriage return are the only control characters allowed.
   static func check(_ p: UnsafeBufferPointer<UInt8>, path: String) throws {
+    // A NUL byte anywhere means binary data: report that, not the first odd byte before it.
+    let binary = p.contains(0)
     var line = 1
     var column = 1
     var inQuotes = false
@@ -29,7 +31,7 @@ enum TextCheck {
           throw DataError(path: path, row: line, column: column, message:
             "NUL byte at byte offset \(i): this looks like a binary file, not CSV text")
         default:
-          if c < 32 || c == 127 {
+          if (c < 32 || c == 127) && !binary {
             throw DataError(path: path, row: line, column: column, message:
               "control character \(hex(c)) at byte offset \(i); a CSV file holds text")
           }
@@ -38,6 +40,10 @@ enum TextCheck {
         continue
       }
       let width = sequenceWidth(p, i)
+      if width == 0 && binary {
+        i += 1
+        continue
+      }
       guard width > 0 else {
         throw DataError(path: path, row: line, column: column, message:
           "the file is not UTF-8: byte \(hex(c)) at byte offset \(i) (Latin-1?); save it as UTF-8, "
