@@ -150,6 +150,14 @@ struct DefectTests {
     #expect(firstError("help fitt") == "1:6: no help for 'fitt'; did you mean 'fit'?")
   }
 
+  @Test("a model line typed inside a REPL model block says blocks cannot be nested")
+  func nestedModelInREPL() {
+    let (decl, diagnostics) = Parser.parseLayerLine("  model b {", line: 3)
+    #expect(decl == nil)
+    #expect(diagnostics.map { "\($0.range.start): \($0.message)" }
+      == ["3:3: model blocks cannot be nested: close this block with '}' before starting another"])
+  }
+
   @Test("a compile line with a syntax error is the only error: later fit lines are not 'not compiled'")
   func brokenCompileDoesNotCascade() {
     let (s, out) = session()

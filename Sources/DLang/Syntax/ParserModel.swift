@@ -9,7 +9,10 @@ extension Parser {
     var parser = Parser(tokens: tokens)
     parser.skipSeparators()
     var layer: LayerDecl?
-    if parser.peek.kind != .endOfInput && !parser.peek.isSymbol("}") {
+    if parser.peek.isKeyword("model") {
+      parser.report("model blocks cannot be nested: close this block with '}' before starting another",
+                    at: parser.peek.range)
+    } else if parser.peek.kind != .endOfInput && !parser.peek.isSymbol("}") {
       do {
         let parsed = try parser.parseLayerLine()
         try parser.expectEndOfLayer(parsed)
