@@ -1,6 +1,6 @@
 # The two commands of the README:
 #   make demo   builds dl (release) and runs the demo script
-#   make test   builds and runs every test
+#   make test   builds dl (release, as users get it) and runs every test
 # Both install the C libraries dl needs with apt-get when they are missing.
 SHELL := /bin/bash
 APT_PKGS := libopenblas-dev libedit-dev pkg-config
@@ -21,8 +21,9 @@ release: deps
 demo: release
 	.build/release/dl examples/iris.dl
 
+# The end-to-end tests run .build/release/dl, built with the flags users get.
 test: deps
-	swift build --product dl
+	swift build -c release --product dl
 	swift test
 
 bench: deps

@@ -76,7 +76,8 @@ public struct Completer: @unchecked Sendable {
   /// Session names fitting the statement's positional argument: models first for statements
   /// that take a model, datasets and tensors for the data.
   func namesFor(statement: String, argumentIndex: Int) -> [String] {
-    let modelStatements: Set<String> = ["compile", "fit", "evaluate", "predict", "summary", "plot", "save"]
+    // From the statement table: the statements whose synopsis starts `KEYWORD MODEL`.
+    let modelStatements = Set(Statements.all.filter { $0.synopsis.hasPrefix($0.name + " MODEL") }.map(\.name))
     guard modelStatements.contains(statement) else { return session.names }
     let isModel: (String) -> Bool = { name in
       if case .model? = session.value(named: name) { return true }

@@ -11,6 +11,9 @@ public final class TerminalOutput: SessionOutput {
   private let progressLine: ProgressWriter
   /// Every output also goes here (a transcript), when set.
   public var tee: SessionOutput?
+  /// The `errno` of the first failed write of a result to stdout (e.g. ENOSPC for
+  /// `> /dev/full`); the launcher turns it into an error and a non-zero exit.
+  public private(set) var stdoutError: Int32?
 
   /// Output for this process's stdout and stderr.
   public init() {
@@ -24,7 +27,9 @@ public final class TerminalOutput: SessionOutput {
 
   public func result(_ text: String) {
     progressLine.clear()
-    Terminal.write(text.hasSuffix("\n") ? text : text + "\n", to: 1)
+    if let failure = Terminal.write(text.hasSuffix("\n") ? text : text + "\n", to: 1), stdoutError == nil {
+      stdoutError = failure
+    }
     tee?.result(text)
   }
 

@@ -14,7 +14,8 @@ struct DL: ParsableCommand {
       dl FILE.dl              run a script
       dl -i FILE.dl           run a script, then stay interactive
       dl --transcript OUT.md [FILE.dl]   also write a Markdown record of the run
-      Exit codes: 0 ok, 64 usage, 65 an error in the script or its data, 70 internal failure.
+      Exit codes: 0 ok, 64 usage, 65 an error in the script or its data, 70 internal failure,
+      74 an output (stdout, the transcript) could not be written.
       """)
 
   @Flag(name: .shortAndLong, help: "Stay interactive after running the script.")

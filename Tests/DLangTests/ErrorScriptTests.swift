@@ -70,8 +70,11 @@ enum ErrorScripts {
     return (ok, output)
   }
 
-  /// The built command-line binary, when there is one.
-  static var binary: URL { TestSupport.root.appendingPathComponent(".build/debug/dl") }
+  /// The release binary users get (`make test` builds it first), or `$DL_BINARY`.
+  static var binary: URL {
+    if let path = ProcessInfo.processInfo.environment["DL_BINARY"], !path.isEmpty { return URL(fileURLWithPath: path) }
+    return TestSupport.root.appendingPathComponent(".build/release/dl")
+  }
   static var binaryExists: Bool { FileManager.default.isExecutableFile(atPath: binary.path) }
 }
 
@@ -143,11 +146,12 @@ struct ErrorScriptTests {
   }
 
   @Test("the binary exits with 65 and prints path:line:col: error:",
-        .enabled(if: ErrorScripts.binaryExists, "no .build/debug/dl: run swift build first"),
         arguments: ["unknown_layer.dl", "load_not_a_number.dl", "label_out_of_range.dl"])
   func binary(_ name: String) throws {
     let path = "\(ErrorScripts.folder)/\(name)"
     let expected = try #require(ErrorScripts.expectations(in: TestSupport.read(path)).expected.first)
+    try #require(ErrorScripts.binaryExists,
+                 "the release binary \(ErrorScripts.binary.path) is missing: run `make test` (or swift build -c release --product dl)")
     let process = Process()
     process.executableURL = ErrorScripts.binary
     process.arguments = [path]

@@ -95,7 +95,7 @@ struct FuzzTests {
       exercise(source)
     }
     let deep = Parser.parse(source: "x = " + String(repeating: "[", count: 1_000) + "1")
-    #expect(deep.diagnostics.map(\.message) == ["nested too deeply (more than 64 levels)"])
+    #expect(deep.diagnostics.map(\.message) == ["expression nests too deeply (more than 256 levels)"])
   }
 
   @Test func moderateNestingIsFine() {

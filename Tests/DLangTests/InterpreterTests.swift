@@ -101,7 +101,7 @@ struct InterpreterTests {
     #expect(s.run("run \"examples/xor.dl\"", file: "<cell 1>"))
     out.clear()
     #expect(s.run("print x.shape\nvars", file: "<cell 2>"))
-    #expect(out.stdout.hasPrefix("[4, 2]\n"))
+    #expect(out.stdout.hasPrefix("(4, 2)\n"))
     #expect(out.stdout.contains("xor   model   (None, 2) → (None, 1)  2 layers, 33 params"))
   }
 

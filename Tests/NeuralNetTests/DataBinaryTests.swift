@@ -30,14 +30,13 @@ struct DataBinaryTests {
     values.flatMap { v in withUnsafeBytes(of: v.bigEndian) { Array($0) } }
   }
 
-  @Test("the digits CSV, .npy and IDX hold identical tensors")
+  @Test("the digits CSV, .npy and IDX hold identical tensors",
+        .enabled(if: S.hasSharedData, "../shared/data not found"))
   func digitsAgree() throws {
-    guard let images = S.sharedData("digits_images.npy"),
-          let labels = S.sharedData("digits_labels.npy"),
-          let idxImages = S.sharedData("digits-images-idx3-ubyte"),
-          let idxLabels = S.sharedData("digits-labels-idx1-ubyte") else {
-      print("skipping: ../shared/data not found"); return
-    }
+    let images = try #require(S.sharedData("digits_images.npy"))
+    let labels = try #require(S.sharedData("digits_labels.npy"))
+    let idxImages = try #require(S.sharedData("digits-images-idx3-ubyte"))
+    let idxLabels = try #require(S.sharedData("digits-labels-idx1-ubyte"))
     let (csv, _) = try CSVLoader.load(path: S.exampleData("digits.csv"), target: .named("label"))
     let npyX = try NPYLoader.load(path: images)
     let npyY = try NPYLoader.load(path: labels)

@@ -93,7 +93,7 @@ struct DataPreparationTests {
     #expect(S.message(path: "") { _ = try Batcher(x: x, y: y, batchSize: 0) }
       == "batch size must be at least 1, got 0")
     #expect(S.message(path: "") { _ = try Batcher(x: x, y: Tensor.zeros([4]), batchSize: 2) }
-      == "targets of shape [4] do not match 5 rows of features")
+      == "targets of shape (4,) do not match 5 rows of features")
   }
 
   @Test("Batcher reuses its buffer between full batches")
@@ -116,7 +116,7 @@ struct DataPreparationTests {
     #expect(s.x.data == [4, 5, 0, 1] && s.y?.data == [1, 1] && s.classNames == ["no", "yes"])
     #expect(s.describe == "2 rows × 2 features, target 't' (2 classes)")
     #expect(S.message(path: "") { _ = try Dataset(x: Tensor.zeros([3, 2]), y: Tensor.zeros([2])) }
-      == "targets of shape [2] do not match 3 rows of features")
+      == "targets of shape (2,) do not match 3 rows of features")
     #expect(S.message(path: "") { _ = try Dataset(x: Tensor.zeros([3, 2]), featureNames: ["a"]) }
       == "1 feature name for 2 features")
     let multi = try Dataset(x: Tensor.zeros([2, 1]), y: Tensor.zeros([2, 3]))

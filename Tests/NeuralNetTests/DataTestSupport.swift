@@ -13,6 +13,13 @@ enum DataTestSupport {
     return FileManager.default.fileExists(atPath: path) ? path : nil
   }
 
+  /// Whether `../shared/data` holds the real data files; tests that need them are disabled
+  /// (reported as skipped, not passed) without it.
+  static var hasSharedData: Bool {
+    ["digits_images.npy", "digits_labels.npy", "digits-images-idx3-ubyte", "digits-labels-idx1-ubyte",
+     "iris.csv", "digits.csv"].allSatisfy { sharedData($0) != nil }
+  }
+
   /// The package's own copy under `examples/data`.
   static func exampleData(_ name: String, file: String = #filePath) -> String {
     URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()

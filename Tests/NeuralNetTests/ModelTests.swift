@@ -69,8 +69,7 @@ import Testing
     try m.add(Dense(units: 2), rng: &rng)
     try m.add(ActivationLayer(.relu), rng: &rng)
     #expect(m.layers.map(\.name) == ["dense_1", "dense", "dense_2", "activation"])
-    do { try m.add(Dense(units: 2, name: "dense"), rng: &rng); Issue.record("no error") }
-    catch {
+    if let error = #expect(throws: (any Error).self, performing: { try m.add(Dense(units: 2, name: "dense"), rng: &rng) }) {
       #expect("\(error)" == "the model already has a layer named 'dense'; layer names must be unique")
     }
     #expect(m.layers.count == 4)
@@ -79,31 +78,33 @@ import Testing
   @Test func shapeErrorsSayWhatToDo() throws {
     var rng = SeededRandom(seed: 1)
     let m = Model(inputShape: [8, 8, 1])
-    do { try m.add(Dense(units: 4, name: "dense_2"), rng: &rng); Issue.record("no error") }
-    catch let e as ShapeError {
+    if let e = #expect(throws: ShapeError.self, performing: { try m.add(Dense(units: 4, name: "dense_2"), rng: &rng) }) {
       #expect(e.message == "dense_2 expects a flat input of shape (None, N) but gets "
                          + "(None, 8, 8, 1); add `flatten` before it")
     }
     #expect(m.layers.isEmpty)
     let n = Model()
-    do { try n.add(Dense(units: 4), rng: &rng); Issue.record("no error") }
-    catch {
+    if let error = #expect(throws: (any Error).self, performing: { try n.add(Dense(units: 4), rng: &rng) }) {
       #expect("\(error)".contains("needs to know its input shape"))
     }
-    do { try m.add(InputLayer(shape: [3]), rng: &rng); Issue.record("no error") }
-    catch { #expect("\(error)" == "the model already has the input shape (None, 8, 8, 1)") }
+    if let error = #expect(throws: (any Error).self, performing: { try m.add(InputLayer(shape: [3]), rng: &rng) }) {
+      #expect("\(error)" == "the model already has the input shape (None, 8, 8, 1)")
+    }
   }
 
   @Test func setParameterChecksShapes() throws {
     var rng = SeededRandom(seed: 1)
     let m = Model(inputShape: [4])
     try m.add(Dense(units: 16), rng: &rng)
-    do { try m.setParameter(layer: "dense", name: "weights", value: Tensor.zeros([16, 4])) }
-    catch { #expect("\(error)" == "dense.weights has shape (4, 16) but the new value has shape (16, 4)") }
-    do { try m.setParameter(layer: "dense", name: "kernel", value: Tensor.zeros([4, 16])) }
-    catch { #expect("\(error)" == "dense has no parameter 'kernel'; its parameters are: weights, bias") }
-    do { try m.setParameter(layer: "dense_9", name: "bias", value: Tensor.zeros([16])) }
-    catch { #expect("\(error)" == "the model has no layer 'dense_9'; its layers are: dense") }
+    if let error = #expect(throws: (any Error).self, performing: { try m.setParameter(layer: "dense", name: "weights", value: Tensor.zeros([16, 4])) }) {
+      #expect("\(error)" == "dense.weights has shape (4, 16) but the new value has shape (16, 4)")
+    }
+    if let error = #expect(throws: (any Error).self, performing: { try m.setParameter(layer: "dense", name: "kernel", value: Tensor.zeros([4, 16])) }) {
+      #expect("\(error)" == "dense has no parameter 'kernel'; its parameters are: weights, bias")
+    }
+    if let error = #expect(throws: (any Error).self, performing: { try m.setParameter(layer: "dense_9", name: "bias", value: Tensor.zeros([16])) }) {
+      #expect("\(error)" == "the model has no layer 'dense_9'; its layers are: dense")
+    }
     try m.setParameter(layer: "dense", name: "bias", value: Tensor(repeating: 1, shape: [16]))
     #expect(m.parameter(layer: "dense", name: "bias")!.variable.value.data.allSatisfy { $0 == 1 })
   }
@@ -112,29 +113,36 @@ import Testing
     var rng = SeededRandom(seed: 1)
     let m = Model(inputShape: [2])
     try m.add(Dense(units: 1, activation: .sigmoid), rng: &rng)
-    do { try m.compile(loss: .sparseCategoricalCrossentropy, optimizer: Adam()); Issue.record("no error") }
-    catch { #expect("\(error)".hasPrefix("sparse_categorical_crossentropy needs one output unit per class")) }
+    if let error = #expect(throws: (any Error).self, performing: { try m.compile(loss: .sparseCategoricalCrossentropy, optimizer: Adam()) }) {
+      #expect("\(error)".hasPrefix("sparse_categorical_crossentropy needs one output unit per class"))
+    }
     try m.compile(loss: .binaryCrossentropy, optimizer: Adam())
     let x = Tensor.zeros([3, 2])
-    do { _ = try m.evaluate(x: x, y: Tensor(shape: [3], data: [0, 2, 1])); Issue.record("no error") }
-    catch { #expect("\(error)" == "binary_crossentropy needs targets in [0, 1] but y[1] is 2") }
+    if let error = #expect(throws: (any Error).self, performing: { _ = try m.evaluate(x: x, y: Tensor(shape: [3], data: [0, 2, 1])) }) {
+      #expect("\(error)" == "binary_crossentropy needs targets in [0, 1] but y[1] is 2")
+    }
     // (N,) targets for a 1-unit output are accepted.
     #expect(try m.evaluate(x: x, y: Tensor(shape: [3], data: [0, 1, 1])).count == 1)
-    do { _ = try m.evaluate(x: Tensor.zeros([3, 5]), y: Tensor.zeros([3])); Issue.record("no error") }
-    catch { #expect("\(error)" == "the model expects inputs of shape (None, 2) but x has shape (None, 5) (3 samples)") }
+    if let error = #expect(throws: (any Error).self, performing: { _ = try m.evaluate(x: Tensor.zeros([3, 5]), y: Tensor.zeros([3])) }) {
+      #expect("\(error)" == "the model expects inputs of shape (None, 2) but x has shape (None, 5) (3 samples)")
+    }
 
     let c = Model(inputShape: [2])
     try c.add(Dense(units: 3, activation: .softmax), rng: &rng)
     try c.compile(loss: .sparseCategoricalCrossentropy, optimizer: Adam(), metrics: [.accuracy])
-    do { _ = try c.evaluate(x: x, y: Tensor(shape: [3], data: [0, 3, 1])); Issue.record("no error") }
-    catch { #expect("\(error)" == "sparse_categorical_crossentropy needs integer labels 0…2 (C = 3 output units) but y[1] is 3") }
-    do { _ = try c.evaluate(x: x, y: Tensor.zeros([3, 3])); Issue.record("no error") }
-    catch { #expect("\(error)".hasSuffix("it looks one-hot: use categorical_crossentropy")) }
+    if let error = #expect(throws: (any Error).self, performing: { _ = try c.evaluate(x: x, y: Tensor(shape: [3], data: [0, 3, 1])) }) {
+      #expect("\(error)" == "sparse_categorical_crossentropy needs integer labels 0…2 (C = 3 output units) but y[1] is 3")
+    }
+    if let error = #expect(throws: (any Error).self, performing: { _ = try c.evaluate(x: x, y: Tensor.zeros([3, 3])) }) {
+      #expect("\(error)".hasSuffix("it looks one-hot: use categorical_crossentropy"))
+    }
     try c.compile(loss: .categoricalCrossentropy, optimizer: Adam())
-    do { _ = try c.evaluate(x: x, y: Tensor(shape: [3], data: [0, 1, 2])); Issue.record("no error") }
-    catch { #expect("\(error)".hasSuffix("for integer labels use sparse_categorical_crossentropy")) }
-    do { _ = try Model(inputShape: [2]).evaluate(x: x, y: x); Issue.record("no error") }
-    catch { #expect(error is ModelError) }
+    if let error = #expect(throws: (any Error).self, performing: { _ = try c.evaluate(x: x, y: Tensor(shape: [3], data: [0, 1, 2])) }) {
+      #expect("\(error)".hasSuffix("for integer labels use sparse_categorical_crossentropy"))
+    }
+    if let error = #expect(throws: (any Error).self, performing: { _ = try Model(inputShape: [2]).evaluate(x: x, y: x) }) {
+      #expect(error is ModelError)
+    }
   }
 
   @Test func nameTables() {

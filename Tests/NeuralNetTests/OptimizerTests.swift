@@ -35,8 +35,9 @@ private func step(_ opt: Optimizer, _ p: Parameter, grad g: [Float]) {
     let a = try #require(try Optimizers.make("adam", arguments: ["learning_rate": 0.05]) as? Adam)
     #expect(a.learningRate == 0.05 && a.beta2 == 0.999)
     #expect(throws: ModelError.self) { try Optimizers.make("adamw") }
-    do { _ = try Optimizers.make("adam", arguments: ["momentum": 0.9]); Issue.record("no error") }
-    catch { #expect("\(error)" == "adam has no setting 'momentum'; its settings are: lr, beta1, beta2, eps") }
+    if let error = #expect(throws: (any Error).self, performing: { _ = try Optimizers.make("adam", arguments: ["momentum": 0.9]) }) {
+      #expect("\(error)" == "adam has no setting 'momentum'; its settings are: lr, beta1, beta2, eps")
+    }
   }
 
   @Test func sgdStep() {

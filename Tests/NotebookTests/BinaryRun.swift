@@ -18,7 +18,7 @@ enum BinaryRun {
   /// (Haswell, AVX2) so that the last bits of every sum — and so every printed digit — are the
   /// same on any machine of this kind, whatever kernel dl would pick by itself.
   static func run(_ args: [String], stdin: String = "", environment: [String: String] = [:]) throws -> Result {
-    guard let binary = PTYDriver.locateBinary() else { throw Missing() }
+    let binary = try PTYDriver.requireBinary()
     let p = Process()
     p.executableURL = URL(fileURLWithPath: binary)
     p.arguments = args
@@ -48,10 +48,6 @@ enum BinaryRun {
     p.waitUntilExit()
     return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                   stderr: String(decoding: errData, as: UTF8.self))
-  }
-
-  struct Missing: Error, CustomStringConvertible {
-    var description: String { "the dl binary is not built: run `swift build --product dl` (make test does)" }
   }
 
   /// Whether goldens are being re-recorded (`DL_RECORD=1`); recording fails the run on purpose.

@@ -164,7 +164,9 @@ final class PTYDriver {
     return nil
   }
 
-  /// `dl` built by SwiftPM: `$DL_BINARY`, else `<package>/.build/debug/dl`.
+  /// The binary users get: `$DL_BINARY`, else `<package>/.build/release/dl` (built by
+  /// `make test` with `swift build -c release --product dl`). There is no fallback to the
+  /// debug build: the end-to-end tests must run what users run.
   static func locateBinary(filePath: String = #filePath) -> String? {
     if let path = ProcessInfo.processInfo.environment["DL_BINARY"], !path.isEmpty {
       return FileManager.default.isExecutableFile(atPath: path) ? path : nil
@@ -172,12 +174,28 @@ final class PTYDriver {
     var directory = URL(fileURLWithPath: filePath).deletingLastPathComponent()
     while directory.path != "/" {
       if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
-        let binary = directory.appendingPathComponent(".build/debug/dl").path
+        let binary = directory.appendingPathComponent(".build/release/dl").path
         return FileManager.default.isExecutableFile(atPath: binary) ? binary : nil
       }
       directory = directory.deletingLastPathComponent()
     }
     return nil
+  }
+}
+
+extension PTYDriver {
+  /// Why the binary is missing, as a test failure.
+  struct MissingBinary: Error, CustomStringConvertible {
+    var description: String {
+      "the release dl binary is missing: run `make test`, or `swift build -c release --product dl` "
+        + "before `swift test` (or set DL_BINARY)"
+    }
+  }
+
+  /// `locateBinary()`, or a clear failure.
+  static func requireBinary(filePath: String = #filePath) throws -> String {
+    guard let binary = locateBinary(filePath: filePath) else { throw MissingBinary() }
+    return binary
   }
 }
 

@@ -3,9 +3,7 @@ import Testing
 
 /// Line editing in the real `dl` REPL through a pseudo-terminal: TAB listing, Ctrl-C at the
 /// prompt, Ctrl-R, Home/End, continuation prompts, history kept across sessions.
-@Suite("Line editing in a pseudo-terminal", .serialized,
-       .enabled(if: PTYSession.binaryFound,
-                "dl binary not found: run `swift build` (or set DL_BINARY) before `swift test`"))
+@Suite("Line editing in a pseudo-terminal", .serialized)
 final class PTYLineEditorTests {
   let pty: PTYSession
 

@@ -29,7 +29,7 @@ final class PTYSession {
 
   /// Starts `dl arguments…` and waits for its first prompt.
   func start(_ arguments: [String] = [], firstPrompt: Double = 60) throws -> PTYDriver {
-    let binary = try #require(PTYDriver.locateBinary())
+    let binary = try PTYDriver.requireBinary()
     let driver = try PTYDriver(
       binary: binary, arguments: arguments, home: home, workingDirectory: BinaryRun.root.path,
       environment: ["XDG_STATE_HOME": stateHome, "OPENBLAS_NUM_THREADS": "1"], columns: 120, rows: 40)
@@ -37,7 +37,6 @@ final class PTYSession {
     return driver
   }
 
-  static var binaryFound: Bool { PTYDriver.locateBinary() != nil }
 }
 
 extension PTYDriver {

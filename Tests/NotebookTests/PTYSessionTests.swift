@@ -2,10 +2,8 @@ import Foundation
 import Testing
 
 /// End-to-end: the real `dl` REPL driven through a pseudo-terminal, as a user would type.
-/// Needs `swift build` first (or DL_BINARY). Waits are generous; nothing sleeps.
-@Suite("dl session in a pseudo-terminal", .serialized,
-       .enabled(if: PTYSession.binaryFound,
-                "dl binary not found: run `swift build` (or set DL_BINARY) before `swift test`"))
+/// Needs the release binary (`make test` builds it; or DL_BINARY); fails when it is missing. Waits are generous; nothing sleeps.
+@Suite("dl session in a pseudo-terminal", .serialized)
 final class PTYSessionTests {
   let pty: PTYSession
 

@@ -22,16 +22,29 @@ extension Interpreter {
     let resolved = session.resolve(path)
     let dataset: Dataset, report: LoadReport
     do {
-      (dataset, report) = try CSVLoader.load(path: resolved, target: target, header: header)
+      if ArrayDataset.format(of: resolved) != nil {
+        (dataset, report) = try loadArrays(c, path: resolved)
+      } else {
+        if let o = c.option("labels") {
+          throw Diagnostic.error("labels= is for .npy and IDX files; a CSV file names its target column with target=",
+                                 at: o.name.range)
+        }
+        (dataset, report) = try CSVLoader.load(path: resolved, target: target, header: header)
+      }
     } catch var error as DataError {
       // Name the file as the script wrote it, not as resolved against the base directory.
-      if error.path != nil { error.path = path }
+      if error.path == resolved { error.path = path }
       if error.row == nil && error.message.hasPrefix("no such file") {
         error.message += Suggest.didYouMean(path, in: siblingFiles(of: path))
       }
       let isAboutTarget = error.row == nil && error.message.hasPrefix("target column")
+      let labels = c.option("labels")
+      let isAboutLabels = labels != nil && error.path != path
       throw Diagnostic.error(error.description,
-                             at: isAboutTarget ? c.option("target")?.value.range ?? e.range : e.range)
+                             at: isAboutTarget ? c.option("target")?.value.range ?? e.range
+                               : isAboutLabels ? labels?.value.range ?? e.range : e.range)
+    } catch let d as Diagnostic {
+      throw d
     } catch {
       throw Diagnostic.error("\(path): \(error)", at: e.range)
     }
@@ -39,9 +52,27 @@ extension Interpreter {
     if !report.labelMapping.isEmpty {
       lines.append("  labels: " + report.labelMapping.map { "\($0.0) → \($0.1)" }.joined(separator: ", "))
     }
-    if report.rowsDropped > 0 { lines.append("  dropped \(report.rowsDropped) rows with missing values") }
+    if report.rowsDropped > 0 { lines.append("  dropped \(plural(report.rowsDropped, "row")) with missing values") }
     show(lines.joined(separator: "\n"))
     return .dataset(dataset)
+  }
+
+  /// `load "X.npy" [labels="Y.npy"]`: features (and labels) from binary array files.
+  func loadArrays(_ c: Command, path: String) throws -> (Dataset, LoadReport) {
+    for option in ["target", "header"] {
+      if let o = c.option(option) {
+        throw Diagnostic.error("\(option)= is for CSV files; give the labels of a .npy or IDX file with labels=\"FILE\"",
+                               at: o.name.range)
+      }
+    }
+    var labels: (path: String, written: String)?
+    if let o = c.option("labels") {
+      guard case .string(let l) = o.value.kind else {
+        throw Diagnostic.error("labels is a file name in quotes, e.g. labels=\"labels.npy\"", at: o.value.range)
+      }
+      labels = (session.resolve(l), l)
+    }
+    return try ArrayDataset.load(features: path, labels: labels?.path, labelsName: labels?.written)
   }
 
   /// The files next to `path` (in the same directory, as the script would write them), for
@@ -69,7 +100,7 @@ extension Interpreter {
     } catch {
       throw Diagnostic.error("\(error)", at: c.range)
     }
-    let desc = zip(names, parts).map { "\($0): \($1.count) rows" }.joined(separator: ", ")
+    let desc = zip(names, parts).map { "\($0): \(plural($1.count, "row"))" }.joined(separator: ", ")
     show(desc + (stratify ? " (stratified)" : ""))
     return parts.map { .dataset($0) }
   }

@@ -79,9 +79,17 @@ struct Interpreter {
     case .bool(let b): return b ? "true" : "false"
     case .tensor(let t): return ValueFormat.tensor(t)
     case .dataset(let d): return d.describe
-    case .model(let m): return "model \(m.name): \(m.network.layers.count) layers, \(Format.integer(m.network.parameterCount)) params"
+    case .model(let m): return "model \(m.name): \(plural(m.network.layers.count, "layer")), \(plural(m.network.parameterCount, "param", grouped: true))"
     case .layer(let m, let l): return "layer \(l) of model \(m.name)"
-    case .list(let items): return "[" + (try items.map(display)).joined(separator: ", ") + "]"
+    case .list(let items):
+      // Only `.shape` makes a list of numbers (numeric list literals are tensors): a shape
+      // prints as NumPy and Keras write it, (4, 4).
+      let dims = items.compactMap { item -> Int? in
+        if case .number(let x) = item, x == x.rounded(), abs(x) < 1e15 { return Int(x) }
+        return nil
+      }
+      if !items.isEmpty && dims.count == items.count { return ValueFormat.shape(dims) }
+      return "[" + (try items.map(display)).joined(separator: ", ") + "]"
     }
   }
 
@@ -139,6 +147,11 @@ struct Interpreter {
     let elapsed = Clock.now() - start
     show("Wall time: " + Interpreter.wallTime(elapsed))
   }
+}
+
+/// `1 layer`, `3 layers`; `grouped`: `1,024 params`, as parameter counts are written.
+func plural(_ n: Int, _ word: String, grouped: Bool = false) -> String {
+  "\(grouped ? Format.integer(n) : String(n)) \(word)\(n == 1 ? "" : "s")"
 }
 
 extension Interpreter {

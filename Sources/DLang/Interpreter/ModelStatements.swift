@@ -25,7 +25,7 @@ extension Interpreter {
       show(ModelEchoText.render(model: name.text, echoes: echoes))
     } else {
       let total = echoes.reduce(0) { $0 + $1.parameters }
-      show("model \(name.text): \(network.layers.count) layers, \(Format.integer(total)) parameters")
+      show("model \(name.text): \(plural(network.layers.count, "layer")), \(plural(total, "parameter", grouped: true))")
     }
   }
 
@@ -68,7 +68,7 @@ extension Interpreter {
 public enum ModelEchoText {
   /// `dense_1 → (None, 16)  272 params` for one layer line (the REPL echoes these one by one).
   public static func line(_ e: LayerEcho) -> String {
-    let params = e.parameters == 0 ? "" : "  " + Format.integer(e.parameters) + " params"
+    let params = e.parameters == 0 ? "" : "  " + plural(e.parameters, "param", grouped: true)
     return "→ " + ValueFormat.batchShape(e.outputShape) + params
   }
 
@@ -80,11 +80,11 @@ public enum ModelEchoText {
     var lines = ["model \(model)"]
     for (e, s) in zip(echoes, shapes) {
       let name = e.name + String(repeating: " ", count: width - e.name.count)
-      let params = e.parameters == 0 ? "" : String(repeating: " ", count: shapeWidth - s.count) + "  " + Format.integer(e.parameters) + " params"
+      let params = e.parameters == 0 ? "" : String(repeating: " ", count: shapeWidth - s.count) + "  " + plural(e.parameters, "param", grouped: true)
       lines.append("  " + name + "  → " + s + params)
     }
     let total = echoes.reduce(0) { $0 + $1.parameters }
-    lines.append("  " + Format.integer(total) + " parameters")
+    lines.append("  " + plural(total, "parameter", grouped: true))
     return lines.joined(separator: "\n")
   }
 }

@@ -2,7 +2,8 @@ import Autograd
 import TermPlot
 
 /// The table `predict` prints: one row per sample with the predicted class (or value) and the
-/// probabilities, and the true target when the data has one.
+/// probabilities, and the true target when the data has one. For a one-unit sigmoid model the
+/// probability is that of the predicted class.
 enum PredictionTable {
   static let maxRows = 20
 
@@ -31,9 +32,13 @@ enum PredictionTable {
     } else if width == 1 {
       headers += ["class", "probability"]
       if truth != nil { headers.append("true") }
+      // One sigmoid unit gives P(class 1); the column shows the probability of the class
+      // predicted, as for softmax outputs: 1 - p when that class is 0.
       for i in 0..<shown {
         let p = out.data[i]
-        var r = [String(i), name(p >= 0.5 ? 1 : 0), Format.fixed(Double(p), decimals: 4)]
+        let predicted = p >= 0.5 ? 1 : 0
+        let probability = predicted == 1 ? p : 1 - p
+        var r = [String(i), name(predicted), Format.fixed(Double(probability), decimals: 4)]
         if let t = truth { r.append(truthText(t, i, name: name)) }
         rows.append(r)
       }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Autograd
 import NeuralNet
 import TermPlot
@@ -44,9 +41,19 @@ extension Interpreter {
       throw Diagnostic.error("run needs a file name in quotes", at: c.range)
     }
     let resolved = session.resolve(path)
-    guard let text = SourceFile.read(resolved) else {
-      throw Diagnostic.error("cannot read '\(path)'", at: e.range)
+    let text: String
+    switch SourceFile.load(resolved) {
+    case .success(let t): text = t
+    case .failure(let failure):
+      let where_ = failure.line.map { "'\(path)' line \($0): " } ?? "cannot read '\(path)': "
+      throw Diagnostic.error(where_ + failure.description, at: e.range)
     }
+    let identity = SourceFile.identity(resolved) ?? resolved
+    if let problem = Session.runProblem(chain: session.runChain, path: path, identity: identity) {
+      throw Diagnostic.error(problem, at: e.range)
+    }
+    session.runChain.append((path, identity))
+    defer { session.runChain.removeLast() }
     if !session.run(text, file: path) {
       throw Diagnostic.error("'\(path)' stopped with an error (above)", at: e.range)
     }
@@ -65,7 +72,7 @@ enum VarsText {
     case .tensor(let t): return ValueFormat.shape(t.shape)
     case .dataset(let d): return ValueFormat.shape([d.count] + d.featureShape)
     case .model(let m): return ValueFormat.batchShape(m.network.inputShape ?? []) + " → " + ValueFormat.batchShape(m.network.outputShape ?? [])
-    case .list(let items): return "(\(items.count),)"
+    case .list(let items): return ValueFormat.shape([items.count])
     default: return ""
     }
   }
@@ -80,30 +87,12 @@ enum VarsText {
         : "\(t.count) values"
     case .dataset(let d): return d.describe
     case .model(let m):
-      var s = "\(m.network.layers.count) layers, \(Format.integer(m.network.parameterCount)) params"
+      var s = "\(plural(m.network.layers.count, "layer")), \(plural(m.network.parameterCount, "param", grouped: true))"
       if let c = m.compiled { s += ", \(c.loss), \(c.optimizer)" } else { s += ", not compiled" }
-      if m.history.epochs > 0 { s += ", trained \(m.history.epochs) epochs" }
+      if m.history.epochs > 0 { s += ", trained \(plural(m.history.epochs, "epoch"))" }
       return s
     case .layer(_, let l): return l
-    case .list(let items): return "\(items.count) items"
+    case .list(let items): return plural(items.count, "item")
     }
-  }
-}
-
-/// Reading a source file (UTF-8) without Foundation.
-public enum SourceFile {
-  /// The file's text, or nil when it cannot be read or is not UTF-8.
-  public static func read(_ path: String) -> String? {
-    guard let f = fopen(path, "rb") else { return nil }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-      let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, 65536, f) }
-      if n <= 0 { break }
-      bytes.append(contentsOf: buffer[0..<n])
-    }
-    if ferror(f) != 0 { return nil }
-    return String(validating: bytes, as: UTF8.self)
   }
 }

@@ -48,8 +48,13 @@ struct Arguments {
   /// An integer from an expression, within `range`.
   func int(_ e: Expr, what: String, min: Int = 1, max: Int = Int.max) throws -> Int? {
     guard let v = try evaluate(e) else { return nil }
-    guard case .number(let x) = v, x == x.rounded(), abs(x) < 1e15 else {
+    guard case .number(let x) = v, x == x.rounded() else {
       throw Diagnostic.error("\(what) must be a whole number, not \(describe(v))", at: e.range)
+    }
+    let largest = Swift.min(max, Arguments.largestWhole)
+    guard abs(x) < 1e15 else {
+      throw Diagnostic.error("\(what) is out of range: it must be between \(min) and \(largest), not \(describe(v))",
+                             at: e.range)
     }
     let i = Int(x)
     if i < min || i > max {
@@ -58,6 +63,10 @@ struct Arguments {
     }
     return i
   }
+
+  /// The largest whole number an argument may be (numbers are doubles; beyond this they lose
+  /// their last digits).
+  static let largestWhole = 999_999_999_999_999
 
   /// A real number from an expression, within [lo, hi] (or lo ≤ x < hi when `openHigh`).
   func number(_ e: Expr, what: String, lo: Double = -.infinity, hi: Double = .infinity,

@@ -14,9 +14,18 @@ struct Checker {
   var diagnostics: [Diagnostic] = []
   /// Lines with a syntax error (their statement or layer line was dropped by the parser).
   var syntaxErrorLines: Set<Int> = []
+  /// Models named by a `compile` line the parser dropped (a syntax error), with that line: a
+  /// later `fit` of the model is then not reported as uncompiled, a second, dependent mistake.
+  var brokenCompiles: [(line: Int, name: String)] = []
+  /// The scripts being run or checked, outermost first: a `run` of one of them is a cycle.
+  var runChain: [(path: String, identity: String)]
+  /// A cycle (or too deep a chain) found in a script that a checked `run` runs; reported at
+  /// the outermost `run` line.
+  var runFailure: String?
 
   init(session: Session) {
     self.session = session
+    runChain = session.runChain
     for name in session.names { if let v = session.value(named: name) { kinds[name] = Kind(of: v) } }
   }
 
@@ -33,9 +42,27 @@ struct Checker {
         c.kinds[name] = .unknown
         c.shadowed.insert(name)
       }
+      c.brokenCompiles = Checker.brokenCompiles(source, statements)
     }
     for s in statements { c.check(s) }
     return c.diagnostics
+  }
+
+  /// `compile NAME …` lines of `source` that no statement in `statements` starts on.
+  static func brokenCompiles(_ source: String, _ statements: [Statement]) -> [(line: Int, name: String)] {
+    let tokens = Lexer.tokenize(source).0
+    let parsed = Set(statements.map(\.range.start.line))
+    var found: [(line: Int, name: String)] = []
+    for i in tokens.indices where tokens[i].isKeyword("compile") && i + 1 < tokens.count
+      && tokens[i + 1].kind == .identifier && !parsed.contains(tokens[i].range.start.line) {
+      found.append((tokens[i].range.start.line, tokens[i + 1].text))
+    }
+    return found
+  }
+
+  /// Whether a dropped `compile` line for `name` comes before `line`.
+  func brokenCompile(of name: String, before line: Int) -> Bool {
+    brokenCompiles.contains { $0.name == name && $0.line < line }
   }
 
   /// Names defined at the start of a line of `source` (`model NAME`, `NAME = …`,
@@ -182,7 +209,10 @@ struct Checker {
         throw Diagnostic.error("a dataset already holds its targets; remove this argument",
                                at: args[args.startIndex + 1].range)
       }
-    case .tensor:
+    case .tensor(let shape):
+      if let shape, shape.first == 0 || shape.isEmpty {
+        throw Diagnostic.error("the data is empty: it has no samples", at: first.range)
+      }
       if needsTarget && args.count < 2 {
         throw Diagnostic.error("'\(keyword)' with a tensor of features also needs the targets",
                                at: first.range, hint: "e.g. \(keyword) net x y")

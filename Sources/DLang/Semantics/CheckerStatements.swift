@@ -15,7 +15,8 @@ extension Checker {
       // The model, the data and each option are independent: each mistake is reported.
       do {
         let m = try model(c.args.first, for: k, at: c.range)
-        if case .model(false, _) = m, let e = c.args.first {
+        if case .model(false, _) = m, let e = c.args.first,
+           !brokenCompile(of: exprText(e), before: c.range.start.line) {
           throw Diagnostic.error("model '\(exprText(e))' is not compiled yet", at: e.range,
                                  hint: "add: compile \(exprText(e)) loss=… optimizer=adam")
         }
@@ -49,12 +50,45 @@ extension Checker {
       throw Diagnostic.error("'\(k)' makes a dataset: assign it to a name", at: c.keyword.range,
                              hint: k == "load" ? "e.g. iris = load \"iris.csv\" target=label" : "e.g. train, test = split iris 0.8")
     case "run":
-      guard let e = c.args.first, case .string = e.kind else {
+      guard let e = c.args.first, case .string(let path) = e.kind else {
         throw Diagnostic.error("run needs a file name in quotes", at: c.range, hint: "e.g. run \"examples/xor.dl\"")
       }
+      try checkRun(path, at: e.range)
     default:
       break  // help, vars, reset, history, exit: the parser checked their shape
     }
+  }
+
+  /// `run "FILE"`: checks the file as it will run here, so that the names and models it
+  /// defines are known to the lines after it. Its own mistakes are reported when it runs; a
+  /// file that cannot be read is reported then too. A cycle (a script that runs itself,
+  /// directly or through others) is reported here, before anything runs.
+  mutating func checkRun(_ path: String, at range: SourceRange) throws {
+    let resolved = session.resolve(path)
+    guard case .success(let text) = SourceFile.load(resolved) else { return }
+    let identity = SourceFile.identity(resolved) ?? resolved
+    if let problem = Session.runProblem(chain: runChain, path: path, identity: identity) {
+      runFailure = problem
+      throw Diagnostic.error(problem, at: range)
+    }
+    let program = Parser.parse(source: text)
+    var inner = self
+    inner.diagnostics = []
+    inner.runFailure = nil
+    inner.runChain.append((path, identity))
+    inner.syntaxErrorLines = Set(program.diagnostics.map(\.range.start.line))
+    inner.brokenCompiles = Checker.brokenCompiles(text, program.statements)
+    for name in Checker.brokenDefinitions(text, program.statements) {
+      inner.kinds[name] = .unknown
+      inner.shadowed.insert(name)
+    }
+    for s in program.statements { inner.check(s) }
+    if let failure = inner.runFailure {
+      runFailure = failure
+      throw Diagnostic.error(failure, at: range)
+    }
+    kinds = inner.kinds
+    shadowed = inner.shadowed
   }
 
   /// An `Arguments` reader over a command, evaluating only what is known before running.

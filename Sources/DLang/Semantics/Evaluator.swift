@@ -109,12 +109,12 @@ struct Evaluator {
     }
     let n = t.shape[0]
     guard abs(x) < 1e15 else {
-      throw Diagnostic.error("index \(ValueFormat.number(x)) is out of range for \(n) rows", at: indexExpr.range)
+      throw Diagnostic.error("index \(ValueFormat.number(x)) is out of range for \(plural(n, "row"))", at: indexExpr.range)
     }
     var i = Int(x)
     if i < 0 { i += n }
     guard i >= 0 && i < n else {
-      throw Diagnostic.error("index \(Int(x)) is out of range for \(n) rows", at: indexExpr.range)
+      throw Diagnostic.error("index \(Int(x)) is out of range for \(plural(n, "row"))", at: indexExpr.range)
     }
     let inner = Array(t.shape.dropFirst())
     let size = inner.reduce(1, *)

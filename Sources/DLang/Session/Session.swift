@@ -10,10 +10,22 @@ public final class Session {
   /// Names bound by assignments, `load`, `split` and `model`, in definition order.
   private(set) var bindings: [String: Value] = [:]
   private(set) var order: [String] = []
-  /// The seed last set (`seed N`), or the default.
-  public private(set) var seed: UInt64 = 0
+  /// The seed last set (`seed N`), or the one drawn from the system at the first random
+  /// choice; nil while neither has happened.
+  public private(set) var seed: UInt64?
   /// The generator behind every random choice (initialisation, shuffling, dropout, splits).
-  var rng = SeededRandom(seed: 0)
+  /// Without `seed N`, the first use draws a seed from the system and reports it once, so
+  /// that the run can be repeated.
+  var rng: SeededRandom {
+    get {
+      if seed == nil { drawSeed() }
+      return generator
+    }
+    set { generator = newValue }
+  }
+  private var generator = SeededRandom(seed: 0)
+  /// Where a seed comes from when the script sets none (tests can fix it).
+  public var systemSeed: () -> UInt64 = { UInt64.random(in: 0...99_999_999) }
   /// Polled during `fit`: the REPL's Ctrl-C handler sets it; 1 = stop after this batch.
   public var interruptLevel: () -> Int = { 0 }
   /// Statements entered so far (for `history`), kept by the front end that reads them.
@@ -29,7 +41,39 @@ public final class Session {
   /// Called before each statement runs, with its source text (transcripts use it).
   public var willRun: ((_ source: String, _ comments: [String]) -> Void)?
 
+  /// The scripts running now, outermost first (`run "FILE"` nests): each path as written and
+  /// its canonical identity (`SourceFile.identity`).
+  public internal(set) var runChain: [(path: String, identity: String)] = []
+  /// How many scripts `run` may nest.
+  public static let maxRunDepth = 32
+
   public init(output: SessionOutput) { self.output = output }
+
+  /// Runs a script file's text with the file on the run chain, so that a `run` of it (or of a
+  /// script that runs it) is reported instead of recursing forever.
+  @discardableResult
+  public func runScript(_ source: String, file: String) -> Bool {
+    runChain.append((file, SourceFile.identity(resolve(file)) ?? file))
+    defer { runChain.removeLast() }
+    return run(source, file: file)
+  }
+
+  /// Why running the script `path` (canonically `identity`) on top of `chain` is refused: it
+  /// is already running (a cycle), or the chain is already `maxRunDepth` scripts deep.
+  static func runProblem(chain: [(path: String, identity: String)], path: String,
+                         identity: String) -> String? {
+    let names = chain.map(\.path) + [path]
+    if let first = chain.firstIndex(where: { $0.identity == identity }) {
+      let cycle = names[first...].joined(separator: " → ")
+      return "run cycle: \(cycle) (a script cannot run itself, directly or through others)"
+    }
+    if chain.count >= maxRunDepth {
+      let shown = names.count > 6 ? names.prefix(3).joined(separator: " → ") + " → … → " + names.suffix(2).joined(separator: " → ")
+        : names.joined(separator: " → ")
+      return "scripts run each other more than \(maxRunDepth) deep (\(shown))"
+    }
+    return nil
+  }
 
   /// The value bound to `name`.
   public func value(named name: String) -> Value? { bindings[name] }
@@ -43,17 +87,26 @@ public final class Session {
     bindings[name] = value
   }
 
-  /// Forgets every name and model; the seed goes back to its default.
+  /// Forgets every name and model, and the seed: as in a new session, the next random choice
+  /// draws a new seed (and reports it) unless `seed N` comes first.
   public func reset() {
     bindings = [:]
     order = []
-    setSeed(0)
+    seed = nil
+    generator = SeededRandom(seed: 0)
   }
 
   /// Reseeds the generator.
   func setSeed(_ s: UInt64) {
     seed = s
-    rng = SeededRandom(seed: s)
+    generator = SeededRandom(seed: s)
+  }
+
+  /// Draws a seed from the system and reports it on the progress stream.
+  private func drawSeed() {
+    let s = systemSeed()
+    setSeed(s)
+    output.progress(.note("seed \(s) (write it to repeat this run)"))
   }
 
   /// Parses, checks and runs `source`. Diagnostics go to the output, located in `file`

@@ -38,21 +38,37 @@ public struct Diagnostic: Sendable, Equatable, Error, CustomStringConvertible {
   ///   hint: ...
   /// ```
   /// with the source line verbatim, a caret at the start column and `~` to the end of the
-  /// range on that line. No trailing newline.
+  /// range on that line. Control characters (other than a tab in the source line) are shown
+  /// as their Unicode pictures (`␛`, `␇`), never written raw. No trailing newline.
   public func render(file: String, source: String, useColor: Bool = false) -> String {
     let style = DiagnosticStyle(useColor: useColor)
+    let v = Diagnostic.visible
     var lines = [
-      style.bold("\(file):\(range.start.line):\(range.start.column):") + " "
-        + style.severity(severity) + " " + style.bold(message)
+      style.bold("\(v(file, false)):\(range.start.line):\(range.start.column):") + " "
+        + style.severity(severity) + " " + style.bold(v(message, false))
     ]
     if let text = Diagnostic.line(range.start.line, of: source) {
-      lines.append(text)
+      lines.append(v(text, true))
       lines.append(style.caret(caretLine(under: text)))
     }
     if let hint {
-      lines.append("  " + style.hintLabel("hint:") + " " + hint)
+      lines.append("  " + style.hintLabel("hint:") + " " + v(hint, false))
     }
     return lines.joined(separator: "\n")
+  }
+
+  /// `text` with each control character replaced by its one-column picture (U+2400…).
+  static func visible(_ text: String, _ keepTabs: Bool) -> String {
+    guard text.unicodeScalars.contains(where: { $0.value < 32 || $0.value == 127 }) else { return text }
+    var out = String.UnicodeScalarView()
+    for c in text.unicodeScalars {
+      if c == "\t" && keepTabs || (c.value >= 32 && c.value != 127) {
+        out.append(c)
+      } else {
+        out.append(Unicode.Scalar(c.value == 127 ? 0x2421 : 0x2400 + c.value) ?? "?")
+      }
+    }
+    return String(out)
   }
 
   /// The caret and tildes, indented to the start column (tabs copied so they line up).

@@ -109,7 +109,9 @@ public struct Lexer: Sendable {
     } else {
       advance()
       let hint = c == ":" ? "options are written name=value, e.g. epochs=10" : nil
-      fail("unexpected character '\(c)'", text: String(c), from: start, hint: hint)
+      let shown = c.unicodeScalars.allSatisfy({ $0.value >= 32 && $0.value != 127 }) ? String(c)
+        : c.unicodeScalars.map { "U+" + String($0.value, radix: 16, uppercase: true) }.joined()
+      fail("unexpected character '\(shown)'", text: String(c), from: start, hint: hint)
     }
   }
 

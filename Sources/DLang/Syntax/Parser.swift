@@ -16,9 +16,12 @@ public struct Parser: Sendable {
   var diagnostics: [Diagnostic] = []
   /// The `(`, `[` and `{` tokens currently open, innermost last.
   var openBrackets: [Token] = []
-  /// Recursion depth of nested statements and expressions.
+  /// Nesting depth of statements and expressions: brackets, `time`, unary minus, and each
+  /// operator, `.member` or `[index]` of a chain. The parser keeps every tree within
+  /// `maxDepth`, so the checker, the evaluator and any other walk of the tree recurse at
+  /// most that deep.
   var depth = 0
-  static let maxDepth = 64
+  static let maxDepth = 256
 
   init(tokens: [Token]) {
     self.tokens = tokens
@@ -149,7 +152,8 @@ public struct Parser: Sendable {
   /// Counts one level of nesting; fails when input nests absurdly deep.
   mutating func enter() throws(ParseAbort) {
     guard depth < Parser.maxDepth else {
-      throw failAt(peek, "nested too deeply (more than \(Parser.maxDepth) levels)")
+      throw failAt(peek, "expression nests too deeply (more than \(Parser.maxDepth) levels)",
+                   hint: "split it into several assignments")
     }
     depth += 1
   }

@@ -26,6 +26,10 @@ extension Parser {
     let word = peek
     let next = token(at: current + 1)
     if next.isSymbol("=") || next.isSymbol(",") || next.isSymbol(".") { return }
+    if next.isSymbol("[") && !next.spaceBefore && assignsLater(from: current + 1) {
+      throw failAt(next, "assigning to an element ('\(word.text)[…] = …') is not supported",
+                   hint: "assign the whole value: \(word.text) = [[…]]")
+    }
     let statements = Keywords.statements.filter { Statements.spec($0)?.isValue == false }
     if let match = Suggest.closest(to: word.text, in: statements) {
       throw failAt(word, "unknown statement '\(word.text)'; did you mean '\(match)'?")
@@ -35,11 +39,31 @@ extension Parser {
     throw failAt(word, "unknown statement '\(word.text)'", hint: hint)
   }
 
+  /// Whether an `=` follows at bracket depth zero before the end of the statement.
+  private func assignsLater(from start: Int) -> Bool {
+    var depth = 0
+    var i = start
+    while true {
+      let t = token(at: i)
+      if t.kind == .endOfInput || (depth <= 0 && t.endsStatement) { return false }
+      if t.kind == .symbol {
+        if ["(", "[", "{"].contains(t.text) { depth += 1 }
+        if [")", "]", "}"].contains(t.text) { depth -= 1 }
+        if t.text == "=" && depth == 0 { return true }
+      }
+      i += 1
+    }
+  }
+
   /// assign_target = identifier , { "." , identifier } ;
   mutating func parseAssignTarget() throws(ParseAbort) -> AssignTarget {
     let first = try expectIdentifier("expected a name to assign to")
     var path = Expr(kind: .identifier(first.text), range: first.range)
-    while match(".") {
+    let entered = depth
+    defer { depth = entered }
+    while peek.isSymbol(".") {
+      try enter()
+      advance()
       let member = try expectIdentifier("expected a name after '.'")
       path = Expr(kind: .member(path, member), range: path.range.union(member.range))
     }

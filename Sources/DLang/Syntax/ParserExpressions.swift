@@ -20,9 +20,15 @@ extension Parser {
   }
 
   /// expression = term , { ( "+" | "-" ) , term } ;
+  ///
+  /// Each operator of a chain deepens the (left-leaning) tree by one level, so it counts
+  /// against the nesting limit like a bracket: every later walk of the tree stays shallow.
   mutating func parseExpression() throws(ParseAbort) -> Expr {
     var left = try parseTerm()
+    let entered = depth
+    defer { depth = entered }
     while let op = binaryOperator(["+": .add, "-": .subtract]) {
+      try enter()
       let right = try parseTerm()
       left = Expr(kind: .binary(op, left, right), range: left.range.union(right.range))
     }
@@ -32,7 +38,10 @@ extension Parser {
   /// term = unary , { ( "*" | "/" ) , unary } ;
   mutating func parseTerm() throws(ParseAbort) -> Expr {
     var left = try parseUnary()
+    let entered = depth
+    defer { depth = entered }
     while let op = binaryOperator(["*": .multiply, "/": .divide]) {
+      try enter()
       let right = try parseUnary()
       left = Expr(kind: .binary(op, left, right), range: left.range.union(right.range))
     }
@@ -59,7 +68,10 @@ extension Parser {
   /// postfix = primary , { "." , identifier | "[" , expression , "]" } ;
   mutating func parsePostfix() throws(ParseAbort) -> Expr {
     var base = try parsePrimary()
+    let entered = depth
+    defer { depth = entered }
     while true {
+      if peek.isSymbol(".") || (peek.isSymbol("[") && !peek.spaceBefore) { try enter() }
       if match(".") {
         let member = try expectIdentifier("expected a name after '.'")
         base = Expr(kind: .member(base, member), range: base.range.union(member.range))

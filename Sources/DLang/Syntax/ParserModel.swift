@@ -9,7 +9,10 @@ extension Parser {
     var parser = Parser(tokens: tokens)
     parser.skipSeparators()
     var layer: LayerDecl?
-    if parser.peek.kind != .endOfInput && !parser.peek.isSymbol("}") {
+    if parser.peek.isKeyword("model") {
+      parser.report("model blocks cannot be nested: close this block with '}' before starting another",
+                    at: parser.peek.range)
+    } else if parser.peek.kind != .endOfInput && !parser.peek.isSymbol("}") {
       do {
         let parsed = try parser.parseLayerLine()
         try parser.expectEndOfLayer(parsed)
@@ -33,6 +36,12 @@ extension Parser {
     while true {
       skipSeparators()
       if match("}") { break }
+      if peek.isKeyword("model") {
+        report("model blocks cannot be nested: close 'model \(modelName.text)' with '}' before starting another",
+               at: peek.range)
+        skipNestedModel()
+        continue
+      }
       try checkModelClosed(open)
       if let layer = parseLayerLineRecovering(level: level) { layers.append(layer) }
     }
@@ -53,6 +62,22 @@ extension Parser {
     }
     throw failAt(peek, "expected '{' after 'model \(modelName.text)'",
                  hint: "example: model \(modelName.text) { input 4; dense 1 }")
+  }
+
+  /// Skips a `model` line inside a block and, when it opens one, its whole `{ … }`.
+  private mutating func skipNestedModel() {
+    advance()
+    while peek.kind != .endOfInput && peek.kind != .newline && !peek.isSymbol("{") { advance() }
+    guard peek.isSymbol("{") else { return }
+    var depth = 0
+    while peek.kind != .endOfInput {
+      let token = advance()
+      if token.isSymbol("{") { depth += 1 }
+      if token.isSymbol("}") {
+        depth -= 1
+        if depth == 0 { return }
+      }
+    }
   }
 
   /// Fails when the block runs into the end of input or into the next statement.

@@ -76,17 +76,19 @@ public enum Statements {
   /// Every statement, in the order `help` lists them.
   public static let all: [StatementSpec] = [
     StatementSpec(
-      "seed", synopsis: "seed N", summary: "Seed the random generator so runs repeat exactly.",
+      "seed", synopsis: "seed N", summary: "Seed the random generator so runs repeat exactly; without it, the first random choice draws a seed and prints it.",
       example: "seed 42"),
     StatementSpec(
-      "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false]",
-      summary: "Load a CSV file as a dataset; the target column holds the labels.",
+      "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false]  or  load \"X.npy\" [labels=\"Y.npy\"]",
+      summary: "Load a CSV file (or a .npy / IDX array) as a dataset; the target column holds the labels.",
       example: "iris = load \"examples/data/iris.csv\" target=label",
       options: [
         OptionSpec("target", "COLUMN|last", "the label column, by header name or `last`",
                    allowed: ["last"], example: "target=label"),
         OptionSpec("header", "true|false", "whether the first row holds column names",
                    allowed: bool, example: "header=false"),
+        OptionSpec("labels", "\"FILE\"", "for a .npy or IDX features file: the file of labels (one per sample)",
+                   example: "labels=\"digits_labels.npy\""),
       ], isValue: true),
     StatementSpec(
       "split", synopsis: "A, B = split DATA FRACTION [FRACTION] [stratify=true] [shuffle=true]",
@@ -157,12 +159,12 @@ public enum Statements {
                    example: "resume=\"runs/net.ckpt\""),
       ]),
     StatementSpec(
-      "evaluate", synopsis: "evaluate MODEL DATA|X Y [batch=N] [verbose=0|1]",
+      "evaluate", synopsis: "evaluate MODEL DATA|X Y [batch=N] [verbose=0|1|2]",
       summary: "Report loss and metrics on a dataset.", example: "evaluate net test",
       options: [
         OptionSpec("batch", "N", "samples per forward pass", example: "batch=64"),
-        OptionSpec("verbose", "0|1|2", "how much to print", allowed: ["0", "1", "2"],
-                   example: "verbose=0"),
+        OptionSpec("verbose", "0|1|2", "accepted as in fit (Keras' values); evaluate prints its one result line at every level",
+                   allowed: ["0", "1", "2"], example: "verbose=0"),
       ]),
     StatementSpec(
       "predict", synopsis: "predict MODEL X|DATA [batch=N] [top=N]",
@@ -186,7 +188,7 @@ public enum Statements {
       "vars", synopsis: "vars", summary: "List the variables, datasets and models defined.",
       example: "vars"),
     StatementSpec(
-      "reset", synopsis: "reset", summary: "Forget every variable and model.", example: "reset"),
+      "reset", synopsis: "reset", summary: "Forget every variable and model, and the seed (as a new session would).", example: "reset"),
     StatementSpec(
       "run", synopsis: "run \"FILE.dl\"", summary: "Run a script in the current session.",
       example: "run \"examples/xor.dl\""),

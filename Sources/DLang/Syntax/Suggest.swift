@@ -3,8 +3,8 @@
 /// Finds the closest known word to a misspelling.
 public enum Suggest {
   /// The candidate closest to `word` by Damerau–Levenshtein distance (case-insensitive),
-  /// if within `max(2, word.count / 3)` edits and not a complete rewrite. Ties go to the
-  /// earlier candidate.
+  /// if within `max(2, word.count / 3)` edits and either one edit or fewer than half of the longer
+  /// word's letters changed (so `save` suggests nothing rather than `mae`). Ties go to the earlier candidate.
   public static func closest(to word: String, in candidates: [String]) -> String? {
     let target = Array(word.lowercased())
     let limit = max(2, target.count / 3)
@@ -12,7 +12,8 @@ public enum Suggest {
     for candidate in candidates {
       let other = Array(candidate.lowercased())
       let d = distance(target, other)
-      guard d <= limit, d < max(target.count, other.count) || d == 0 else { continue }
+      let longer = max(target.count, other.count)
+      guard d <= limit, d == 0 || (d < longer && (d <= 1 || 2 * d < longer)) else { continue }
       if best.map({ d < $0.distance }) ?? true {
         best = (candidate, d)
       }

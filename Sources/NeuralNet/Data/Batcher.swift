@@ -23,7 +23,7 @@ public struct Batcher: Sendable {
     }
     guard x.rank >= 1 else { throw DataError(path: nil, message: "features need a row axis") }
     if let y, y.rank < 1 || y.shape[0] != x.shape[0] {
-      throw DataError(path: nil, message: "targets of shape \(y.shape) do not match "
+      throw DataError(path: nil, message: "targets of shape \(pythonShape(y.shape)) do not match "
         + "\(plural(x.shape[0], "row")) of features")
     }
     self.batchSize = batchSize

@@ -54,6 +54,7 @@ public enum CSVLoader {
                           missing: MissingPolicy = .error) throws -> (Dataset, LoadReport) {
     let bytes = try FileBytes.read(path)
     return try bytes.withUnsafeBufferPointer { buffer in
+      try TextCheck.check(buffer, path: path)
       var reader = CSVReader(path: path, bytes: buffer, target: target, header: header,
                              missing: missing)
       return try reader.run()

@@ -70,14 +70,14 @@ struct CSVTable {
   private mutating func missingFeature(line: Int, column: Int) throws {
     if missing == .error {
       throw cellError(line, column,
-                      "missing value (use missing=mean, missing=zero or missing=drop)")
+                      "missing value; fill or remove this cell (or its row) and load the file again")
     }
     missingCounts[column] += 1
   }
 
   private func missingTarget(line: Int, column: Int) throws {
     if missing != .drop {
-      throw cellError(line, column, "missing target value (use missing=drop to skip such rows)")
+      throw cellError(line, column, "missing target value; fill it in or remove the row, then load the file again")
     }
   }
 
@@ -154,7 +154,9 @@ struct CSVTable {
       let encoded = encodeTarget()
       y = Tensor(shape: [count], data: encoded.values)
       classNames = encoded.classNames
-      report.labelMapping = encoded.classNames.map { $0.enumerated().map { ($1, $0) } } ?? []
+      if encoded.mapped {
+        report.labelMapping = encoded.classNames.map { $0.enumerated().map { ($1, $0) } } ?? []
+      }
     }
     let dataset = Dataset(unchecked: x, y: y, featureNames: featureNames, targetName: targetName,
                           classNames: classNames)
@@ -198,18 +200,26 @@ struct CSVTable {
     }
   }
 
-  /// Numeric targets as they are; otherwise text labels → indices in sorted label order.
-  private func encodeTarget() -> (values: [Float], classNames: [String]?) {
+  /// Text labels → indices in sorted label order; whole numbers (few distinct values, written
+  /// without a decimal point) → classes likewise, unless they already are 0…K-1 (`mapped` is
+  /// then false); other numbers as they are.
+  private func encodeTarget() -> (values: [Float], classNames: [String]?, mapped: Bool) {
     var values: [Float] = []
     values.reserveCapacity(targetCells.count)
+    var integers = true
     for cell in targetCells {
       let (start, end) = trimmed(cell)
       guard case .value(let v) = FloatParser.parse(bytes, start, end) else {
-        return encodeLabels()
+        let labels = encodeLabels()
+        return (labels.values, labels.classNames, true)
       }
+      if integers && !LabelEncoding.isWrittenAsInteger(bytes, start, end) { integers = false }
       values.append(v)
     }
-    return (values, nil)
+    if integers, let classes = LabelEncoding.classes(values) {
+      return (classes.values, classes.names, classes.mapped)
+    }
+    return (values, nil, false)
   }
 
   private func encodeLabels() -> (values: [Float], classNames: [String]?) {

@@ -28,7 +28,7 @@ public struct Dataset: Sendable {
     let width = x.shape.dropFirst().reduce(1, *)
     if let y, y.rank < 1 || y.rank > 2 || y.shape[0] != n {
       throw DataError(path: nil, message:
-        "targets of shape \(y.shape) do not match \(plural(n, "row")) of features")
+        "targets of shape \(pythonShape(y.shape)) do not match \(plural(n, "row")) of features")
     }
     if !featureNames.isEmpty, featureNames.count != width {
       throw DataError(path: nil, message:
@@ -91,7 +91,9 @@ public struct Dataset: Sendable {
     var out = "\(plural(count, "row")) × \(shape)"
     guard let y else { return out + ", no target" }
     let name = targetName.map { "target '\($0)'" } ?? "target"
-    if let classes = classCount {
+    // Whole numbers without class names are classes only when they are 0…K-1 (10.0 and 20.0
+    // are two numbers, not "21 classes").
+    if let classes = classCount, classNames != nil || Set(classLabels ?? []).count == classes {
       out += ", \(name) (\(classes == 1 ? "1 class" : "\(classes) classes"))"
     } else if y.rank == 2 {
       out += ", \(name) (\(y.shape[1]) values per row)"

@@ -3,8 +3,10 @@
 /// Decimal text (`-1.25`, `.5`, `3e-4`) with up to 19 significant digits and a small exponent
 /// is converted exactly (Clinger's fast path: one correctly rounded multiply or divide in
 /// `Float` or `Double`, with the rare `Double` result that sits exactly halfway between two
-/// floats sent to the slow path). Everything else — long mantissas, large exponents, `inf`,
-/// hexadecimal — goes through the standard library's locale-independent `Float(_: String)`.
+/// floats sent to the slow path). Long mantissas and large exponents go through the standard
+/// library's locale-independent `Float(_: String)`; of other text only `inf`, `infinity` and
+/// `nan` are recognised (as not finite). Hexadecimal (`0x10`, `0x1p3`) and text with stray
+/// bytes (a NUL inside a number) are not numbers.
 enum FloatParser {
   /// The outcome of parsing one field.
   enum Result: Equatable {
@@ -129,9 +131,26 @@ enum FloatParser {
   /// The standard library's parser, for the rare fields the fast path declines.
   private static func slowPath(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
                                decimalSyntax: Bool) -> Result {
+    // Only text already checked to be decimal reaches Float(_:), which would also accept
+    // hexadecimal and stop at a NUL byte.
+    guard decimalSyntax else { return isNonFiniteWord(p, start, end) ? .notFinite : .notANumber }
     let text = String(decoding: UnsafeBufferPointer(rebasing: p[start..<end]), as: UTF8.self)
     guard let v = Float(text) else { return .notANumber }
     if v.isFinite { return .value(v) }
-    return decimalSyntax ? .outOfRange : .notFinite
+    return .outOfRange
+  }
+
+  /// `inf`, `infinity` or `nan`, in any case, with an optional sign.
+  private static func isNonFiniteWord(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    var i = start
+    if i < end, p[i] == UInt8(ascii: "-") || p[i] == UInt8(ascii: "+") { i += 1 }
+    guard end - i >= 3, end - i <= 8 else { return false }
+    var word = ""
+    for k in i..<end {
+      let c = p[k] | 0x20
+      guard c >= UInt8(ascii: "a"), c <= UInt8(ascii: "z") else { return false }
+      word.unicodeScalars.append(Unicode.Scalar(c))
+    }
+    return word == "inf" || word == "infinity" || word == "nan"
   }
 }

@@ -34,7 +34,7 @@ public enum IDXLoader {
     }
     let dataStart = 4 + 4 * rank
     guard let count = checkedProduct(shape) else {
-      throw fail("dimensions \(shape) are too large")
+      throw fail("dimensions \(pythonShape(shape)) are too large")
     }
     let expected = count.multipliedReportingOverflow(by: type.width)
     let available = bytes.count - dataStart

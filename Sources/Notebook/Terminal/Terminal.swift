@@ -31,15 +31,18 @@ public enum Terminal {
     return lower.contains("utf-8") || lower.contains("utf8")
   }
 
-  /// Writes all of `text` to `fd`, retrying on partial writes and EINTR.
-  public static func write(_ text: String, to fd: Int32) {
+  /// Writes all of `text` to `fd`, retrying on partial writes and EINTR. Returns the `errno`
+  /// of a failed write (a full disk, a closed descriptor), or nil when everything was written.
+  @discardableResult
+  public static func write(_ text: String, to fd: Int32) -> Int32? {
     var bytes = Array(text.utf8)[...]
     while !bytes.isEmpty {
       let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
       if written < 0 && errno == EINTR { continue }
-      guard written > 0 else { return }
+      guard written > 0 else { return written < 0 ? errno : EIO }
       bytes = bytes.dropFirst(written)
     }
+    return nil
   }
 }
 
