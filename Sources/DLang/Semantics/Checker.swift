@@ -14,6 +14,9 @@ struct Checker {
   var diagnostics: [Diagnostic] = []
   /// Lines with a syntax error (their statement or layer line was dropped by the parser).
   var syntaxErrorLines: Set<Int> = []
+  /// Model files an earlier `save` of the program writes (resolved path → the model's kind):
+  /// a later `load` of the same file gives that model back.
+  var savedModels: [String: Kind] = [:]
 
   init(session: Session) {
     self.session = session

@@ -29,7 +29,16 @@ public final class Session {
   /// Called before each statement runs, with its source text (transcripts use it).
   public var willRun: ((_ source: String, _ comments: [String]) -> Void)?
 
+  /// Files the session has read as input — scripts, CSV data, model files — as resolved
+  /// paths: `save` refuses to write over any of them.
+  public private(set) var inputFiles: [String] = []
+
   public init(output: SessionOutput) { self.output = output }
+
+  /// Remembers a file read as input (a path already resolved against the base directory).
+  func noteInput(_ resolvedPath: String) {
+    if !inputFiles.contains(resolvedPath) { inputFiles.append(resolvedPath) }
+  }
 
   /// The value bound to `name`.
   public func value(named name: String) -> Value? { bindings[name] }
@@ -60,6 +69,7 @@ public final class Session {
   /// (a path, or `<cell 7>`). Returns false when anything went wrong.
   @discardableResult
   public func run(_ source: String, file: String) -> Bool {
+    if !file.hasPrefix("<") { noteInput(resolve(file)) }
     let program = Parser.parse(source: source)
     var diagnostics = program.diagnostics
     diagnostics += Checker(session: self).check(program.statements, source: source,
