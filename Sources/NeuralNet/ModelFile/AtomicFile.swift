@@ -37,13 +37,21 @@ public enum AtomicFile {
                            protecting inputs: [String] = [], createDirectories: Bool = false) throws {
     let shown = displayPath ?? path
     let directory = parentDirectory(of: path)
-    if createDirectories { try makeDirectories(directory, shown: shown) }
+    // Directories in messages are spelt as the user wrote the path (without the base
+    // directory it was resolved against).
+    let base = path.hasSuffix(shown) ? String(path.dropLast(shown.count)) : ""
+    func display(_ d: String) -> String {
+      guard !base.isEmpty, d.hasPrefix(base) else { return d }
+      let rest = String(d.dropFirst(base.count))
+      return rest.isEmpty ? "." : rest
+    }
+    if createDirectories { try makeDirectories(directory, shown: shown, display: display) }
     var info = stat()
     guard stat(directory, &info) == 0 else {
-      throw FileError(path: shown, "cannot write: the directory \(directory) does not exist")
+      throw FileError(path: shown, "cannot write: the directory \(display(directory)) does not exist")
     }
     guard info.st_mode & S_IFMT == S_IFDIR else {
-      throw FileError(path: shown, "cannot write: \(directory) is not a directory")
+      throw FileError(path: shown, "cannot write: \(display(directory)) is not a directory")
     }
     var destination = stat()
     let exists = stat(path, &destination) == 0
@@ -60,7 +68,7 @@ public enum AtomicFile {
       return mkstemp(base)
     }
     guard fd >= 0 else {
-      throw FileError(path: shown, "cannot write in \(directory): \(errnoText())")
+      throw FileError(path: shown, "cannot write in \(display(directory)): \(errnoText())")
     }
     let temp = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     var ok = false
@@ -195,20 +203,20 @@ public enum AtomicFile {
   }
 
   /// `mkdir -p`: every missing directory on the way to `directory`.
-  static func makeDirectories(_ directory: String, shown: String) throws {
+  static func makeDirectories(_ directory: String, shown: String, display: (String) -> String) throws {
     var info = stat()
     if stat(directory, &info) == 0 {
       guard info.st_mode & S_IFMT == S_IFDIR else {
-        throw FileError(path: shown, "cannot write: \(directory) exists and is not a directory")
+        throw FileError(path: shown, "cannot write: \(display(directory)) exists and is not a directory")
       }
       return
     }
     let parent = parentDirectory(of: directory)
     if parent != directory && !directory.hasSuffix("/.") && directory != "." {
-      try makeDirectories(parent, shown: shown)
+      try makeDirectories(parent, shown: shown, display: display)
     }
     if mkdir(directory, 0o777) != 0 && errno != EEXIST {
-      throw FileError(path: shown, "cannot create the directory \(directory): \(errnoText())")
+      throw FileError(path: shown, "cannot create the directory \(display(directory)): \(errnoText())")
     }
   }
 
