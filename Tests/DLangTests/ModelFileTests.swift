@@ -288,3 +288,34 @@ struct ModelFileTests {
     #expect(HelpText.topic("load")?.contains("FILE.safetensors") == true)
   }
 }
+
+@Suite("Model files: the PyTorch fixture through the language")
+struct ModelFileTorchFixtureTests {
+  static let fixtures = InterpreterTests.root + "/Tests/NeuralNetTests/Fixtures"
+
+  struct Expected: Decodable {
+    struct Values: Decodable { var shape: [Int]; var data: [Double] }
+    var inputs: Values
+    var outputs: Values
+  }
+
+  @Test("load gives the model PyTorch ran (outputs within 1e-5); save writes the same bytes again")
+  func loadPredictSave() throws {
+    let (s, out, dir) = ModelFileTests.session()
+    defer { ModelFileTests.cleanUp(dir) }
+    let source = "net = load \"\(Self.fixtures)/iris_mlp.safetensors\"\nsave net \"again.safetensors\""
+    #expect(s.run(source, file: "<cell 1>"), "\(out.stderr)")
+    #expect(out.stdout.contains("  classes: 0 → setosa, 1 → versicolor, 2 → virginica"))
+    let committed = try AtomicFile.read(Self.fixtures + "/iris_mlp.safetensors")
+    #expect(try AtomicFile.read(dir + "/again.safetensors") == committed)
+
+    let expected = try JSONDecoder().decode(
+      Expected.self, from: Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/iris_mlp_torch.json")))
+    let net = try ModelFileTests.model(s, "net")
+    let x = Tensor(shape: expected.inputs.shape, data: expected.inputs.data.map { Float($0) })
+    let y = try net.network.predict(x: x, batchSize: 32)
+    #expect(y.shape == expected.outputs.shape)
+    let diff = zip(y.data, expected.outputs.data).map { abs(Double($0) - $1) }.max() ?? .infinity
+    #expect(diff <= 1e-5, "max |dl - torch| = \(diff)")
+  }
+}
