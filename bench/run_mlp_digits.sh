@@ -29,7 +29,7 @@ trap 'rm -rf "$tmp"' EXIT
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) {print "nan"} else if (NR%2) {print v[(NR+1)/2]} else {print (v[NR/2]+v[NR/2+1])/2}}'; }
 peak_mb() { awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$1"; }
 
-printf "%-6s %14s %14s %14s %8s %12s %12s\n" round "dl s/epoch" "dl wall/30" "torch s/epoch" "ratio" "dl RSS MB" "torch RSS MB"
+printf "%-6s %14s %14s %14s %8s %12s %12s %10s\n" round "dl s/epoch" "dl wall/30" "torch s/epoch" "ratio" "dl RSS MB" "torch RSS MB" "other CPU"
 ratios=()
 for r in $(seq 1 "$ROUNDS"); do
   /usr/bin/time -v -o "$tmp/dl.time" "$DL" bench/mlp_digits.dl >"$tmp/dl.out" 2>&1
@@ -41,10 +41,12 @@ for r in $(seq 1 "$ROUNDS"); do
   dl_wall=$(awk '/^Wall time:/ { v = $3; if ($4 == "ms") v /= 1e3; if ($4 == "µs") v /= 1e6; printf "%.6f", v / 30 }' "$tmp/dl.out")
   /usr/bin/time -v -o "$tmp/pt.time" "$PY" "$PEERS/bench_torch.py" mlp_digits >"$tmp/pt.out" 2>"$tmp/pt.err"
   pt_epoch=$("$PY" -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])["sec_per_epoch"])' "$tmp/pt.out")
+  # The share of the machine other processes used during PyTorch's run (peers' measure).
+  other=$("$PY" -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]).get("other_cpu_pct"))' "$tmp/pt.out")
   ratio=$(awk -v a="$pt_epoch" -v b="$dl_epoch" 'BEGIN { printf "%.1f", a / b }')
   ratios+=("$ratio")
-  printf "%-6s %14.6f %14.6f %14.6f %7sx %12s %12s\n" "$r" "$dl_epoch" "$dl_wall" "$pt_epoch" "$ratio" \
-    "$(peak_mb "$tmp/dl.time")" "$(peak_mb "$tmp/pt.time")"
+  printf "%-6s %14.6f %14.6f %14.6f %7sx %12s %12s %9s%%\n" "$r" "$dl_epoch" "$dl_wall" "$pt_epoch" "$ratio" \
+    "$(peak_mb "$tmp/dl.time")" "$(peak_mb "$tmp/pt.time")" "$other"
 done
 echo "median ratio (PyTorch s/epoch ÷ dl s/epoch): $(printf '%s\n' "${ratios[@]}" | median)x  (target ≥ 5x)"
 echo "dl test $(grep '^loss:' "$tmp/dl.out" | tail -1)"
