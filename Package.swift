@@ -33,7 +33,7 @@ let package = Package(
 
     .testTarget(name: "AutogradTests", dependencies: ["Autograd", "COpenBLAS"],
                 resources: [.copy("Fixtures")]),
-    .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
+    .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"], exclude: ["Fixtures"]),
     .testTarget(name: "TermPlotTests", dependencies: ["TermPlot"]),
     .testTarget(name: "DLangTests", dependencies: ["DLang"], exclude: ["Parse", "ErrorScripts"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"], exclude: ["Golden"]),

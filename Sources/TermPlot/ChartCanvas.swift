@@ -81,6 +81,13 @@ struct ChartCanvas {
     glyphOwner[index] = series
   }
 
+  /// Whether the cell at (row, column) holds nothing yet.
+  func isEmpty(row: Int, column: Int) -> Bool {
+    guard row >= 0, column >= 0, row < rows, column < columns else { return false }
+    let i = row * columns + column
+    return glyphs[i] == nil && bits[i] == 0
+  }
+
   /// Writes `text` into cell row `row` starting at cell `column` (no colour).
   mutating func write(_ text: String, row: Int, column: Int) {
     for (offset, ch) in text.enumerated() {

@@ -36,6 +36,8 @@ public struct LineChart: Sendable {
   public var logY: Bool
   /// The x value of the first point (1 for epochs).
   public var firstX: Int
+  /// A point index to mark with a vertical line (the best epoch), with its legend text.
+  public var marker: (index: Int, label: String)?
 
   /// Creates a chart.
   public init(title: String? = nil, series: [Series], width: Int = 60, height: Int = 15,
@@ -64,6 +66,12 @@ public struct LineChart: Sendable {
     } else {
       for (index, s) in series.enumerated() {
         draw(s, index: index, on: &canvas, scale: scale, pointCount: pointCount, style: style)
+      }
+      if let m = marker, m.index >= 0, m.index < pointCount {
+        let column = LineChart.xPoint(m.index, count: pointCount, canvas: canvas) / canvas.subX
+        for row in 0..<rows where canvas.isEmpty(row: row, column: column) {
+          canvas.write(style.unicode ? "│" : ":", row: row, column: column)
+        }
       }
     }
     let layout = Layout(labelWidth: labelWidth, plotWidth: plotWidth)
@@ -184,6 +192,12 @@ public struct LineChart: Sendable {
       current += (current.isEmpty ? "" : "  ") + item
     }
     if !current.isEmpty { lines.append(current) }
+    if let m = marker {
+      let item = (style.unicode ? "│ " : ": ") + TextLayout.truncate(TextLayout.singleLine(m.label), layout.plotWidth - 2)
+      if !lines.isEmpty, displayWidth(lines[lines.count - 1]) + 2 + displayWidth(item) <= layout.plotWidth {
+        lines[lines.count - 1] += "  " + item
+      } else { lines.append(item) }
+    }
     return lines.map(layout.indent)
   }
 }

@@ -146,7 +146,9 @@ struct DefectTests {
     #expect(out.diagnostics.count == 1)
     #expect(firstError("model n {\n  input 2\n  dense 1\n}\ncompile n loss=mse\nfit n [] []")
       == "6:7: the data is empty: it has no samples")
-    #expect(firstError("help save") == "1:6: no help for 'save'")
+    #expect(firstError("help sane") == "1:6: no help for 'sane'; did you mean 'save'?")
+    #expect(firstError("help qwerty") == "1:6: no help for 'qwerty'")
+    #expect(firstError("help savd") == "1:6: no help for 'savd'; did you mean 'save'?")
     #expect(firstError("help fitt") == "1:6: no help for 'fitt'; did you mean 'fit'?")
   }
 

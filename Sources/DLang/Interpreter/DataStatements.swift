@@ -10,6 +10,9 @@ extension Interpreter {
     guard let e = c.args.first, case .string(let path) = e.kind else {
       throw Diagnostic.error("load needs a file name in quotes", at: c.range)
     }
+    if ModelFiles.isModelFile(session.resolve(path)) {
+      return try loadModel(c, name: name, path: path, at: e.range)
+    }
     var target = TargetSpec.none
     if let o = c.option("target") {
       switch o.value.kind {
@@ -48,6 +51,7 @@ extension Interpreter {
     } catch {
       throw Diagnostic.error("\(path): \(error)", at: e.range)
     }
+    session.noteInput(resolved)
     var lines = ["\(name): " + dataset.describe]
     if !report.labelMapping.isEmpty {
       lines.append("  labels: " + report.labelMapping.map { "\($0.0) → \($0.1)" }.joined(separator: ", "))

@@ -19,11 +19,12 @@ struct Interpreter {
   nonisolated(unsafe) static let handlers: [String: Handler] = [
     "seed": { try $0.seed($1) },
     "compile": { try $0.compile($1) },
-    "fit": { try $0.fit($1) },
+    "fit": { try $0.fit($1); $0.noteTrainingClasses($1) },
     "evaluate": { try $0.evaluate($1) },
     "predict": { try $0.predict($1) },
     "summary": { try $0.summary($1) },
     "plot": { try $0.plot($1) },
+    "save": { try $0.saveModel($1) },
     "print": { try $0.printValues($1) },
     "standardize": { try $0.scale($1, minMax: false) },
     "normalize": { try $0.scale($1, minMax: true) },
@@ -43,7 +44,7 @@ struct Interpreter {
       }
       try h(self, c)
     case .assign(let targets, let value): try assign(targets, value)
-    case .model(let name, let layers): try declareModel(name, layers)
+    case .model(let name, let layers): try declareModel(name, layers, range: s.range)
     case .time(let inner): try time(inner)
     }
   }

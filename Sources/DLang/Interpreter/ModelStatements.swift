@@ -5,7 +5,7 @@ import TermPlot
 /// `model`, `compile`, `summary`.
 extension Interpreter {
   /// Builds the model layer by layer and echoes each layer's output shape.
-  func declareModel(_ name: Name, _ layers: [LayerDecl]) throws {
+  func declareModel(_ name: Name, _ layers: [LayerDecl], range: SourceRange) throws {
     let ev = Evaluator(session: session)
     var builder = ModelBuilder(name: name.text, evaluate: { try ev.evaluate($0) })
     var echoes: [LayerEcho] = []
@@ -20,7 +20,9 @@ extension Interpreter {
     do { try network.build(rng: &session.rng) } catch {
       throw Diagnostic.error("\(error)", at: name.range)
     }
-    session.bind(name.text, .model(ModelRef(name: name.text, network: network)))
+    let text = ModelSource.selfContained(name: name.text, layers: layers, range: range, source: source,
+                                         session: session)
+    session.bind(name.text, .model(ModelRef(name: name.text, network: network, source: text)))
     if session.echoModelLayers {
       show(ModelEchoText.render(model: name.text, echoes: echoes))
     } else {
@@ -30,7 +32,11 @@ extension Interpreter {
   }
 
   func compile(_ c: Command) throws {
-    let model = try modelArg(c)
+    try compile(try modelArg(c), c)
+  }
+
+  /// `compile` applied to `model` (a `load` recompiles a model from its file's settings).
+  func compile(_ model: ModelRef, _ c: Command) throws {
     let args = arguments(c)
     guard let lossOption = c.option("loss") else {
       throw Diagnostic.error("compile needs a loss", at: c.range)

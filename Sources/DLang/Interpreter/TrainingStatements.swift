@@ -39,13 +39,41 @@ extension Interpreter {
       early = cb
       callbacks.append(cb)
     }
-    let before = model.history.epochs
+    let inputs = session.inputFiles
+    if let log = o.log {
+      let path = session.resolve(log.path)
+      try checkWritable(path, shown: log.path, at: log.range)
+      callbacks.append(CSVLogWriter(path: path, protecting: inputs))
+    }
+    if let cp = o.checkpoint {
+      let dir = session.resolve(cp.path)
+      try checkWritable(dir + "/" + TrainingCheckpoint.fileName, shown: cp.path, at: cp.range)
+      callbacks.append(CheckpointWriter(directory: dir, stateful: early.map { [$0] } ?? [], protecting: inputs))
+    }
+    var before = model.history.epochs
+    var initialEpoch = 0
+    if let r = o.resume {
+      do {
+        if let cp = try CheckpointWriter.read(directory: session.resolve(r.path)) {
+          guard cp.epochs == o.epochs else {
+            throw Diagnostic.error("the checkpoint in \(r.path) is of a fit of \(cp.epochs) epochs, not \(o.epochs)", at: r.range)
+          }
+          let (epoch, generator) = try model.network.restore(cp, callbacks: early.map { [$0] } ?? [])
+          session.rng.state = generator
+          initialEpoch = epoch
+          before = model.history.epochs - epoch
+          output.progress(.note("resuming from \(r.path): epoch \(epoch)/\(o.epochs) done"))
+        }
+      } catch let d as Diagnostic { throw d } catch {
+        throw Diagnostic.error("cannot resume from \(r.path): \(error)", at: r.range)
+      }
+    }
     let note: (String) -> Void = { [output] in output.progress(.note($0)) }
     let history: History
     do {
       history = try model.network.fit(x: x, y: y, epochs: o.epochs, batchSize: o.batch, validation: validation,
                                        shuffle: o.shuffle, classWeight: o.classWeight, callbacks: callbacks,
-                                       rng: &session.rng, note: note)
+                                       initialEpoch: initialEpoch, rng: &session.rng, note: note)
     } catch let d as Diagnostic {
       throw d
     } catch {
@@ -57,6 +85,16 @@ extension Interpreter {
     if let stop = history.stopped {
       output.progress(.note("stopped by Ctrl-C in epoch \(stop.epoch)/\(o.epochs), batch \(stop.batch)/\(observer.batches); weights kept"
                              + (observer.aborted ? " (second Ctrl-C: validation skipped)" : "")))
+    }
+  }
+
+  /// An output file of `fit` must be creatable before training starts: its directory is made
+  /// (as `save` does) and must accept a new file; it may not be one of the session's inputs.
+  func checkWritable(_ path: String, shown: String, at range: SourceRange) throws {
+    do {
+      try AtomicFile.checkWritable(path, displayPath: shown, protecting: session.inputFiles)
+    } catch {
+      throw Diagnostic.error("\(error)", at: range)
     }
   }
 
@@ -103,6 +141,10 @@ extension Interpreter {
     var metric = "loss"
     if c.args.count > 1 {
       let e = c.args[1]
+      if case .identifier("lr") = e.kind, model.history["lr"] == nil {
+        throw Diagnostic.error("model '\(model.name)' has no learning-rate history", at: e.range,
+                               hint: "the rate is recorded when the optimizer has a schedule, e.g. adam(lr=cosine(0.003, epochs=50))")
+      }
       guard case .identifier(let m) = e.kind else {
         throw Diagnostic.error("plot takes a metric name such as loss or accuracy", at: e.range)
       }
@@ -121,7 +163,10 @@ extension Interpreter {
     var series = [LineChart.Series(metric, model.history.series(metric))]
     let val = model.history.series("val_" + metric)
     if !val.isEmpty { series.append(LineChart.Series("val_" + metric, val)) }
-    let chart = LineChart(title: "\(model.name): \(metric) per epoch", series: series, width: 60, height: 15)
+    var chart = LineChart(title: "\(model.name): \(metric) per epoch", series: series, width: 60, height: 15)
+    if let best = model.history.bestEpoch {
+      chart.marker = (best - 1, "best epoch \(best) (weights restored)")
+    }
     show(chart.render(style: style))
   }
 

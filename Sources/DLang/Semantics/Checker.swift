@@ -22,6 +22,9 @@ struct Checker {
   /// A cycle (or too deep a chain) found in a script that a checked `run` runs; reported at
   /// the outermost `run` line.
   var runFailure: String?
+  /// Model files an earlier `save` of the program writes (resolved path → the model's kind):
+  /// a later `load` of the same file gives that model back.
+  var savedModels: [String: Kind] = [:]
 
   init(session: Session) {
     self.session = session

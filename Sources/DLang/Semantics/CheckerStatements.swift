@@ -34,6 +34,7 @@ extension Checker {
     case "plot":
       _ = try model(c.args.first, for: k, at: c.range)
       if c.args.count > 2 { throw Diagnostic.error("plot takes a model and a metric", at: c.args[2].range) }
+    case "save": try checkSave(c)
     case "print":
       for e in c.args { try requireNames(e) }
     case "standardize", "normalize":
@@ -195,7 +196,7 @@ extension Checker {
                                hint: "e.g. iris = load \"examples/data/iris.csv\" target=label")
       }
       if c.args.count > 1 { throw Diagnostic.error("load takes one file name", at: c.args[1].range) }
-      produced = [.dataset(nil)]
+      produced = [try loadKind(c)]
     case .command(let c):  // split
       produced = try checkSplit(c)
     }
@@ -217,6 +218,48 @@ extension Checker {
         try requireNames(e)
       }
     }
+  }
+
+  /// `save MODEL "FILE.safetensors"`: a model, and a file name with the right extension.
+  mutating func checkSave(_ c: Command) throws {
+    let m = try model(c.args.first, for: "save", at: c.range)
+    guard c.args.count == 2, case .string(let path) = c.args[1].kind else {
+      throw Diagnostic.error("save needs a model and a file name in quotes", at: c.range,
+                             hint: "e.g. save net \"runs/net.safetensors\"")
+    }
+    guard ModelFiles.hasModelExtension(path) else {
+      throw Diagnostic.error("save writes safetensors files; the name must end in .safetensors",
+                             at: c.args[1].range, hint: "e.g. save \(exprText(c.args[0])) \"\(ModelFiles.suggestedName(path))\"")
+    }
+    savedModels[Checker.normalisedPath(session.resolve(path))] = m.isModel ? m : .model(compiled: true, output: nil)
+  }
+
+  /// What `load` gives: a model for a model file (known from an earlier `save` of the
+  /// program, or from the file's header), else a dataset.
+  func loadKind(_ c: Command) throws -> Kind {
+    guard let e = c.args.first, case .string(let path) = e.kind else { return .dataset(nil) }
+    let resolved = session.resolve(path)
+    if let saved = savedModels[Checker.normalisedPath(resolved)] {
+      if let o = c.options.first {
+        throw Diagnostic.error("a model file takes no options (\(o.name.text)= is for CSV files)", at: o.range)
+      }
+      return saved
+    }
+    guard ModelFiles.isModelFile(resolved) else { return .dataset(nil) }
+    if let o = c.options.first {
+      throw Diagnostic.error("a model file takes no options (\(o.name.text)= is for CSV files)", at: o.range)
+    }
+    // A file that cannot be read now is reported when the statement runs.
+    guard let header = ModelFiles.header(at: resolved),
+          header.metadata[ModelFiles.Key.version] != nil else { return .unknown }
+    return .model(compiled: header.metadata[ModelFiles.Key.compile] != nil, output: nil)
+  }
+
+  /// `a/./b` and `./a` as `a/b` and `a`, so that two spellings of a path compare equal.
+  static func normalisedPath(_ path: String) -> String {
+    let absolute = path.hasPrefix("/")
+    let parts = path.split(separator: "/").filter { $0 != "." }
+    return (absolute ? "/" : "") + parts.joined(separator: "/")
   }
 
   func checkSplit(_ c: Command) throws -> [Kind] {

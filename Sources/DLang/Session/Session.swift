@@ -75,6 +75,15 @@ public final class Session {
     return nil
   }
 
+  /// Files the session has read as input — scripts, CSV data, model files — as resolved
+  /// paths: `save` refuses to write over any of them.
+  public private(set) var inputFiles: [String] = []
+
+  /// Remembers a file read as input (a path already resolved against the base directory).
+  func noteInput(_ resolvedPath: String) {
+    if !inputFiles.contains(resolvedPath) { inputFiles.append(resolvedPath) }
+  }
+
   /// The value bound to `name`.
   public func value(named name: String) -> Value? { bindings[name] }
 
@@ -113,6 +122,7 @@ public final class Session {
   /// (a path, or `<cell 7>`). Returns false when anything went wrong.
   @discardableResult
   public func run(_ source: String, file: String) -> Bool {
+    if !file.hasPrefix("<") { noteInput(resolve(file)) }
     let program = Parser.parse(source: source)
     var diagnostics = program.diagnostics
     diagnostics += Checker(session: self).check(program.statements, source: source,

@@ -15,4 +15,22 @@ enum SourceText {
     }
     return (text, comments)
   }
+
+  /// The exact text of `range` in `source` (lines and columns counted in characters, as
+  /// the lexer counts them); empty when the range lies outside the text.
+  static func slice(_ source: String, _ range: SourceRange) -> String {
+    var line = 1, column = 1
+    var start: String.Index?, end: String.Index?
+    var i = source.startIndex
+    while i < source.endIndex {
+      let here = SourceLocation(line: line, column: column)
+      if start == nil && here >= range.start { start = i }
+      if end == nil && here >= range.end { end = i; break }
+      if source[i].isNewline { line += 1; column = 1 } else { column += 1 }
+      i = source.index(after: i)
+    }
+    guard let from = start else { return "" }
+    let to = end ?? source.endIndex
+    return from <= to ? String(source[from..<to]) : ""
+  }
 }

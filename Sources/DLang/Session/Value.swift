@@ -54,10 +54,17 @@ public final class ModelRef {
   public var compiled: CompileSettings?
   /// Every epoch trained so far, across `fit` calls.
   public var history: History { network.history }
+  /// The text of the `model` block that declares the network, self-contained (names of
+  /// session values replaced by their values): what `save` stores so that `load` can
+  /// rebuild it. Nil for a model not declared by a block.
+  public var source: String?
+  /// The class names of the dataset it was last trained on (index → name), when known.
+  public var classNames: [String]?
 
-  public init(name: String, network: Model) {
+  public init(name: String, network: Model, source: String? = nil) {
     self.name = name
     self.network = network
+    self.source = source
   }
 }
 
@@ -66,6 +73,11 @@ public struct CompileSettings {
   public var loss: String
   public var optimizer: String
   public var metrics: [String]
+
+  /// The settings as `compile` options: `loss=mse optimizer=adam(lr=0.01) metrics=[mae]`.
+  public var optionsText: String {
+    "loss=\(loss) optimizer=\(optimizer)" + (metrics.isEmpty ? "" : " metrics=[" + metrics.joined(separator: ", ") + "]")
+  }
 }
 
 extension Model {

@@ -3,7 +3,7 @@
 // (an `.identifier` expression).
 
 extension Parser {
-  /// command_stmt = seed_stmt | compile_stmt | fit_stmt | evaluate_stmt | predict_stmt | summary_stmt | plot_stmt | print_stmt | scale_stmt | help_stmt | run_stmt | session_stmt ;
+  /// command_stmt = seed_stmt | compile_stmt | fit_stmt | evaluate_stmt | predict_stmt | summary_stmt | plot_stmt | save_stmt | print_stmt | scale_stmt | help_stmt | run_stmt | session_stmt ;
   mutating func parseCommandStatement() throws(ParseAbort) -> Command {
     let token = peek
     switch token.text {
@@ -14,6 +14,7 @@ extension Parser {
     case "predict": return try parsePredictStatement()
     case "summary": return try parseSummaryStatement()
     case "plot": return try parsePlotStatement()
+    case "save": return try parseSaveStatement()
     case "print": return try parsePrintStatement()
     case "standardize", "normalize": return try parseScaleStatement()
     case "help": return try parseHelpStatement()
@@ -94,6 +95,21 @@ extension Parser {
     }
     try expectNoMoreArguments(keyword)
     return command(keyword, args, [])
+  }
+
+  /// save_stmt = "save" , identifier , string ;
+  mutating func parseSaveStatement() throws(ParseAbort) -> Command {
+    let keyword = name(advance())
+    let model = try parseModelName(after: keyword)
+    guard case .string(let path) = peek.kind else {
+      if peek.kind == .invalid { throw ParseAbort() }
+      let at = peek.endsStatement ? afterPrevious : peek.range
+      throw fail("'save' expects a file name in quotes after the model", at: at,
+                 hint: "example: save \(modelText(model)) \"runs/\(modelText(model)).safetensors\"")
+    }
+    let file = advance()
+    try expectNoMoreArguments(keyword)
+    return command(keyword, [model, Expr(kind: .string(path), range: file.range)], [])
   }
 
   /// print_stmt = "print" , expression , { "," , expression } ;

@@ -79,8 +79,8 @@ public enum Statements {
       "seed", synopsis: "seed N", summary: "Seed the random generator so runs repeat exactly; without it, the first random choice draws a seed and prints it.",
       example: "seed 42"),
     StatementSpec(
-      "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false]  or  load \"X.npy\" [labels=\"Y.npy\"]",
-      summary: "Load a CSV file (or a .npy / IDX array) as a dataset; the target column holds the labels.",
+      "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false]  or  load \"X.npy\" [labels=\"Y.npy\"]  or  NAME = load \"FILE.safetensors\"",
+      summary: "Load a CSV file (or a .npy / IDX array) as a dataset, the target column holding the labels; or a model saved by save.",
       example: "iris = load \"examples/data/iris.csv\" target=label",
       options: [
         OptionSpec("target", "COLUMN|last", "the label column, by header name or `last`",
@@ -177,6 +177,10 @@ public enum Statements {
       "plot", synopsis: "plot MODEL [METRIC]",
       summary: "Plot the training history (loss, or the given metric).",
       example: "plot net accuracy"),
+    StatementSpec(
+      "save", synopsis: "save MODEL \"FILE.safetensors\"",
+      summary: "Write a model (layers, weights, compile settings, class names) to a safetensors file; missing parent directories are created.",
+      example: "save net \"runs/net.safetensors\""),
     StatementSpec(
       "print", synopsis: "print EXPR [, EXPR ...]", summary: "Print values.",
       example: "print \"weights\", net.dense_1.weights"),

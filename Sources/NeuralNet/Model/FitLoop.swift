@@ -144,7 +144,8 @@ struct FitLoop {
           plan.names.firstIndex(of: name).map { ("val_" + name, v[$0]) }
         }
       }
-      if scheduled { logs.append(("lr", Double(optimizer.learningRate))) }
+      // The rate as float32 holds it, written shortest (0.003, not 0.0030000000260770321).
+      if scheduled { logs.append(("lr", Double("\(optimizer.learningRate)") ?? Double(optimizer.learningRate))) }
       result.append(logs)
       model.history.append(logs)
       ctx.logs = logs

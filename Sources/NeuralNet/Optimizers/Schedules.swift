@@ -109,3 +109,88 @@ public final class LearningRateSchedule {
     }
   }
 }
+
+/// One setting of a learning-rate schedule.
+public struct ScheduleSetting: Sendable {
+  /// The argument name.
+  public let name: String
+  /// The default, or nil when the setting must be given.
+  public let defaultValue: Double?
+  /// Whether it is a whole number of epochs.
+  public let isEpochs: Bool
+  /// One help line.
+  public let help: String
+}
+
+/// A schedule the language can create by name.
+public struct ScheduleInfo: Sendable {
+  public let name: String
+  public let help: String
+  public let example: String
+  public let settings: [ScheduleSetting]
+}
+
+extension LearningRateSchedule {
+  /// Every schedule, in display order: the only place their names are spelt.
+  public static let table: [ScheduleInfo] = [
+    ScheduleInfo(name: "step", help: "multiply the rate by FACTOR every E epochs",
+                 example: "optimizer=sgd(lr=step(0.1, every=10, factor=0.5))", settings: [
+                   .init(name: "every", defaultValue: nil, isEpochs: true, help: "epochs between drops"),
+                   .init(name: "factor", defaultValue: 0.5, isEpochs: false, help: "multiplier at each drop"),
+                 ]),
+    ScheduleInfo(name: "exponential", help: "multiply the rate by RATE every epoch",
+                 example: "optimizer=adam(lr=exponential(0.01, rate=0.95))", settings: [
+                   .init(name: "rate", defaultValue: nil, isEpochs: false, help: "multiplier per epoch"),
+                 ]),
+    ScheduleInfo(name: "cosine", help: "half a cosine from the rate down to 0 over EPOCHS epochs, after an optional linear warm-up",
+                 example: "optimizer=adam(lr=cosine(0.003, epochs=200, warmup=5))", settings: [
+                   .init(name: "epochs", defaultValue: nil, isEpochs: true, help: "epochs until the rate reaches 0"),
+                   .init(name: "warmup", defaultValue: 0, isEpochs: true, help: "epochs of linear warm-up first"),
+                 ]),
+    ScheduleInfo(name: "plateau", help: "multiply the rate by FACTOR when val_loss (loss without validation) stops improving",
+                 example: "optimizer=adam(lr=plateau(0.01, patience=3, factor=0.5))", settings: [
+                   .init(name: "patience", defaultValue: 10, isEpochs: true, help: "epochs without improvement before a drop"),
+                   .init(name: "factor", defaultValue: 0.1, isEpochs: false, help: "multiplier at each drop, in (0, 1)"),
+                   .init(name: "min_delta", defaultValue: 1e-4, isEpochs: false, help: "smallest change that counts as an improvement"),
+                 ]),
+  ]
+
+  /// The schedule `name` starting at `lr` with `settings` (missing ones take their defaults);
+  /// throws a `ModelError` for an unknown name or setting, a missing one or a bad value.
+  public static func make(_ name: String, lr: Double, settings: [String: Double]) throws -> LearningRateSchedule {
+    guard let info = table.first(where: { $0.name == name }) else {
+      throw ModelError("unknown schedule '\(name)'; schedules: " + table.map(\.name).joined(separator: ", "))
+    }
+    var v: [String: Double] = [:]
+    for s in info.settings {
+      guard let x = settings[s.name] ?? s.defaultValue else {
+        throw ModelError("\(name) needs \(s.name)=…: \(s.help)")
+      }
+      if s.isEpochs && (x != x.rounded() || x < 0 || x > 1e9) {
+        throw ModelError("\(name): \(s.name) must be a whole number of epochs, not \(x)")
+      }
+      v[s.name] = x
+    }
+    for k in settings.keys where !info.settings.contains(where: { $0.name == k }) {
+      throw ModelError("\(name) has no setting '\(k)'; its settings: " + info.settings.map(\.name).joined(separator: ", "))
+    }
+    func i(_ k: String) -> Int { Int(v[k] ?? 0) }
+    switch name {
+    case "step": return try LearningRateSchedule(initial: lr, kind: .step(every: i("every"), factor: v["factor"] ?? 0.5))
+    case "exponential": return try LearningRateSchedule(initial: lr, kind: .exponential(rate: v["rate"] ?? 1))
+    case "cosine": return try LearningRateSchedule(initial: lr, kind: .cosine(epochs: i("epochs"), warmup: i("warmup")))
+    default:
+      return try LearningRateSchedule(initial: lr, kind: .plateau(patience: i("patience"), factor: v["factor"] ?? 0.1,
+                                                                 minDelta: v["min_delta"] ?? 1e-4))
+    }
+  }
+}
+
+extension Optimizers {
+  /// The clipping settings every optimizer takes (Keras' names).
+  public static let clippingSettings: [(name: String, help: String)] = [
+    ("clipnorm", "clip each gradient tensor to this norm"),
+    ("clipvalue", "clip each gradient element to [−v, v]"),
+    ("global_clipnorm", "clip all gradients together to this norm"),
+  ]
+}
