@@ -265,7 +265,8 @@ enum ModelSource {
   /// are kept as written.
   static func selfContained(name: String, layers: [LayerDecl], range: SourceRange, source: String,
                             session: Session) -> String {
-    let exprs = layers.flatMap { $0.args + $0.options.map(\.value) }
+    // `name=hidden` names the layer: the word is never a value, even when a variable has it.
+    let exprs = layers.flatMap { $0.args + $0.options.filter { $0.name.text != "name" }.map(\.value) }
     if !exprs.contains(where: { readsSession($0, session) }) {
       return SourceText.slice(source, range)
     }
@@ -273,7 +274,10 @@ enum ModelSource {
     for decl in layers {
       var parts = [decl.kind.text]
       parts += decl.args.map { render($0, source: source, session: session) }
-      parts += decl.options.map { $0.name.text + "=" + render($0.value, source: source, session: session) }
+      parts += decl.options.map {
+        $0.name.text + "=" + ($0.name.text == "name" ? SourceText.slice(source, $0.value.range)
+                                : render($0.value, source: source, session: session))
+      }
       lines.append("  " + parts.joined(separator: " "))
     }
     lines.append("}")
