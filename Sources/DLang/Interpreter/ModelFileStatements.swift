@@ -46,10 +46,19 @@ extension Interpreter {
     let resolved = session.resolve(path)
     let bytes: [UInt8]
     do {
+      // The header first: a file that is not a model file is refused before all of it is read.
+      if let (first, size) = AtomicFile.prefix(resolved, count: 8) {
+        let end = try SafeTensors.headerEnd(first8: first, fileSize: size)
+        if let (header, _) = AtomicFile.prefix(resolved, count: end) {
+          _ = try SafeTensors.parseHeader(header, fileSize: size)
+        }
+      }
       bytes = try AtomicFile.read(resolved, displayPath: path)
     } catch var e as FileError {
       if e.message == "no such file" { e.message += Suggest.didYouMean(path, in: siblingFiles(of: path)) }
       throw Diagnostic.error(e.description, at: range)
+    } catch let e as SafeTensorsError {
+      throw Diagnostic.error("\(path): \(e)", at: range)
     }
     let model: ModelRef, compileText: String?
     do {
