@@ -189,7 +189,8 @@ public struct Completer: @unchecked Sendable {
   }
 
   /// File names completing the path typed after the quote (relative to the session's base
-  /// directory); `load` prefers `.csv` files and `run` `.dl` files, directories always shown.
+  /// directory); `load` prefers `.csv` and `.safetensors` files, `save` `.safetensors` files
+  /// and `run` `.dl` files, directories always shown.
   func paths(_ before: String, quoteAt quote: Int) -> Completion {
     let typed = String(decoding: Array(before.utf8)[(quote + 1)...], as: UTF8.self)
     let dir: String, prefix: String
@@ -212,9 +213,10 @@ public struct Completer: @unchecked Sendable {
     let head = String(decoding: Array(before.utf8)[..<quote], as: UTF8.self)
     let statement = (Completer.assignmentValue(head).map(String.init) ?? head)
       .split(separator: " ").first.map(String.init)
-    let wanted = statement == "load" ? ".csv" : statement == "run" ? ".dl" : nil
+    let wanted: [String]? = statement == "load" ? [".csv", ".safetensors"] : statement == "run" ? [".dl"]
+      : statement == "save" ? [".safetensors"] : nil
     if let wanted {
-      let preferred = entries.filter { $0.isDirectory || $0.name.hasSuffix(wanted) }
+      let preferred = entries.filter { e in e.isDirectory || wanted.contains { e.name.hasSuffix($0) } }
       if !preferred.isEmpty { entries = preferred }
     }
     let names = entries.map { dir + $0.name + ($0.isDirectory ? "/" : "") }

@@ -103,6 +103,7 @@ struct ModelFileTests {
       pets = load "pets.csv" target=kind
       units = 4
       rate = 0.5
+      out = 3
       model m {
         input 2
         dense units * 2 relu   # eight

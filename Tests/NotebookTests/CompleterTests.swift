@@ -143,6 +143,13 @@ final class CompleterTests {
     #expect(c.candidates == ["data/points.csv"])
   }
 
+  @Test func modelFilesForLoadAndSave() throws {
+    #expect(session.run("save net \"data/net.safetensors\"", file: "<cell>"))
+    #expect(complete("x = load \"data/") == ["data/net.safetensors", "data/points.csv"])
+    #expect(complete("save net \"data/") == ["data/net.safetensors"])
+    #expect(complete("save n") == ["net"])
+  }
+
   @Test func cursorInTheMiddleOfTheLine() {
     let line = "fit net train ep batch=4"
     let c = completer.complete(line: line, cursor: 16)

@@ -46,10 +46,19 @@ extension Interpreter {
     let resolved = session.resolve(path)
     let bytes: [UInt8]
     do {
+      // The header first: a file that is not a model file is refused before all of it is read.
+      if let (first, size) = AtomicFile.prefix(resolved, count: 8) {
+        let end = try SafeTensors.headerEnd(first8: first, fileSize: size)
+        if let (header, _) = AtomicFile.prefix(resolved, count: end) {
+          _ = try SafeTensors.parseHeader(header, fileSize: size)
+        }
+      }
       bytes = try AtomicFile.read(resolved, displayPath: path)
     } catch var e as FileError {
       if e.message == "no such file" { e.message += Suggest.didYouMean(path, in: siblingFiles(of: path)) }
       throw Diagnostic.error(e.description, at: range)
+    } catch let e as SafeTensorsError {
+      throw Diagnostic.error("\(path): \(e)", at: range)
     }
     let model: ModelRef, compileText: String?
     do {
@@ -269,7 +278,8 @@ enum ModelSource {
   /// are kept as written.
   static func selfContained(name: String, layers: [LayerDecl], range: SourceRange, source: String,
                             session: Session) -> String {
-    let exprs = layers.flatMap { $0.args + $0.options.map(\.value) }
+    // `name=hidden` names the layer: the word is never a value, even when a variable has it.
+    let exprs = layers.flatMap { $0.args + $0.options.filter { $0.name.text != "name" }.map(\.value) }
     if !exprs.contains(where: { readsSession($0, session) }) {
       return SourceText.slice(source, range)
     }
@@ -277,7 +287,10 @@ enum ModelSource {
     for decl in layers {
       var parts = [decl.kind.text]
       parts += decl.args.map { render($0, source: source, session: session) }
-      parts += decl.options.map { $0.name.text + "=" + render($0.value, source: source, session: session) }
+      parts += decl.options.map {
+        $0.name.text + "=" + ($0.name.text == "name" ? SourceText.slice(source, $0.value.range)
+                                : render($0.value, source: source, session: session))
+      }
       lines.append("  " + parts.joined(separator: " "))
     }
     lines.append("}")

@@ -61,6 +61,7 @@ public final class ModelRef {
   /// The class names of the dataset it was last trained on (index → name), when known.
   public var classNames: [String]?
 
+  /// A model called `name`; `source` is its self-contained `model` block, when it has one.
   public init(name: String, network: Model, source: String? = nil) {
     self.name = name
     self.network = network

@@ -139,6 +139,9 @@ public enum SafeTensors {
     for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: n >> (8 * UInt64(i)))) }
     out += json
     for t in sorted {
+      #if _endian(little)
+      t.tensor.data.withUnsafeBytes { out.append(contentsOf: $0) }
+      #else
       for x in t.tensor.data {
         let bits = x.bitPattern
         out.append(UInt8(truncatingIfNeeded: bits))
@@ -146,6 +149,7 @@ public enum SafeTensors {
         out.append(UInt8(truncatingIfNeeded: bits >> 16))
         out.append(UInt8(truncatingIfNeeded: bits >> 24))
       }
+      #endif
     }
     return out
   }
