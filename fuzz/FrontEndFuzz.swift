@@ -76,7 +76,7 @@ func frontEnd(_ source: String, session: Session) {
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzFrontEnd(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-  guard let data, size <= 1 << 16 else { return 0 }
+  guard let data, size <= 1 << 20 else { return 0 }
   let source = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
   // One checker run per input (the parse is most of the cost): against a fresh session, or
   // against the populated one, chosen by the input so that the choice is reproducible.

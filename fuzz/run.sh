@@ -37,7 +37,7 @@ seeds binary fuzz/corpus/binary/* ../shared/data/*.npy ../shared/data/*-ubyte
 
 for name in "${targets[@]}"; do
   case $name in
-    frontend) options=(-dict=fuzz/dl.dict -max_len=4096) ;;
+    frontend) options=(-dict=fuzz/dl.dict -max_len=1024) ;;
     csv) options=(-dict=fuzz/csv.dict -max_len=4096) ;;
     binary) options=(-max_len=2048) ;;
     *) echo "unknown fuzz target '$name' (frontend, csv, binary)" >&2; exit 64 ;;
