@@ -47,6 +47,21 @@ func exercise(_ d: Dataset, _ report: LoadReport) {
   }
 }
 
+/// The number of lines of `bytes` as the scanner counts them (`\n`, `\r\n` or a lone `\r`
+/// ends a line), plus one for the text after the last line end.
+func lineCount(_ bytes: [UInt8]) -> Int {
+  var lines = 1
+  var i = 0
+  while i < bytes.count {
+    if bytes[i] == 10 || bytes[i] == 13 {
+      lines += 1
+      if bytes[i] == 13, i + 1 < bytes.count, bytes[i + 1] == 10 { i += 1 }
+    }
+    i += 1
+  }
+  return lines
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   guard let data else { return 0 }
@@ -57,6 +72,13 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
                                            header: header, missing: missing)
       exercise(d, report)
     } catch let error as DataError {
+      // One located error: a row and a column, when given, lie inside the input.
+      if let row = error.row, row < 1 || row > lineCount(bytes) {
+        violated("error on row \(row) of \(lineCount(bytes)): \(error)")
+      }
+      if let column = error.column, column < 1 || column > bytes.count + 1 {
+        violated("error in column \(column): \(error)")
+      }
       _ = error.description
     } catch {
       violated("not a DataError: \(error)")

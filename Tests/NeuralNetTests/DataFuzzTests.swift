@@ -97,8 +97,15 @@ struct DataFuzzTests {
             let (d, report) = try CSVLoader.load(bytes: bytes, path: "m.csv", target: target,
                                                  header: header, missing: missing)
             if !usable(d, report) { return false }
+          } catch let error as DataError {
+            // Located inside the input: lines end at \n, \r\n or a lone \r.
+            let lines = 1 + bytes.indices.filter {
+              bytes[$0] == 10 || (bytes[$0] == 13 && ($0 + 1 == bytes.count || bytes[$0 + 1] != 10))
+            }.count
+            if let row = error.row, row < 1 || row > lines { return false }
+            if let column = error.column, column < 1 { return false }
           } catch {
-            if !(error is DataError) { return false }
+            return false
           }
         }
       }
