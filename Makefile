@@ -2,10 +2,11 @@
 #   make demo   builds dl (release) and runs the demo script
 #   make test   builds dl (release, as users get it) and runs every test
 # Both install the C libraries dl needs with apt-get when they are missing.
+#   make fuzz   builds the libFuzzer targets (fuzz/build.sh) and runs each for 10^6 inputs
 SHELL := /bin/bash
 APT_PKGS := libopenblas-dev libedit-dev pkg-config
 
-.PHONY: deps demo test bench release
+.PHONY: deps demo test bench release fuzz
 
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -29,3 +30,6 @@ test: deps
 bench: deps
 	swift build -c release --product DLBench
 	.build/release/DLBench
+
+fuzz: deps
+	fuzz/run.sh

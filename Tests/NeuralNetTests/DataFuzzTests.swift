@@ -53,6 +53,148 @@ struct DataFuzzTests {
     }
   }
 
+  /// The files of `fuzz/corpus/NAME`, the libFuzzer targets' committed seeds, by file name.
+  static func seeds(_ name: String) -> [(String, [UInt8])] {
+    let dir = URL(fileURLWithPath: S.exampleData("")).deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("fuzz/corpus/\(name)")
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+    return names.sorted().compactMap { file in
+      FileManager.default.contents(atPath: dir.appendingPathComponent(file).path)
+        .map { (file, Array($0)) }
+    }
+  }
+
+  /// What a script does with a loaded dataset (as the CSV fuzz target does); false when
+  /// something broke an invariant or threw something other than `DataError`.
+  static func usable(_ d: Dataset, _ report: LoadReport) -> Bool {
+    guard d.count == report.rowsRead - report.rowsDropped, d.x.data.allSatisfy(\.isFinite) else {
+      return false
+    }
+    _ = d.describe
+    for scaler in [Scaler.standardize(fitOn: d), Scaler.minMax(fitOn: d)] {
+      do { _ = try scaler.apply(d) } catch { if !(error is DataError) { return false } }
+    }
+    var rng = SeededRandom(seed: 7)
+    for stratify in [false, true] {
+      do {
+        let parts = try Split.split(d, fractions: [0.7, 0.15], stratify: stratify, rng: &rng)
+        if parts.map(\.count).reduce(0, +) != d.count { return false }
+      } catch {
+        if !(error is DataError) { return false }
+      }
+    }
+    if let balance = try? ClassBalance(d), balance.total != d.count { return false }
+    return true
+  }
+
+  /// Loads `bytes` in memory under every target and missing-value policy, then uses the
+  /// dataset; false on a broken invariant or an error that is not a `DataError`.
+  static func survivesInMemory(_ bytes: [UInt8]) -> Bool {
+    for target: TargetSpec in [.last, .none, .named("label")] {
+      for missing in MissingPolicy.allCases {
+        for header in [true, false] {
+          do {
+            let (d, report) = try CSVLoader.load(bytes: bytes, path: "m.csv", target: target,
+                                                 header: header, missing: missing)
+            if !usable(d, report) { return false }
+          } catch let error as DataError {
+            // Located inside the input: lines end at \n, \r\n or a lone \r.
+            let lines = 1 + bytes.indices.filter {
+              bytes[$0] == 10 || (bytes[$0] == 13 && ($0 + 1 == bytes.count || bytes[$0 + 1] != 10))
+            }.count
+            if let row = error.row, row < 1 || row > lines { return false }
+            if let column = error.column, column < 1 { return false }
+          } catch {
+            return false
+          }
+        }
+      }
+    }
+    for load in [NPYLoader.load(bytes:path:), IDXLoader.load(bytes:path:)] {
+      do {
+        let t = try load(bytes, "m.bin")
+        if t.data.count != t.shape.reduce(1, *) { return false }
+      } catch {
+        if !(error is DataError) { return false }
+      }
+    }
+    return true
+  }
+
+  @Test("the in-memory CSV entry point gives what load(path:) gives, errors included")
+  func inMemoryMatchesFile() throws {
+    let corpus = Self.seeds("csv")
+    try #require(corpus.count >= 5, "fuzz/corpus/csv holds the CSV fuzz target's seeds")
+    for (name, bytes) in corpus + [("not_a_number", Array("a,b\n1,x\n2,3\n".utf8))] {
+      let path = S.write(bytes, name: name)
+      defer { S.remove(path) }
+      for missing in MissingPolicy.allCases {
+        let fromFile = Result { try CSVLoader.load(path: path, target: .last, missing: missing) }
+        let inMemory = Result {
+          try CSVLoader.load(bytes: bytes, path: path, target: .last, missing: missing)
+        }
+        switch (fromFile, inMemory) {
+        case (.success(let a), .success(let b)):
+          #expect(a.0.x == b.0.x && a.0.y == b.0.y && a.0.classNames == b.0.classNames, "\(name)")
+        case (.failure(let a), .failure(let b)):
+          #expect(a as? DataError == b as? DataError, "\(name)")
+        default:
+          Issue.record("\(name) \(missing): \(fromFile) vs \(inMemory)")
+        }
+      }
+    }
+  }
+
+  @Test("the binary seeds load in memory with their shapes; their corruptions never trap")
+  func binarySeeds() throws {
+    let corpus = Self.seeds("binary")
+    try #require(corpus.count >= 10, "fuzz/corpus/binary holds the binary fuzz target's seeds")
+    var rng = SeededRandom(seed: 5)
+    for (name, bytes) in corpus {
+      let t = try name.hasSuffix(".npy") ? NPYLoader.load(bytes: bytes, path: name)
+        : IDXLoader.load(bytes: bytes, path: name)
+      // The file names spell the shape: f4_3x2.npy, u8_2x2x2.idx, i8_scalar_v3.npy.
+      let parts = name.split(separator: "_")
+      let dims = parts.count > 1 && !name.contains("scalar")
+        ? parts[1].split(separator: ".")[0].split(separator: "x").compactMap { Int($0) } : []
+      #expect(t.shape == dims, "\(name)")
+      for cut in stride(from: 0, to: bytes.count, by: 3) {
+        #expect(Self.survivesInMemory(Array(bytes.prefix(cut))), "\(name) cut at \(cut)")
+      }
+      for _ in 0..<40 {
+        var corrupt = bytes
+        for _ in 0..<(1 + rng.int(below: 3)) {
+          corrupt[rng.int(below: corrupt.count)] = UInt8(truncatingIfNeeded: rng.next())
+        }
+        #expect(Self.survivesInMemory(corrupt), "\(name) corrupted: \(corrupt)")
+      }
+    }
+  }
+
+  @Test("corruptions of the CSV seeds, loaded in memory and used, never trap")
+  func csvSeedCorruptions() throws {
+    let corpus = Self.seeds("csv")
+    try #require(!corpus.isEmpty)
+    let specials: [UInt8] = Array("\",\r\n\u{0} e.-+0123456789NA/".utf8) + [0xEF, 0xBB, 0xBF, 0xFF]
+    var rng = SeededRandom(seed: 17)
+    for (name, bytes) in corpus {
+      #expect(Self.survivesInMemory(bytes), "\(name)")
+      for trial in 0..<25 {
+        var corrupt = bytes
+        for _ in 0..<(1 + trial % 4) {
+          let at = rng.int(below: corrupt.count)
+          switch rng.int(below: 3) {
+          case 0: corrupt[at] = specials[rng.int(below: specials.count)]
+          case 1: corrupt.insert(specials[rng.int(below: specials.count)], at: at)
+          default: corrupt.remove(at: at)
+          }
+          if corrupt.isEmpty { corrupt = [0x2C] }
+        }
+        #expect(Self.survivesInMemory(corrupt), "\(name): \(String(decoding: corrupt, as: UTF8.self))")
+      }
+    }
+  }
+
   @Test("byte float parser agrees with Float(String)")
   func floatParser() {
     var rng = SeededRandom(seed: 11)

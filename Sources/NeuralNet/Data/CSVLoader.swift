@@ -52,8 +52,15 @@ public enum CSVLoader {
   /// used as is. Errors carry the line, the column and its name.
   public static func load(path: String, target: TargetSpec, header: Bool = true,
                           missing: MissingPolicy = .error) throws -> (Dataset, LoadReport) {
-    let bytes = try FileBytes.read(path)
-    return try bytes.withUnsafeBufferPointer { buffer in
+    try load(bytes: FileBytes.read(path), path: path, target: target, header: header,
+             missing: missing)
+  }
+
+  /// Parses `bytes` as the contents of the CSV file `path` (named in errors only): the
+  /// in-memory entry point behind `load(path:…)`, used by the fuzz targets and tests.
+  static func load(bytes: [UInt8], path: String, target: TargetSpec, header: Bool = true,
+                   missing: MissingPolicy = .error) throws -> (Dataset, LoadReport) {
+    try bytes.withUnsafeBufferPointer { buffer in
       try TextCheck.check(buffer, path: path)
       var reader = CSVReader(path: path, bytes: buffer, target: target, header: header,
                              missing: missing)

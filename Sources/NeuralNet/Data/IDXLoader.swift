@@ -10,7 +10,12 @@ public enum IDXLoader {
   /// The array in `path` as float32. A bad magic number, an unknown type and a data size that
   /// disagrees with the dimensions are errors naming the file.
   public static func load(path: String) throws -> Tensor {
-    let bytes = try FileBytes.read(path)
+    try load(bytes: FileBytes.read(path), path: path)
+  }
+
+  /// Parses `bytes` as the contents of the file `path` (named in errors only): the in-memory
+  /// entry point behind `load(path:)`, used by the fuzz targets and tests.
+  static func load(bytes: [UInt8], path: String) throws -> Tensor {
     func fail(_ message: String) -> DataError { DataError(path: path, message: message) }
     guard bytes.count >= 4 else {
       throw fail("not an IDX file: \(plural(bytes.count, "byte")), too short for the magic number")

@@ -8,7 +8,12 @@ public enum NPYLoader {
   /// The array in `path`, with its shape. Fortran order, other dtypes, a malformed header and
   /// a data size that disagrees with the header are errors naming the file.
   public static func load(path: String) throws -> Tensor {
-    let bytes = try FileBytes.read(path)
+    try load(bytes: FileBytes.read(path), path: path)
+  }
+
+  /// Parses `bytes` as the contents of the file `path` (named in errors only): the in-memory
+  /// entry point behind `load(path:)`, used by the fuzz targets and tests.
+  static func load(bytes: [UInt8], path: String) throws -> Tensor {
     func fail(_ message: String) -> DataError { DataError(path: path, message: message) }
     guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
       throw fail("not a .npy file (bad magic: expected \\x93NUMPY)")
