@@ -21,7 +21,7 @@ extension Interpreter {
       default: throw Diagnostic.error("target is a column name, or last", at: o.value.range)
       }
     }
-    let header = try c.option("header").flatMap { try args.bool($0.value, what: "header") } ?? true
+    let header = try TableOptions.bool(c, "header", args) ?? true
     let resolved = session.resolve(path)
     let dataset: Dataset, report: LoadReport
     do {
@@ -96,8 +96,8 @@ extension Interpreter {
       throw Diagnostic.error("split needs a dataset", at: c.args.first?.range ?? c.range)
     }
     let fractions = try c.args.dropFirst().map { try args.number($0, what: "a split fraction", lo: 0, hi: 1, openHigh: true) ?? 0 }
-    let stratify = try c.option("stratify").flatMap { try args.bool($0.value, what: "stratify") } ?? false
-    let shuffle = try c.option("shuffle").flatMap { try args.bool($0.value, what: "shuffle") } ?? true
+    let stratify = try TableOptions.bool(c, "stratify", args) ?? false
+    let shuffle = try TableOptions.bool(c, "shuffle", args) ?? true
     let parts: [Dataset]
     do {
       parts = try Split.split(d, fractions: fractions, shuffle: shuffle, stratify: stratify, rng: &session.rng)

@@ -114,7 +114,7 @@ extension Interpreter {
     let args = arguments(c)
     let (x, y, _) = try data(c, model: model, needsTarget: true)
     guard let y else { return }
-    let batch = try c.option("batch").flatMap { try args.int($0.value, what: "batch", min: 1) } ?? 32
+    let batch = try TableOptions.int(c, "batch", args) ?? 32
     let results: [(String, Double)]
     do { results = try model.network.evaluate(x: x, y: y, batchSize: batch) } catch {
       throw Diagnostic.error("\(error)", at: c.range)
@@ -126,8 +126,8 @@ extension Interpreter {
     let model = try modelArg(c)
     let args = arguments(c)
     let (x, y, classNames) = try data(c, model: model, needsTarget: false)
-    let batch = try c.option("batch").flatMap { try args.int($0.value, what: "batch", min: 1) } ?? 32
-    let top = try c.option("top").flatMap { try args.int($0.value, what: "top", min: 1) }
+    let batch = try TableOptions.int(c, "batch", args) ?? 32
+    let top = try TableOptions.int(c, "top", args)
     let out: Tensor
     do { out = try model.network.predict(x: x, batchSize: batch) } catch {
       throw Diagnostic.error("\(error)", at: c.range)

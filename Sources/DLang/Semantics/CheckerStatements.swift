@@ -6,6 +6,12 @@ extension Checker {
   mutating func checkCommand(_ c: Command, _ range: SourceRange) throws {
     let k = c.keyword.text
     var args = arguments(c)
+    // Every simple option against its declared type and bounds (fit reads its own, all at once).
+    if k != "fit" {
+      var errors: [Diagnostic] = []
+      TableOptions.check(c, args, into: &errors)
+      diagnostics += errors
+    }
     switch k {
     case "seed":
       guard let e = args.next() else { throw Diagnostic.error("seed needs a whole number, e.g. seed 42", at: c.range) }
@@ -26,8 +32,6 @@ extension Checker {
     case "predict":
       _ = try model(c.args.first, for: k, at: c.range)
       try data(c.args.dropFirst(), for: k, at: c.range, needsTarget: false)
-      if let o = c.option("top") { _ = try args.int(o.value, what: "top", min: 1) }
-      if let o = c.option("batch") { _ = try args.int(o.value, what: "batch", min: 1) }
     case "summary":
       _ = try model(c.args.first, for: k, at: c.range)
       if c.args.count > 1 { throw Diagnostic.error("summary takes one model", at: c.args[1].range) }
@@ -145,31 +149,6 @@ extension Checker {
       diagnostics += errors
       return
     }
-    func each(_ name: String, _ check: (Option) throws -> Void) -> Diagnostic? {
-      guard let o = c.option(name) else { return nil }
-      do { try check(o) } catch let d as Diagnostic { return d } catch { return nil }
-      return nil
-    }
-    let found: [Diagnostic?] = [
-      each("epochs") { _ = try args.int($0.value, what: "epochs", min: 1, max: 1_000_000) },
-      each("batch") { _ = try args.int($0.value, what: "batch", min: 1) },
-      each("verbose") { _ = try args.int($0.value, what: "verbose", min: 0, max: 2) },
-      each("shuffle") { _ = try args.bool($0.value, what: "shuffle") },
-      each("validation") { o in
-        if case .number = o.value.kind {
-          if let f = try args.number(o.value, what: "the validation fraction", lo: 0, hi: 1, openHigh: true), f == 0 {
-            throw Diagnostic.error("the validation fraction must be above 0 (leave validation out for none)", at: o.value.range)
-          }
-        } else {
-          let k = try kind(of: o.value)
-          guard k.isDataset || k == .unknown else {
-            throw Diagnostic.error("validation must be a fraction such as 0.1, or a dataset; this is \(k.description)",
-                                   at: o.value.range)
-          }
-        }
-      },
-    ]
-    diagnostics += found.compactMap { $0 }
   }
 
   mutating func checkAssign(_ targets: [AssignTarget], _ value: AssignValue, _ range: SourceRange) throws {
@@ -187,6 +166,11 @@ extension Checker {
 
   private mutating func checkAssignValue(_ targets: [AssignTarget], _ value: AssignValue) throws {
     var produced: [Kind]
+    if case .command(let c) = value {
+      var errors: [Diagnostic] = []
+      TableOptions.check(c, arguments(c), into: &errors)
+      if let first = errors.first { throw first }
+    }
     switch value {
     case .expr(let e):
       produced = [try kind(of: e)]

@@ -19,10 +19,11 @@ struct FitOptions {
   var checkpoint: (path: String, range: SourceRange)?
   var resume: (path: String, range: SourceRange)?
 
-  /// Most epochs one `fit` may run.
-  static let maxEpochs = 1_000_000
-  /// Most samples per batch.
-  static let maxBatch = 1 << 24
+  /// Most epochs (for patience and start_from): the table's bound on `epochs`.
+  static var maxEpochs: Int {
+    if case .int(_, let hi)? = Statements.spec("fit")?.option("epochs")?.kind { return hi }
+    return 1_000_000
+  }
 
   /// `early_stopping=N` or `early_stopping(patience=N, monitor=…, min_delta=…,
   /// restore_best=…, start_from=…)`.
@@ -52,10 +53,10 @@ struct FitOptions {
         errors.append(.error("\(error)", at: opt.value.range))
       }
     }
-    each("epochs") { o.epochs = try args.int($0.value, what: "epochs", min: 1, max: maxEpochs) ?? o.epochs }
-    each("batch") { o.batch = try args.int($0.value, what: "batch", min: 1, max: maxBatch) ?? o.batch }
-    each("verbose") { o.verbose = try args.int($0.value, what: "verbose", min: 0, max: 2) ?? o.verbose }
-    each("shuffle") { o.shuffle = try args.bool($0.value, what: "shuffle") ?? o.shuffle }
+    each("epochs") { _ in o.epochs = try TableOptions.int(c, "epochs", args) ?? o.epochs }
+    each("batch") { _ in o.batch = try TableOptions.int(c, "batch", args) ?? o.batch }
+    each("verbose") { _ in o.verbose = try TableOptions.int(c, "verbose", args) ?? o.verbose }
+    each("shuffle") { _ in o.shuffle = try TableOptions.bool(c, "shuffle", args) ?? o.shuffle }
     each("validation") { opt in
       if case .number = opt.value.kind {
         if let f = try args.number(opt.value, what: "the validation fraction", lo: 0, hi: 1, openHigh: true) {

@@ -2,6 +2,20 @@
 // options. The parser validates option names against it; the REPL uses it for `help` and
 // TAB completion.
 
+/// The type of an option's value and its bounds: the one place they are declared. The checker
+/// (before running) and the interpreter (running) both read simple options through
+/// `TableOptions`, so they can never disagree; `.custom` options are read by their statement.
+public enum OptionKind: Sendable, Equatable {
+  /// A whole number in `min...max`.
+  case int(min: Int, max: Int)
+  /// A number in `lo...hi` (`hi` excluded when `openHigh`).
+  case number(lo: Double, hi: Double, openHigh: Bool)
+  /// `true` or `false`.
+  case bool
+  /// Read by the statement itself (names, lists, calls, datasets, paths).
+  case custom
+}
+
 /// One `name=value` option of a statement.
 public struct OptionSpec: Sendable, Equatable {
   /// The option name, e.g. `epochs`.
@@ -15,15 +29,18 @@ public struct OptionSpec: Sendable, Equatable {
   public var allowedValues: [String]
   /// A typical use, e.g. `epochs=10`.
   public var example: String
+  /// The value's type and bounds.
+  public var kind: OptionKind
 
   /// Creates an option spec.
   public init(_ name: String, _ valueHint: String, _ help: String, allowed: [String] = [],
-              example: String) {
+              example: String, kind: OptionKind = .custom) {
     self.name = name
     self.valueHint = valueHint
     self.help = help
     self.allowedValues = allowed
     self.example = example
+    self.kind = kind
   }
 }
 
@@ -86,7 +103,7 @@ public enum Statements {
         OptionSpec("target", "COLUMN|last", "the label column, by header name or `last`",
                    allowed: ["last"], example: "target=label"),
         OptionSpec("header", "true|false", "whether the first row holds column names",
-                   allowed: bool, example: "header=false"),
+                   allowed: bool, example: "header=false", kind: .bool),
         OptionSpec("labels", "\"FILE\"", "for a .npy or IDX features file: the file of labels (one per sample)",
                    example: "labels=\"digits_labels.npy\""),
       ], isValue: true),
@@ -96,9 +113,9 @@ public enum Statements {
       example: "train, test = split iris 0.8 stratify=true",
       options: [
         OptionSpec("stratify", "true|false", "keep class proportions equal in every part",
-                   allowed: bool, example: "stratify=true"),
+                   allowed: bool, example: "stratify=true", kind: .bool),
         OptionSpec("shuffle", "true|false", "shuffle rows before splitting", allowed: bool,
-                   example: "shuffle=false"),
+                   example: "shuffle=false", kind: .bool),
       ], isValue: true),
     StatementSpec(
       "standardize", synopsis: "standardize DATA [DATA ...]",
@@ -134,15 +151,17 @@ public enum Statements {
       summary: "Train a model on a dataset, or on inputs X and targets Y.",
       example: "fit net train epochs=60 batch=16 validation=0.1",
       options: [
-        OptionSpec("epochs", "N", "passes over the training data", example: "epochs=10"),
-        OptionSpec("batch", "N", "samples per gradient step", example: "batch=32"),
+        OptionSpec("epochs", "N", "passes over the training data", example: "epochs=10",
+                   kind: .int(min: 1, max: 1_000_000)),
+        OptionSpec("batch", "N", "samples per gradient step", example: "batch=32",
+                   kind: .int(min: 1, max: 1 << 24)),
         OptionSpec("validation", "FRACTION|DATASET",
                    "hold out a fraction of the data, or validate on a dataset",
                    example: "validation=0.1"),
         OptionSpec("shuffle", "true|false", "shuffle the data every epoch", allowed: bool,
-                   example: "shuffle=false"),
+                   example: "shuffle=false", kind: .bool),
         OptionSpec("verbose", "0|1|2", "0 silent, 1 progress per epoch, 2 one line per epoch",
-                   allowed: ["0", "1", "2"], example: "verbose=0"),
+                   allowed: ["0", "1", "2"], example: "verbose=0", kind: .int(min: 0, max: 2)),
         OptionSpec("early_stopping", "N|early_stopping(patience=N, monitor=M, min_delta=D, restore_best=B, start_from=E)",
                    "stop when val_loss (loss without validation) has not improved for N epochs; restores the best weights",
                    example: "early_stopping=5"),
@@ -162,16 +181,19 @@ public enum Statements {
       "evaluate", synopsis: "evaluate MODEL DATA|X Y [batch=N] [verbose=0|1|2]",
       summary: "Report loss and metrics on a dataset.", example: "evaluate net test",
       options: [
-        OptionSpec("batch", "N", "samples per forward pass", example: "batch=64"),
+        OptionSpec("batch", "N", "samples per forward pass", example: "batch=64",
+                   kind: .int(min: 1, max: 1 << 24)),
         OptionSpec("verbose", "0|1|2", "accepted as in fit (Keras' values); evaluate prints its one result line at every level",
-                   allowed: ["0", "1", "2"], example: "verbose=0"),
+                   allowed: ["0", "1", "2"], example: "verbose=0", kind: .int(min: 0, max: 2)),
       ]),
     StatementSpec(
       "predict", synopsis: "predict MODEL X|DATA [batch=N] [top=N]",
       summary: "Show the model's outputs for some inputs.", example: "predict net test top=3",
       options: [
-        OptionSpec("batch", "N", "samples per forward pass", example: "batch=64"),
-        OptionSpec("top", "N", "show the N most likely classes", example: "top=3"),
+        OptionSpec("batch", "N", "samples per forward pass", example: "batch=64",
+                   kind: .int(min: 1, max: 1 << 24)),
+        OptionSpec("top", "N", "show the N most likely classes", example: "top=3",
+                   kind: .int(min: 1, max: 1_000_000)),
       ]),
     StatementSpec(
       "plot", synopsis: "plot MODEL [METRIC]",

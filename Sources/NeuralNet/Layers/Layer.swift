@@ -129,6 +129,10 @@ public protocol Layer: AnyObject {
   var activation: Activation { get }
   /// `forward` without its final `activation` (the logits, for fused losses).
   func forwardLogits(_ inputs: [Variable], _ context: inout ForwardContext) -> [Variable]
+  /// `forward` on a single input with a single output (a chain's fast path: no arrays).
+  func forwardSingle(_ x: Variable, _ context: inout ForwardContext) -> Variable
+  /// `forwardLogits` on a single input with a single output.
+  func forwardLogitsSingle(_ x: Variable, _ context: inout ForwardContext) -> Variable
   /// The weight penalty, as an op on the tape (Keras: l1·Σ|w| + l2·Σw²), or nil for none.
   func penalty() -> Variable?
   /// Whether the layer has a weight penalty.
@@ -141,6 +145,12 @@ public protocol Layer: AnyObject {
 
 extension Layer {
   public var activation: Activation { .linear }
+  public func forwardSingle(_ x: Variable, _ context: inout ForwardContext) -> Variable {
+    forward([x], &context)[0]
+  }
+  public func forwardLogitsSingle(_ x: Variable, _ context: inout ForwardContext) -> Variable {
+    forwardLogits([x], &context)[0]
+  }
   public func forwardLogits(_ inputs: [Variable], _ context: inout ForwardContext) -> [Variable] {
     forward(inputs, &context)
   }
@@ -196,6 +206,12 @@ extension UnaryLayer {
     [forwardLogits(inputs[0], &context)]
   }
   public func flops(_ inputs: [[Int]]) -> Int { inputs.count == 1 ? flops(input: inputs[0]) : 0 }
+  public func forwardSingle(_ x: Variable, _ context: inout ForwardContext) -> Variable {
+    forward(x, &context)
+  }
+  public func forwardLogitsSingle(_ x: Variable, _ context: inout ForwardContext) -> Variable {
+    forwardLogits(x, &context)
+  }
 
   private func single(_ inputs: [[Int]]) throws -> [Int] {
     guard inputs.count == 1 else {

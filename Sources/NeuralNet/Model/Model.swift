@@ -307,17 +307,8 @@ public final class Model {
   /// outputs are run without their final activation (a fused output head). Each node's
   /// outputs are recorded as taps named "output" when the context has a recorder.
   func forwardGraph(_ xs: [Variable], logits: Bool, _ context: inout ForwardContext) -> [Variable] {
+    if isChain { return [forwardChain(xs[0], logits: logits, &context)] }
     let lastNode: Int? = { if case .node(let n, _) = outputs.first { return n }; return nil }()
-    // A chain (every node reads the one before) needs no table of values.
-    if isChain {
-      var h = xs[0]
-      for (i, n) in nodes.enumerated() {
-        h = logits && i == lastNode ? n.layer.forwardLogits([h], &context)[0]
-          : n.layer.forward([h], &context)[0]
-        if context.taps != nil { context.tap(n.layer.name, "output", h.value) }
-      }
-      return [h]
-    }
     var values: [[Variable]] = []
     values.reserveCapacity(nodes.count)
     func value(_ s: TensorSource) -> Variable {
@@ -334,6 +325,19 @@ public final class Model {
       values.append(outs)
     }
     return outputs.map(value)
+  }
+
+  /// A chain (every node reads the one before) needs no table of values and no arrays.
+  @inline(__always)
+  func forwardChain(_ x: Variable, logits: Bool, _ context: inout ForwardContext) -> Variable {
+    var h = x
+    let last = nodes.count - 1
+    for i in 0..<nodes.count {
+      let layer = nodes[i].layer
+      h = logits && i == last ? layer.forwardLogitsSingle(h, &context) : layer.forwardSingle(h, &context)
+      if context.taps != nil { context.tap(layer.name, "output", h.value) }
+    }
+    return h
   }
 
   private func computeIsChain() -> Bool {

@@ -241,7 +241,7 @@ extension Model {
   func forwardBatch(_ x: Variable, training: Bool, logits: Bool,
                     rng: inout SeededRandom) -> Variable {
     var ctx = ForwardContext(training: training, rng: rng)
-    let out = forwardGraph([x], logits: logits, &ctx)[0]
+    let out = isChain ? forwardChain(x, logits: logits, &ctx) : forwardGraph([x], logits: logits, &ctx)[0]
     rng = ctx.rng
     return out
   }
@@ -378,6 +378,7 @@ extension Model {
     }
     var sums = [Double](repeating: 0, count: plan.names.count)
     guard var evaluator = batchEvaluator else { throw ModelError("no metric evaluator") }
+    batchEvaluator = nil  // one owner of its scratch buffer: no copy-on-write per step
     let outcome = runStep(bx, by, weights: nil, rows: n, plan: plan, optimizer: optimizer,
                           evaluator: &evaluator, sums: &sums, rng: &rng)
     batchEvaluator = evaluator
