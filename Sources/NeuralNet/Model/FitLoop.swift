@@ -12,13 +12,31 @@ enum StepOutcome {
 /// The training and validation data of one `fit`, checked and shaped.
 struct FitData {
   var x: Tensor
+  /// The inputs after the first, for a model with several (same samples as `x`).
+  var extra: [Tensor] = []
   var y: Tensor
   /// Per-sample loss weights (class weights), or nil.
   var weights: Tensor?
   var val: (x: Tensor, y: Tensor)?
+  var valExtra: [Tensor] = []
 
-  init(model: Model, x: Tensor, y: Tensor, validation: Validation, plan: Plan) throws {
-    var tx = try model.prepareInputs(x, "")
+  /// Several inputs, in the model's input order (already checked); validation by fraction.
+  init(model: Model, xs: [Tensor], y: Tensor, validationFraction f: Double?, plan: Plan) throws {
+    try self.init(model: model, x: xs[0], y: y,
+                  validation: f.map { .fraction($0) } ?? .none, plan: plan, checked: true)
+    let n = xs[0].shape[0]
+    if let f {
+      let split = Int((Double(n) * (1.0 - f)).rounded(.up))
+      extra = xs.dropFirst().map { Model.rows($0, 0..<split) }
+      valExtra = xs.dropFirst().map { Model.rows($0, split..<n) }
+    } else {
+      extra = Array(xs.dropFirst())
+    }
+  }
+
+  init(model: Model, x: Tensor, y: Tensor, validation: Validation, plan: Plan,
+       checked: Bool = false) throws {
+    var tx = checked ? x : try model.prepareInputs(x, "")
     var ty = try model.prepareTargets(y, samples: tx.shape[0], plan.loss, "")
     switch validation {
     case .none: break
@@ -70,6 +88,9 @@ struct FitLoop {
     let inShape = Array(tx.shape.dropFirst()), tShape = Array(ty.shape.dropFirst())
     var fullX = Tensor.zeros([full] + inShape), fullY = Tensor.zeros([full] + tShape)
     var tailX = Tensor.zeros([tail] + inShape), tailY = Tensor.zeros([tail] + tShape)
+    let extraRows = data.extra.map { $0.count / n }
+    var fullE = data.extra.map { Tensor.zeros([full] + Array($0.shape.dropFirst())) }
+    var tailE = data.extra.map { Tensor.zeros([tail] + Array($0.shape.dropFirst())) }
     var fullW = data.weights.map { _ in Tensor.zeros([full]) }
     var tailW = data.weights.map { _ in Tensor.zeros([tail]) }
     var evaluator = MetricEvaluator(kinds: plan.metricKinds,
@@ -110,20 +131,23 @@ struct FitLoop {
             Model.gather(tx, xRow, p, s0, count, &tailX)
             Model.gather(ty, yRow, p, s0, count, &tailY)
             if let w = data.weights, tailW != nil { Model.gather(w, 1, p, s0, count, &tailW!) }
+            for k in data.extra.indices { Model.gather(data.extra[k], extraRows[k], p, s0, count, &tailE[k]) }
           } else {
             Model.gather(tx, xRow, p, s0, count, &fullX)
             Model.gather(ty, yRow, p, s0, count, &fullY)
             if let w = data.weights, fullW != nil { Model.gather(w, 1, p, s0, count, &fullW!) }
+            for k in data.extra.indices { Model.gather(data.extra[k], extraRows[k], p, s0, count, &fullE[k]) }
           }
         }
         let rngBefore = rng
-        let outcome = model.runStep(isTail ? tailX : fullX, isTail ? tailY : fullY,
+        let outcome = model.runStep(isTail ? tailX : fullX, extra: isTail ? tailE : fullE,
+                                    isTail ? tailY : fullY,
                                     weights: isTail ? tailW : fullW, rows: count, plan: plan,
                                     optimizer: optimizer, evaluator: &evaluator, sums: &sums,
                                     rng: &rng, hooks: hooks)
         if case .ok = outcome {} else {
           var replay = rngBefore
-          halt(outcome, epoch: epoch, batch: b + 1, of: steps, x: isTail ? tailX : fullX,
+          halt(outcome, epoch: epoch, batch: b + 1, of: steps, xs: [isTail ? tailX : fullX] + (isTail ? tailE : fullE),
                snapshot: snapshot, rng: &replay, ctx: ctx, into: &result)
           break epochLoop
         }
@@ -139,7 +163,7 @@ struct FitLoop {
       }
       var logs = means(seen)
       if let val = data.val, !(stoppedAt != nil && ctx.skipValidation) {
-        let v = try model.evaluateData(val.x, val.y, batchSize: batchSize, plan: plan)
+        let v = try model.evaluateData(val.x, extra: data.valExtra, val.y, batchSize: batchSize, plan: plan)
         logs += sortedNames.compactMap { name in
           plan.names.firstIndex(of: name).map { ("val_" + name, v[$0]) }
         }
@@ -166,7 +190,7 @@ struct FitLoop {
 
   /// The NaN guard: names where training became non-finite, makes sure the weights are the
   /// last finite ones, says so, and records it in the history.
-  func halt(_ outcome: StepOutcome, epoch: Int, batch: Int, of steps: Int, x: Tensor,
+  func halt(_ outcome: StepOutcome, epoch: Int, batch: Int, of steps: Int, xs: [Tensor],
             snapshot: [(String, Tensor)], rng: inout SeededRandom, ctx: TrainingContext,
             into result: inout History) {
     var what: String
@@ -174,7 +198,7 @@ struct FitLoop {
     case .nonFiniteLoss(let v):
       let recorder = TapRecorder()
       var fctx = ForwardContext(training: true, rng: rng, taps: recorder)
-      withoutGrad { _ = model.forwardGraph([Variable(x)], logits: false, &fctx) }
+      withoutGrad { _ = model.forwardGraph(xs.map { Variable($0) }, logits: false, &fctx) }
       let firstBad = recorder.values.first { !$0.value.allFinite }
       what = "the loss became \(v)"
         + (firstBad.map { "; the first layer whose output is not finite is \($0.layer)" }

@@ -237,11 +237,13 @@ extension Model {
   // MARK: forward
 
   /// The model on a batch; the last layer's activation is left out when `logits`.
+  /// `extra` holds the inputs after the first, for a graph with several.
   @inline(__always)
-  func forwardBatch(_ x: Variable, training: Bool, logits: Bool,
+  func forwardBatch(_ x: Variable, extra: [Variable] = [], training: Bool, logits: Bool,
                     rng: inout SeededRandom) -> Variable {
     var ctx = ForwardContext(training: training, rng: rng)
-    let out = isChain ? forwardChain(x, logits: logits, &ctx) : forwardGraph([x], logits: logits, &ctx)[0]
+    let out = isChain && extra.isEmpty ? forwardChain(x, logits: logits, &ctx)
+      : forwardGraph([x] + extra, logits: logits, &ctx)[0]
     rng = ctx.rng
     return out
   }
@@ -295,6 +297,33 @@ extension Model {
     guard epochs >= 0 else { throw ModelError("epochs must be at least 0, not \(epochs)") }
     guard batchSize > 0 else { throw ModelError("the batch size must be positive, not \(batchSize)") }
     var data = try FitData(model: self, x: x, y: y, validation: validation, plan: plan)
+    return try fit(data: &data, plan: plan, optimizer: optimizer, epochs: epochs, batchSize: batchSize,
+                   shuffle: shuffle, classWeight: classWeight, callbacks: callbacks,
+                   initialEpoch: initialEpoch, rng: &rng, note: note)
+  }
+
+  /// `fit` with inputs keyed by name, for models with several inputs; validation is the last
+  /// `validationFraction` of the samples, as with one input.
+  @discardableResult
+  public func fit(inputs batch: [String: Tensor], y: Tensor, epochs: Int = 1, batchSize: Int = 32,
+                  validationFraction: Double? = nil, shuffle: Bool = true,
+                  classWeight: ClassWeighting? = nil, callbacks: [Callback] = [],
+                  initialEpoch: Int = 0, rng: inout SeededRandom,
+                  note: @escaping (String) -> Void = { _ in }) throws -> History {
+    let plan = try makePlan()
+    guard let optimizer else { throw ModelError("the model is not compiled") }
+    guard epochs >= 0 else { throw ModelError("epochs must be at least 0, not \(epochs)") }
+    guard batchSize > 0 else { throw ModelError("the batch size must be positive, not \(batchSize)") }
+    let xs = try orderedInputs(batch)
+    var data = try FitData(model: self, xs: xs, y: y, validationFraction: validationFraction, plan: plan)
+    return try fit(data: &data, plan: plan, optimizer: optimizer, epochs: epochs, batchSize: batchSize,
+                   shuffle: shuffle, classWeight: classWeight, callbacks: callbacks,
+                   initialEpoch: initialEpoch, rng: &rng, note: note)
+  }
+
+  func fit(data: inout FitData, plan: Plan, optimizer: Optimizer, epochs: Int, batchSize: Int,
+           shuffle: Bool, classWeight: ClassWeighting?, callbacks: [Callback], initialEpoch: Int,
+           rng: inout SeededRandom, note: @escaping (String) -> Void) throws -> History {
     if let cw = classWeight {
       let (perClass, sample) = try classWeights(cw, targets: data.y)
       data.weights = sample
@@ -318,12 +347,14 @@ extension Model {
   /// hooks, update; adds the batch's loss and metric sums (per-row values) into `sums`.
   /// Returns false (applying no update) when the loss or a gradient is not finite.
   @inline(__always)
-  func runStep(_ x: Tensor, _ y: Tensor, weights: Tensor?, rows count: Int, plan: Plan,
-               optimizer: Optimizer, evaluator: inout MetricEvaluator, sums: inout [Double],
-               rng: inout SeededRandom, hooks: (() -> Void)? = nil) -> StepOutcome {
+  func runStep(_ x: Tensor, extra: [Tensor] = [], _ y: Tensor, weights: Tensor?, rows count: Int,
+               plan: Plan, optimizer: Optimizer, evaluator: inout MetricEvaluator,
+               sums: inout [Double], rng: inout SeededRandom,
+               hooks: (() -> Void)? = nil) -> StepOutcome {
     let tape = Tape.current
     tape.reset()
-    let out = forwardBatch(Variable(x), training: true, logits: plan.fused, rng: &rng)
+    let out = forwardBatch(Variable(x), extra: extra.map { Variable($0) }, training: true,
+                           logits: plan.fused, rng: &rng)
     var lossVar = batchLoss(out, y, plan, weights: weights)
     if !plan.regularized.isEmpty, let p = penalty(plan) { lossVar = lossVar + p }
     let lossValue = Double(lossVar.value.scalar)
@@ -423,7 +454,8 @@ extension Model {
   // MARK: evaluate / predict
 
   /// Loss and metrics over prepared data, in `plan.names` order.
-  func evaluateData(_ x: Tensor, _ y: Tensor, batchSize: Int, plan: Plan) throws -> [Double] {
+  func evaluateData(_ x: Tensor, extra: [Tensor] = [], _ y: Tensor, batchSize: Int,
+                    plan: Plan) throws -> [Double] {
     let n = x.shape[0]
     var sums = [Double](repeating: 0, count: plan.names.count)
     guard n > 0 else { return sums.map { _ in .nan } }
@@ -438,7 +470,8 @@ extension Model {
         let count = Swift.min(batchSize, n - s0)
         let bx = Model.rows(x, s0..<(s0 + count))
         let by = Model.rows(y, s0..<(s0 + count))
-        let out = forwardBatch(Variable(bx), training: false, logits: plan.fused, rng: &rng)
+        let ex = extra.map { Variable(Model.rows($0, s0..<(s0 + count))) }
+        let out = forwardBatch(Variable(bx), extra: ex, training: false, logits: plan.fused, rng: &rng)
         let l = plan.loss.compute(out, targets: by, fused: plan.fused)
         sums[0] += (Double(l.value.scalar) + pen) * Double(count)
         evaluator.accumulate(out.value, by, rows: count * plan.rowsPerSample, into: &sums, at: 1)
@@ -462,12 +495,15 @@ extension Model {
   /// The model's outputs for `x` (N, inputShape…) → (N, outputShape…), in inference mode
   /// (no dropout, nothing recorded), computed `batchSize` samples at a time.
   public func predict(x: Tensor, batchSize: Int = 32) throws -> Tensor {
+    try predictPrepared(try prepareInputs(x, ""), extra: [], batchSize: batchSize)
+  }
+
+  func predictPrepared(_ px: Tensor, extra: [Tensor], batchSize: Int) throws -> Tensor {
     guard !layers.isEmpty, let outShape = outputShape else {
       throw ModelError("the model has no layers yet")
     }
     guard isBuilt else { throw ModelError("the model is not built") }
     guard batchSize > 0 else { throw ModelError("the batch size must be positive, not \(batchSize)") }
-    let px = try prepareInputs(x, "")
     let n = px.shape[0]
     let width = outShape.reduce(1, *)
     var result = Tensor.zeros([n] + outShape)
@@ -476,11 +512,13 @@ extension Model {
       var s0 = 0
       while s0 < n {
         let count = Swift.min(batchSize, n - s0)
-        let out = forwardBatch(Variable(Model.rows(px, s0..<(s0 + count))), training: false,
+        let ex = extra.map { Variable(Model.rows($0, s0..<(s0 + count))) }
+        let out = forwardBatch(Variable(Model.rows(px, s0..<(s0 + count))), extra: ex, training: false,
                                logits: false, rng: &rng)
         result.data.withUnsafeMutableBufferPointer { d in
           out.value.data.withUnsafeBufferPointer { o in
-            (d.baseAddress! + s0 * width).update(from: o.baseAddress!, count: count * width)
+            guard let db = d.baseAddress, let ob = o.baseAddress else { return }
+            (db + s0 * width).update(from: ob, count: count * width)
           }
         }
         s0 += count
