@@ -31,6 +31,17 @@ public enum LayerTable {
     LayerSpec(name: "dropout", synopsis: "dropout RATE",
               summary: "while training, zeroes each value with probability RATE and scales the rest by 1/(1-RATE)",
               example: "dropout 0.2", options: [], build: buildDropout),
+    LayerSpec(name: "batchnorm", synopsis: "batchnorm [momentum=M] [epsilon=E]",
+              summary: "normalises each feature with the batch's mean and variance while training (moving averages at inference), then scales and shifts",
+              example: "batchnorm momentum=0.99", options: ["momentum", "epsilon"], build: { args in
+                args.accepting(["momentum", "epsilon", "name"])
+                let m = try args.option("momentum").flatMap {
+                  try args.number($0.value, what: "momentum", lo: 0, hi: 1, openHigh: true)
+                } ?? 0.99
+                let e = try args.option("epsilon").flatMap { try args.number($0.value, what: "epsilon", lo: 1e-12) } ?? 1e-3
+                try args.finish(maxArgs: "no arguments")
+                return BatchNormalization(momentum: Float(m), epsilon: Float(e))
+              }),
     LayerSpec(name: "flatten", synopsis: "flatten",
               summary: "reshapes each sample to one axis, e.g. 8x8x1 → 64, so images can feed dense layers",
               example: "flatten", options: [], build: { args in

@@ -198,7 +198,9 @@ struct FitLoop {
     case .nonFiniteLoss(let v):
       let recorder = TapRecorder()
       var fctx = ForwardContext(training: true, rng: rng, taps: recorder)
+      let kept = model.weightsSnapshot()  // the replay must not move batch-norm statistics
       withoutGrad { _ = model.forwardGraph(xs.map { Variable($0) }, logits: false, &fctx) }
+      try? model.restoreWeights(kept)
       let firstBad = recorder.values.first { !$0.value.allFinite }
       what = "the loss became \(v)"
         + (firstBad.map { "; the first layer whose output is not finite is \($0.layer)" }

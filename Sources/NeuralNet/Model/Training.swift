@@ -32,6 +32,9 @@ struct Plan {
   /// Every parameter (with its path): the optimizer updates the trainable ones and clears
   /// all gradients.
   let parameters: [Parameter]
+  /// The ones the optimizer updates (and keeps state for), and the frozen ones.
+  let trainable: [Parameter]
+  let frozen: [Parameter]
   /// Rows of the loss per sample: T for sequence outputs (N, T, C) under a cross-entropy,
   /// else 1. Metrics are averaged over rows.
   let rowsPerSample: Int
@@ -104,7 +107,10 @@ extension Model {
     return Plan(loss: loss, fused: loss.fuses(with: lastAct), lastActivation: lastAct,
                 metricKinds: kinds, names: ["loss"] + metrics.map(\.name),
                 regularized: layers.filter(\.isRegularized),
-                parameters: namedParameters.map(\.parameter), rowsPerSample: rows, width: width)
+                parameters: namedParameters.map(\.parameter),
+                trainable: namedParameters.map(\.parameter).filter(\.trainable),
+                frozen: namedParameters.map(\.parameter).filter { !$0.trainable },
+                rowsPerSample: rows, width: width)
   }
 
   /// The per-class weights for `spec` and the per-sample weights (N,) they give `y`
@@ -368,7 +374,8 @@ extension Model {
       for p in plan.parameters { p.variable.grad = nil }
       return .nonFiniteGradient(bad)
     }
-    optimizer.step(plan.parameters)
+    optimizer.step(plan.trainable)
+    for p in plan.frozen where p.variable.grad != nil { p.variable.grad = nil }
     sums[0] += lossValue * Double(count)
     evaluator.accumulate(out.value, y, rows: count * plan.rowsPerSample, into: &sums, at: 1)
     return .ok
