@@ -298,10 +298,7 @@ extension Model {
                   classWeight: ClassWeighting? = nil, callbacks: [Callback] = [],
                   initialEpoch: Int = 0, rng: inout SeededRandom,
                   note: @escaping (String) -> Void = { _ in }) throws -> History {
-    let plan = try makePlan()
-    guard let optimizer else { throw ModelError("the model is not compiled") }
-    guard epochs >= 0 else { throw ModelError("epochs must be at least 0, not \(epochs)") }
-    guard batchSize > 0 else { throw ModelError("the batch size must be positive, not \(batchSize)") }
+    let (plan, optimizer) = try fitSetup(epochs: epochs, batchSize: batchSize)
     var data = try FitData(model: self, x: x, y: y, validation: validation, plan: plan)
     return try fit(data: &data, plan: plan, optimizer: optimizer, epochs: epochs, batchSize: batchSize,
                    shuffle: shuffle, classWeight: classWeight, callbacks: callbacks,
@@ -316,15 +313,21 @@ extension Model {
                   classWeight: ClassWeighting? = nil, callbacks: [Callback] = [],
                   initialEpoch: Int = 0, rng: inout SeededRandom,
                   note: @escaping (String) -> Void = { _ in }) throws -> History {
-    let plan = try makePlan()
-    guard let optimizer else { throw ModelError("the model is not compiled") }
-    guard epochs >= 0 else { throw ModelError("epochs must be at least 0, not \(epochs)") }
-    guard batchSize > 0 else { throw ModelError("the batch size must be positive, not \(batchSize)") }
+    let (plan, optimizer) = try fitSetup(epochs: epochs, batchSize: batchSize)
     let xs = try orderedInputs(batch)
     var data = try FitData(model: self, xs: xs, y: y, validationFraction: validationFraction, plan: plan)
     return try fit(data: &data, plan: plan, optimizer: optimizer, epochs: epochs, batchSize: batchSize,
                    shuffle: shuffle, classWeight: classWeight, callbacks: callbacks,
                    initialEpoch: initialEpoch, rng: &rng, note: note)
+  }
+
+  /// The plan and optimizer of a fit, after checking its counts.
+  func fitSetup(epochs: Int, batchSize: Int) throws -> (Plan, Optimizer) {
+    let plan = try makePlan()
+    guard let optimizer else { throw ModelError("the model is not compiled") }
+    guard epochs >= 0 else { throw ModelError("epochs must be at least 0, not \(epochs)") }
+    guard batchSize > 0 else { throw ModelError("the batch size must be positive, not \(batchSize)") }
+    return (plan, optimizer)
   }
 
   func fit(data: inout FitData, plan: Plan, optimizer: Optimizer, epochs: Int, batchSize: Int,
