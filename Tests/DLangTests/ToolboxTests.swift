@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DLang
+import NeuralNet
 
 /// The training toolbox in-process: early stopping, class weights, schedules and `plot MODEL
 /// lr`, the best-epoch marker, the NaN guard, the CSV log, checkpoints and resume, and the
@@ -185,5 +186,13 @@ struct ToolboxTests {
       vars
       """, file: "a"), "\(out.stderr)")
     #expect(out.stdout.contains("adam(lr=cosine(0.003, epochs=200), clipnorm=1)"), "\(out.stdout)")
+  }
+
+  @Test func earlyStoppingMaximisesAccuracies() {
+    // Keras' mode "auto": an accuracy must rise, a loss fall.
+    #expect(EarlyStopping(monitor: "val_accuracy").maximizes)
+    #expect(EarlyStopping(monitor: "accuracy").maximizes)
+    #expect(!EarlyStopping(monitor: "val_loss").maximizes)
+    #expect(!EarlyStopping(monitor: "mae").maximizes)
   }
 }
