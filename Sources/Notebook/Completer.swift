@@ -163,7 +163,8 @@ public struct Completer: @unchecked Sendable {
     case "metrics": return MetricTable.names
     case "init": return HelpText.initializerNames
     case "activation": return Completer.activationNames
-    case "validation", "target", "epochs", "batch", "top", "lr", "alpha", "l1", "l2", "name":
+    case "lr": return ScheduleTable.names  // a number, or a schedule: lr=cosine(0.003, epochs=200)
+    case "validation", "target", "epochs", "batch", "top", "alpha", "l1", "l2", "name":
       if option == "validation" {
         return session.names.filter { if case .dataset? = session.value(named: $0) { return true }; return false }
       }

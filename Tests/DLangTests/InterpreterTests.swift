@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DLang
+import NeuralNet
 
 /// The interpreter in-process: a session keeps its state between runs (as REPL cells do),
 /// help covers every statement, seeds make runs repeat, errors stop a run and keep the state.
@@ -77,7 +78,21 @@ struct InterpreterTests {
       #expect(HelpText.topic(n) != nil, "help \(n)")
     }
     for s in Statements.all { for o in s.options { #expect(HelpText.topic(o.name) != nil, "help \(o.name)") } }
+    for n in HelpText.scheduleNames + HelpText.clippingNames + ["schedules", "clipping"] {
+      #expect(HelpText.topic(n) != nil, "help \(n)")
+      #expect(HelpText.topic(n)?.contains("example:") == true, "help \(n) has an example")
+      #expect(HelpText.topics.contains(n), "\(n) is a help topic")
+    }
+    for sc in LearningRateSchedule.table {
+      #expect(HelpText.topic(sc.name)?.contains(sc.example) == true, "help \(sc.name) shows its example")
+      for st in sc.settings { #expect(HelpText.topic(sc.name)?.contains(st.name + "=") == true, "help \(sc.name) lists \(st.name)") }
+      #expect(HelpText.topic("schedules")?.contains(sc.name) == true)
+    }
+    for st in FitOptions.earlyStoppingSettings {
+      #expect(HelpText.topic("early_stopping")?.contains(st.name) == true, "help early_stopping lists \(st.name)")
+    }
     let overview = HelpText.overview(style: .ascii)
+    for n in HelpText.scheduleNames + HelpText.clippingNames { #expect(overview.contains(n), "overview lists \(n)") }
     for s in Statements.all { #expect(overview.contains(s.summary), "overview lists \(s.name)") }
   }
 

@@ -109,6 +109,9 @@ final class CompleterTests {
     #expect(Set(complete("fit net train verbose=")) == ["0", "1", "2"])
     #expect(complete("split points 0.8 stratify=") == ["false", "true"])
     #expect(complete("fit net train validation=") == ["points", "test", "train"])
+    #expect(complete("compile net loss=mse optimizer=adam(lr=co") == ["cosine"])
+    #expect(Set(complete("compile net loss=mse optimizer=sgd(lr=")) == Set(ScheduleTable.names))
+    #expect(complete("fit net train class_weight=") == ["balanced"])
   }
 
   @Test func layerAndParameterNamesAfterADot() {

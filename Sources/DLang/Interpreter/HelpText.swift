@@ -14,6 +14,8 @@ public enum HelpText {
     lines.append("Optimizers: " + OptimizerTable.names.joined(separator: ", "))
     lines.append("Metrics: " + MetricTable.names.joined(separator: ", "))
     lines.append("Initializers: " + Initializer.allNames.joined(separator: ", "))
+    lines.append("Schedules (lr=…): " + ScheduleTable.names.joined(separator: ", "))
+    lines.append("Clipping (optimizer settings): " + clippingNames.joined(separator: ", "))
     lines.append("")
     lines.append("help TOPIC shows the syntax, options and an example, e.g. help fit, help dense, help adam, help epochs")
     return lines.joined(separator: "\n")
@@ -24,10 +26,16 @@ public enum HelpText {
   /// Initializer names (`init=`).
   public static var initializerNames: [String] { Initializer.allNames }
 
+  /// Learning-rate schedule names (`lr=cosine(…)`), from NeuralNet's table.
+  public static var scheduleNames: [String] { ScheduleTable.names }
+  /// Gradient-clipping settings every optimizer takes, from NeuralNet's table.
+  public static var clippingNames: [String] { Optimizers.clippingSettings.map(\.name) }
+
   /// Every topic `help TOPIC` knows.
   public static var topics: [String] {
     var t = Statements.all.map(\.name) + LayerTable.names + LossTable.names + OptimizerTable.names
-    t += MetricTable.names + Initializer.allNames
+    t += MetricTable.names + Initializer.allNames + ScheduleTable.names + ["schedules"] + clippingNames
+    t += ["clipping"]
     t += Statements.all.flatMap { $0.options.map(\.name) }
     var seen = Set<String>()
     return t.filter { seen.insert($0).inserted }
@@ -61,9 +69,39 @@ public enum HelpText {
     if let i = Initializer.table.first(where: { $0.name == name }) {
       parts.append("initializer \(i.name)\n  \(i.help)\n  example: dense 16 relu init=\(i.name)")
     }
+    if let sc = LearningRateSchedule.table.first(where: { $0.name == name }) {
+      var text = "schedule \(sc.name)(LR, " + sc.settings.map { "\($0.name)=…" }.joined(separator: ", ")
+      text += ") as an optimizer's lr\n  \(sc.help); evaluated at the start of every epoch\n  example: \(sc.example)\n  settings:"
+      for st in sc.settings {
+        text += "\n    \(st.name)=" + (st.defaultValue.map { ValueFormat.number($0) } ?? "(required)") + "  \(st.help)"
+      }
+      parts.append(text)
+    }
+    if name == "schedules" || name == "schedule" {
+      var text = "learning-rate schedules: the value of an optimizer's lr, e.g. adam(lr=cosine(0.003, epochs=200))"
+      for sc in LearningRateSchedule.table { text += "\n  \(sc.name)  \(sc.help)\n    example: \(sc.example)" }
+      text += "\n  plot MODEL lr draws the rate per epoch"
+      parts.append(text)
+    }
+    if let c = Optimizers.clippingSettings.first(where: { $0.name == name }) {
+      parts.append("optimizer setting \(c.name)=V (any optimizer; at most one clipping setting)\n  \(c.help)"
+        + "\n  example: optimizer=adam(lr=0.001, \(c.name)=1)")
+    }
+    if name == "clipping" {
+      var text = "gradient clipping: one of these settings in any optimizer call (Keras' semantics)"
+      for c in Optimizers.clippingSettings { text += "\n  \(c.name)=V  \(c.help)" }
+      text += "\n  example: optimizer=adam(lr=0.001, clipnorm=1)"
+      parts.append(text)
+    }
     for s in Statements.all {
       if let o = s.option(name) {
-        parts.append("option \(o.name)=\(o.valueHint) of \(s.name)\n  \(o.help)\n  example: \(o.example)")
+        var text = "option \(o.name)=\(o.valueHint) of \(s.name)\n  \(o.help)\n  example: \(o.example)"
+        if s.name == "fit" && o.name == "early_stopping" {
+          text += "\n  or early_stopping=early_stopping(SETTING=VALUE, ...), e.g. early_stopping=early_stopping(patience=5, monitor=val_accuracy, min_delta=0.001)"
+          text += "\n  settings:"
+          for st in FitOptions.earlyStoppingSettings { text += "\n    \(st.name)  \(st.help)" }
+        }
+        parts.append(text)
       }
     }
     return parts.isEmpty ? nil : parts.joined(separator: "\n\n")

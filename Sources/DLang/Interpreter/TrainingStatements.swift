@@ -33,7 +33,8 @@ extension Interpreter {
     var early: EarlyStopping?
     if let es = o.earlyStopping {
       let monitor = es.monitor ?? (hasValidation ? "val_loss" : "loss")
-      try checkMonitor(monitor, model: model, validation: hasValidation, at: c.option("early_stopping")?.value.range ?? c.range)
+      try checkMonitor(monitor, model: model, validation: hasValidation,
+                       at: es.monitorRange ?? c.option("early_stopping")?.value.range ?? c.range)
       let cb = EarlyStopping(monitor: monitor, patience: es.patience, minDelta: es.minDelta,
                              restoreBest: es.restoreBest, startFrom: es.startFrom)
       early = cb
@@ -77,7 +78,10 @@ extension Interpreter {
     } catch let d as Diagnostic {
       throw d
     } catch {
-      throw Diagnostic.error("\(error)", at: c.range)
+      // A class-weight list that does not fit the model is known only now: point at it.
+      let text = "\(error)"
+      let at = text.hasPrefix("class_weight") || text.hasPrefix("class weights") ? c.option("class_weight")?.value.range : nil
+      throw Diagnostic.error(text, at: at ?? c.range)
     }
     if let early, early.restoreBest, early.bestEpoch > 0 {
       model.network.markBestEpoch(before + early.bestEpoch)

@@ -30,6 +30,8 @@ struct FitOptions {
   struct EarlyStoppingSettings {
     var patience = 0
     var monitor: String?
+    /// Where `monitor=` was written, for its diagnostics.
+    var monitorRange: SourceRange?
     var minDelta = 0.0
     var restoreBest = true
     var startFrom = 0
@@ -104,7 +106,7 @@ struct FitOptions {
         case "patience": s.patience = try args.int(opt.value, what: "patience", min: 0, max: maxEpochs) ?? 0
         case "monitor":
           switch opt.value.kind {
-          case .identifier(let m), .string(let m): s.monitor = m
+          case .identifier(let m), .string(let m): s.monitor = m; s.monitorRange = opt.value.range
           default: throw Diagnostic.error("monitor is a name such as val_loss", at: opt.value.range)
           }
         case "min_delta": s.minDelta = try args.number(opt.value, what: "min_delta", lo: 0) ?? 0

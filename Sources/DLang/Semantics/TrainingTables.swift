@@ -177,7 +177,7 @@ public enum ScheduleTable {
       }).joined(separator: ", ") + ")"
       return (s, text)
     } catch {
-      throw Diagnostic.error("\(error)", at: e.range)
+      throw Diagnostic.error("\(error)", at: e.range, hint: info.example)
     }
   }
 }

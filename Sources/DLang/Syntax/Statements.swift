@@ -130,7 +130,7 @@ public enum Statements {
       summary: "Define a network: one layer per line inside the braces.",
       example: "model net { input 4; dense 3 softmax }"),
     StatementSpec(
-      "compile", synopsis: "compile MODEL loss=LOSS optimizer=OPT [metrics=[M, ...]]",
+      "compile", synopsis: "compile MODEL loss=LOSS optimizer=OPT[(lr=R|SCHEDULE(R, ...), CLIP=V, ...)] [metrics=[M, ...]]",
       summary: "Choose the loss, optimizer and metrics of a model.",
       example: "compile net loss=sparse_categorical_crossentropy optimizer=adam(lr=0.01) metrics=[accuracy]",
       options: [
@@ -138,7 +138,7 @@ public enum Statements {
                    allowed: ["mse", "mae", "binary_crossentropy", "categorical_crossentropy",
                              "sparse_categorical_crossentropy"],
                    example: "loss=mse"),
-        OptionSpec("optimizer", "OPT|OPT(lr=R, ...)", "the optimizer, optionally with settings",
+        OptionSpec("optimizer", "OPT|OPT(lr=R, ...)", "the optimizer, optionally with settings; lr may be a schedule such as cosine(0.003, epochs=200), and clipnorm, clipvalue or global_clipnorm clips the gradients",
                    allowed: ["sgd", "adam", "rmsprop"], example: "optimizer=adam(lr=0.01)"),
         OptionSpec("metrics", "[M, ...]", "metrics to report while training",
                    allowed: ["accuracy"], example: "metrics=[accuracy]"),
@@ -196,8 +196,8 @@ public enum Statements {
                    kind: .int(min: 1, max: 1_000_000)),
       ]),
     StatementSpec(
-      "plot", synopsis: "plot MODEL [METRIC]",
-      summary: "Plot the training history (loss, or the given metric).",
+      "plot", synopsis: "plot MODEL [METRIC|lr]",
+      summary: "Plot the training history (loss, or the given metric, or lr: the learning rate per epoch); marks the best epoch after early stopping.",
       example: "plot net accuracy"),
     StatementSpec(
       "save", synopsis: "save MODEL \"FILE.safetensors\"",

@@ -104,7 +104,7 @@ final class ScheduleLearningRate: Callback {
 }
 
 /// Stops training when a monitored value stops improving, as `keras.callbacks.EarlyStopping`
-/// (mode min): after `patience` epochs without an improvement larger than `minDelta`, from
+/// (mode auto: accuracies must rise, other values fall): after `patience` epochs without an improvement larger than `minDelta`, from
 /// epoch `startFrom` on; with `restoreBest` the weights of the best epoch are put back when
 /// training ends. Prints Keras' lines.
 public final class EarlyStopping: StatefulCallback {
@@ -135,8 +135,14 @@ public final class EarlyStopping: StatefulCallback {
 
   public var stateKey: String { "early_stopping" }
 
+  /// Whether the monitored value improves upwards (`accuracy`, `val_accuracy`), as Keras'
+  /// mode "auto" decides from the name.
+  public var maximizes: Bool { monitor.hasSuffix("accuracy") || monitor.hasSuffix("acc") }
+
   public func epochEnded(_ c: TrainingContext) {
-    guard c.epoch > startFrom, let v = c.log(monitor) else { return }
+    guard c.epoch > startFrom, let logged = c.log(monitor) else { return }
+    // Keras' mode "auto": accuracies are maximised (kept negated here), everything else minimised.
+    let v = maximizes ? -logged : logged
     if restoreBest && bestWeights == nil { bestWeights = c.model.weightsSnapshot(); bestEpoch = c.epoch }
     wait += 1
     if v < best - minDelta {

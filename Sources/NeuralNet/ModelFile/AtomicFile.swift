@@ -39,12 +39,7 @@ public enum AtomicFile {
     let directory = parentDirectory(of: path)
     // Directories in messages are spelt as the user wrote the path (without the base
     // directory it was resolved against).
-    let base = path.hasSuffix(shown) ? String(path.dropLast(shown.count)) : ""
-    func display(_ d: String) -> String {
-      guard !base.isEmpty, d.hasPrefix(base) else { return d }
-      let rest = String(d.dropFirst(base.count))
-      return rest.isEmpty ? "." : rest
-    }
+    let display = displayer(path: path, shown: shown)
     if createDirectories { try makeDirectories(directory, shown: shown, display: display) }
     var info = stat()
     guard stat(directory, &info) == 0 else {
@@ -116,7 +111,8 @@ public enum AtomicFile {
                                    protecting inputs: [String] = []) throws {
     let shown = displayPath ?? path
     let directory = parentDirectory(of: path)
-    try makeDirectories(directory, shown: shown, display: { $0 })
+    let display = displayer(path: path, shown: shown)
+    try makeDirectories(directory, shown: shown, display: display)
     var destination = stat()
     if stat(path, &destination) == 0 && destination.st_mode & S_IFMT == S_IFDIR {
       throw FileError(path: shown, "cannot write: it is a directory")
@@ -126,7 +122,7 @@ public enum AtomicFile {
     }
     var template = Array((directory + "/.dl-probe-XXXXXX").utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { b -> Int32 in b.baseAddress.map { mkstemp($0) } ?? -1 }
-    guard fd >= 0 else { throw FileError(path: shown, "cannot write in \(directory): \(errnoText())") }
+    guard fd >= 0 else { throw FileError(path: shown, "cannot write in \(display(directory)): \(errnoText())") }
     close(fd)
     let probe = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     unlink(probe)
@@ -216,6 +212,17 @@ public enum AtomicFile {
     let name = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
     guard let dir = canonicalPath(parentDirectory(of: path)) else { return nil }
     return (dir == "/" ? "" : dir) + "/" + name
+  }
+
+  /// Spells a directory on the way to `path` as the user wrote it: without the base directory
+  /// that `shown` was resolved against.
+  static func displayer(path: String, shown: String) -> (String) -> String {
+    let base = path.hasSuffix(shown) ? String(path.dropLast(shown.count)) : ""
+    return { d in
+      guard !base.isEmpty, d.hasPrefix(base) else { return d }
+      let rest = String(d.dropFirst(base.count))
+      return rest.isEmpty ? "." : rest
+    }
   }
 
   /// The directory part of `path` (`.` for a bare name, `/` for a file at the root).
