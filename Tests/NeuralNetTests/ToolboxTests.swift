@@ -64,6 +64,15 @@ struct SequenceLossTests {
                                                   normalizer: 3).value.scalar
     }
     #expect(abs(Double(v) - expected) < 1e-5, "\(v) vs \(expected)")
+    // Unweighted: the mean over all N·T steps, the same as unit weights.
+    let plain = withoutGrad {
+      Loss.sparseCategoricalCrossentropy.compute(out, targets: labels, fused: fused).value.scalar
+    }
+    let unit = withoutGrad {
+      Loss.sparseCategoricalCrossentropy.compute(out, targets: labels, fused: fused,
+                                                  weights: Tensor(repeating: 1, shape: [n * t])).value.scalar
+    }
+    #expect(abs(plain - unit) < 1e-5, "\(plain) vs \(unit)")
   }
 }
 
@@ -162,7 +171,7 @@ struct ScheduleTests {
     let b = try LearningRateSchedule(initial: 1, kind: .plateau(patience: 2, factor: 0.5, minDelta: 0))
     b.restore(a.state)
     #expect(b.state == a.state)
-    #expect(a.state == [0.5, 2.0, 0])
+    #expect(a.state == [0.5, 2.0, 1])
     for v in [2.7, 2.8, 1.0, 1.5] {
       #expect(a.observe(epoch: 1, monitored: v) == b.observe(epoch: 1, monitored: v))
       #expect(a.rate(epoch: 0) == b.rate(epoch: 0))
