@@ -77,7 +77,8 @@ public enum Loss: Sendable, Equatable {
         : binaryCrossEntropy(probabilities: output, targets: targets, epsilon: eps)
     case .sparseCategoricalCrossentropy:
       if fused { return softmaxCrossEntropy(logits: output, labels: targets) }
-      return Loss.probabilityCE(output, Loss.oneHot(targets, classes: output.shape[output.shape.count - 1]),
+      return Loss.probabilityCE(output, Loss.oneHot(targets, classes: output.shape[output.shape.count - 1])
+                                  .reshaped(output.shape),
                                 normalize: false)
     case .categoricalCrossentropy:
       if fused { return softmaxCrossEntropy(logits: output, targets: targets) }
@@ -106,7 +107,7 @@ public enum Loss: Sendable, Equatable {
         return softmaxCrossEntropy(logits: output, labels: targets, weights: weights, normalizer: normalizer)
       }
       let c = output.shape[output.shape.count - 1]
-      return Loss.weightedProbabilityCE(output, Loss.oneHot(targets, classes: c), weights,
+      return Loss.weightedProbabilityCE(output, Loss.oneHot(targets, classes: c).reshaped(output.shape), weights,
                                         normalizer, normalize: false)
     case .categoricalCrossentropy:
       if fused {
