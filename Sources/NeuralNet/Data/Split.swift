@@ -80,11 +80,14 @@ public enum Split {
         : "target '\(d.targetName ?? "y")' does not hold class indices"
       throw DataError(path: nil, message: "stratify=true needs class labels, but \(why)")
     }
-    var members = [[Int]](repeating: [], count: (labels.max() ?? -1) + 1)
-    for (row, label) in labels.enumerated() { members[label].append(row) }
+    var byLabel = [[Int]](repeating: [], count: (labels.max() ?? -1) + 1)
+    for (row, label) in labels.enumerated() { byLabel[label].append(row) }
+    // Only the classes present, in label order: a label may be as large as maxClassIndex, and
+    // the allocation costs time per class (an empty class would get no rows anyway).
+    let members = byLabel.filter { !$0.isEmpty }
     let allocation = StratifiedAllocation(classCounts: members.map(\.count), partSizes: sizes)
     var parts = [[Int]](repeating: [], count: sizes.count)
-    for (c, rows) in members.enumerated() where !rows.isEmpty {
+    for (c, rows) in members.enumerated() {
       let ordered = shuffle ? rng.permutation(rows.count).map { rows[$0] } : rows
       var start = 0
       for p in sizes.indices {
