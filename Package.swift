@@ -21,7 +21,10 @@ let package = Package(
     // Layers, bottom to top: Autograd -> NeuralNet -> DLang -> Notebook -> dl
     .target(name: "Autograd", dependencies: ["COpenBLAS"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
-    .target(name: "NeuralNet", dependencies: ["Autograd"]),
+    // Release: no dynamic exclusivity checks in the training loop (they cost ~5% of a tiny
+    // step; exclusivity is a property of the code, checked in debug builds and tests).
+    .target(name: "NeuralNet", dependencies: ["Autograd"],
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
     .target(name: "TermPlot"),
     .target(name: "DLang", dependencies: ["NeuralNet", "TermPlot"]),
     .target(name: "Notebook", dependencies: ["DLang", "TermPlot", "CEditLine", "CLibEdit"]),

@@ -362,8 +362,8 @@ extension Model {
                hooks: (() -> Void)? = nil) -> StepOutcome {
     let tape = Tape.current
     tape.reset()
-    let out = forwardBatch(Variable(x), extra: extra.map { Variable($0) }, training: true,
-                           logits: plan.fused, rng: &rng)
+    let out = forwardBatch(Variable(x), extra: extra.isEmpty ? [] : extra.map { Variable($0) },
+                           training: true, logits: plan.fused, rng: &rng)
     var lossVar = batchLoss(out, y, plan, weights: weights)
     if !plan.regularized.isEmpty, let p = penalty(plan) { lossVar = lossVar + p }
     let lossValue = Double(lossVar.value.scalar)
@@ -378,7 +378,7 @@ extension Model {
       return .nonFiniteGradient(bad)
     }
     optimizer.step(plan.trainable)
-    for p in plan.frozen where p.variable.grad != nil { p.variable.grad = nil }
+    if !plan.frozen.isEmpty { for p in plan.frozen where p.variable.grad != nil { p.variable.grad = nil } }
     sums[0] += lossValue * Double(count)
     evaluator.accumulate(out.value, y, rows: count * plan.rowsPerSample, into: &sums, at: 1)
     return .ok
@@ -386,14 +386,9 @@ extension Model {
 
   /// The path of the first parameter (in layer order) whose gradient holds NaN or ±∞.
   func firstNonFiniteGradient(_ params: [Parameter]) -> String? {
-    for p in params {
-      guard let g = p.variable.grad else { continue }
-      let bad = g.data.withUnsafeBufferPointer { b -> Bool in
-        var acc: Float = 0
-        for v in b { acc += v - v }  // NaN exactly when some v is NaN or ±∞
-        return !acc.isFinite
-      }
-      if bad { return p.path.isEmpty ? p.name : p.path }
+    for i in params.indices {
+      let bad = !(params[i].variable.grad?.allFinite ?? true)
+      if bad { return params[i].path.isEmpty ? params[i].name : params[i].path }
     }
     return nil
   }
@@ -418,11 +413,10 @@ extension Model {
                                        width: plan.width)
     }
     var sums = [Double](repeating: 0, count: plan.names.count)
-    guard var evaluator = batchEvaluator else { throw ModelError("no metric evaluator") }
-    batchEvaluator = nil  // one owner of its scratch buffer: no copy-on-write per step
+    guard batchEvaluator != nil else { throw ModelError("no metric evaluator") }
+    // In place (set just above): no copy of the evaluator and its scratch buffer per step.
     let outcome = runStep(bx, by, weights: nil, rows: n, plan: plan, optimizer: optimizer,
-                          evaluator: &evaluator, sums: &sums, rng: &rng)
-    batchEvaluator = evaluator
+                          evaluator: &batchEvaluator!, sums: &sums, rng: &rng)
     if case .nonFiniteLoss(let v) = outcome { throw ModelError("the loss is \(v)") }
     if case .nonFiniteGradient(let p) = outcome { throw ModelError("the gradient of \(p) is not finite") }
     return (0..<sums.count).map { k in
