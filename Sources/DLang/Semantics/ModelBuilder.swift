@@ -121,7 +121,7 @@ struct ModelBuilder {
       throw Diagnostic.error(bad < 1 ? "an input size must be at least 1, not \(bad)"
                                : "an input size must be at most \(1 << 24), not \(bad)", at: e.range)
     }
-    guard let total = checkedCount(shape), total <= Model.maxValuesPerSample else {
+    guard let total = checkedProduct(shape), total <= Model.maxValuesPerSample else {
       throw Diagnostic.error("an input of shape \(ValueFormat.shape(shape)) has more values per sample than fit in memory",
                              at: e.range)
     }

@@ -82,8 +82,8 @@ struct ByteView {
   }
 }
 
-/// The element count of `shape`, or `nil` when it overflows `Int`.
-func checkedProduct(_ shape: [Int]) -> Int? {
+/// The element count of `shape`, or `nil` when it overflows `Int` (or a size is negative).
+public func checkedProduct(_ shape: [Int]) -> Int? {
   var n = 1
   for d in shape {
     guard d >= 0 else { return nil }

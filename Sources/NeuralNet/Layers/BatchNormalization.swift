@@ -34,10 +34,9 @@ public final class BatchNormalization: UnaryLayer {
     guard epsilon > 0 && epsilon.isFinite else {
       throw ShapeError("\(name): epsilon must be above 0, not \(epsilon)")
     }
-    guard let f = input.last, f > 0 else {
+    guard (input.last ?? 0) > 0 else {
       throw ShapeError("\(name) needs an input with a feature axis, not \(input.kerasBatchShape)")
     }
-    _ = f
     return input
   }
 

@@ -54,7 +54,7 @@ public final class Dense: UnaryLayer {
 
   public func parameterSpecs(input: [Int]) throws -> [ParameterSpec] {
     _ = try outputShape(input)
-    guard checkedCount([input[0], units]) != nil else {
+    guard checkedProduct([input[0], units]) != nil else {
       throw ShapeError("\(name) would have \(input[0]) × \(units) weights, more than fit in memory")
     }
     return [ParameterSpec(name: "weights", shape: [input[0], units], trainable: trainable),

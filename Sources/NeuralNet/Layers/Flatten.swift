@@ -11,7 +11,7 @@ public final class Flatten: UnaryLayer {
 
   /// (product of the input's sizes); throws when that product overflows.
   public func outputShape(_ input: [Int]) throws -> [Int] {
-    guard let n = checkedCount(input) else {
+    guard let n = checkedProduct(input) else {
       throw ShapeError("\(name): an input of shape \(input.kerasBatchShape) has more values per "
                        + "sample than fit in memory")
     }

@@ -221,18 +221,6 @@ extension UnaryLayer {
   }
 }
 
-/// The element count of `shape`, or nil when it overflows `Int`.
-public func checkedCount(_ shape: [Int]) -> Int? {
-  var n = 1
-  for d in shape {
-    guard d >= 0 else { return nil }
-    let (p, o) = n.multipliedReportingOverflow(by: d)
-    if o { return nil }
-    n = p
-  }
-  return n
-}
-
 /// The Keras auto-name stem of a layer type: `"Dense"` → `"dense"`, `"InputLayer"` →
 /// `"input_layer"`.
 func snakeCase(_ s: String) -> String {

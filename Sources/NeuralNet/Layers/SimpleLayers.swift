@@ -71,7 +71,7 @@ public final class InputLayer: UnaryLayer {
     guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else {
       throw ShapeError("\(name): an input shape needs positive sizes but is \(shape.kerasShape)")
     }
-    guard checkedCount(shape) != nil else {
+    guard checkedProduct(shape) != nil else {
       throw ShapeError("\(name): an input of shape \(shape.kerasShape) has more values than fit in memory")
     }
     return shape

@@ -117,7 +117,7 @@ public final class Model {
       throw ModelError("the model already has an input named '\(name)'")
     }
     guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }),
-          let n = checkedCount(shape), n <= Model.maxValuesPerSample else {
+          let n = checkedProduct(shape), n <= Model.maxValuesPerSample else {
       throw ShapeError("an input shape needs positive sizes whose product fits in memory, "
                        + "not \(shape.kerasShape)")
     }
@@ -149,7 +149,7 @@ public final class Model {
       let inShapes = sources.map(shape(of:))
       let outShapes = try layer.outputShapes(inShapes)
       for s in outShapes {
-        guard let n = checkedCount(s), n <= Model.maxValuesPerSample else {
+        guard let n = checkedProduct(s), n <= Model.maxValuesPerSample else {
           throw ShapeError("\(layer.name) would output \(s.kerasBatchShape): more values per "
                            + "sample than fit in memory")
         }
@@ -352,6 +352,7 @@ public final class Model {
   /// Every layer's output on a batch `x` (inference mode), for diagnostics and visualisation.
   public func taps(_ x: Tensor, layers: Set<String>? = nil) -> TapRecorder {
     let recorder = TapRecorder(layers: layers)
+    guard isBuilt, inputs.count == 1 else { return recorder }  // nothing to run (taps take one input)
     var ctx = ForwardContext(training: false, rng: SeededRandom(seed: 0), taps: recorder)
     withoutGrad { _ = forwardGraph([Variable(x)], logits: false, &ctx) }
     return recorder
