@@ -37,11 +37,11 @@ public struct Completer: @unchecked Sendable {
       statementHead = rhs
       isAssignment = true
     }
-    // `time STATEMENT`
+    // `time STATEMENT`: a statement whose argument is a statement completes that one.
     var words = statementHead.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-    while words.first == "time" {
+    while let first = words.first, Statements.spec(first)?.arguments.first == .statement {
       words.removeFirst()
-      if let r = statementHead.range(of: "time") { statementHead = statementHead[r.upperBound...] }
+      if let r = statementHead.range(of: first) { statementHead = statementHead[r.upperBound...] }
     }
     let keyword = words.first
     if let option = Completer.optionBeingValued(String(statementHead)) {
@@ -57,35 +57,43 @@ public struct Completer: @unchecked Sendable {
     if session.isTypingModelBlock, let layer = LayerTable.spec(keyword) {
       return (layer.options + ["name"]).map { $0 + "=" } + Completer.activationNames
     }
-    switch keyword {
-    case "help": return words.count == 1 ? HelpText.topics : []
-    case "time": return Statements.all.map(\.name)
-    case "vars", "reset", "history", "exit": return []
-    case "seed": return []
-    default: break
-    }
     guard let spec = Statements.spec(keyword) else { return session.names }
     let typed = Set(words.compactMap { w -> String? in
       guard let eq = w.firstIndex(of: "=") else { return nil }
       return String(w[..<eq])
     })
     let options = spec.options.filter { !typed.contains($0.name) }.map { $0.name + "=" }
-    return options + namesFor(statement: keyword, argumentIndex: words.count - 1)
+    let positional = words.dropFirst().filter { !$0.contains("=") }
+    return options + argumentCandidates(spec, index: positional.count, model: positional.first)
   }
 
-  /// Session names fitting the statement's positional argument: models first for statements
-  /// that take a model, datasets and tensors for the data.
-  func namesFor(statement: String, argumentIndex: Int) -> [String] {
-    // From the statement table: the statements whose synopsis starts `KEYWORD MODEL`.
-    let modelStatements = Set(Statements.all.filter { $0.synopsis.hasPrefix($0.name + " MODEL") }.map(\.name))
-    guard modelStatements.contains(statement) else { return session.names }
+  /// What fits the statement's positional argument `index`, by the table's argument shapes:
+  /// models for a model, data (anything but models) after one, metric names of the model's
+  /// history, help topics.
+  func argumentCandidates(_ spec: StatementSpec, index: Int, model: String?) -> [String] {
+    guard let shape = Completer.shape(of: spec, at: index) else { return [] }
     let isModel: (String) -> Bool = { name in
       if case .model? = session.value(named: name) { return true }
       return false
     }
-    if argumentIndex == 0 { return session.names.filter(isModel) }
-    if statement == "compile" || statement == "summary" { return [] }
-    return session.names.filter { !isModel($0) }
+    switch shape {
+    case .model: return session.names.filter(isModel)
+    case .expressions: return spec.takesModel ? session.names.filter { !isModel($0) } : session.names
+    case .path, .statement: return []
+    case .word(_, _, .helpTopic): return HelpText.topics
+    case .word(_, _, .metric):
+      guard let model, case .model(let m)? = session.value(named: model) else { return [] }
+      return m.history.names.filter { !$0.hasPrefix("val_") }
+    }
+  }
+
+  /// The argument shape at positional `index` (an `.expressions` run covers the rest).
+  static func shape(of spec: StatementSpec, at index: Int) -> ArgumentShape? {
+    for (slot, shape) in spec.arguments.enumerated() {
+      if case .expressions = shape { return shape }
+      if slot == index { return shape }
+    }
+    return nil
   }
 
   /// `net.` → layers of net; `net.dense_1.` → its parameters; `train.` → dataset members.
@@ -156,23 +164,23 @@ public struct Completer: @unchecked Sendable {
     return String(chars[k..<(end - 1)])
   }
 
+  /// The values of `option` of `statement`, from the statement table (its option's values, or
+  /// the values of a setting inside an option's call, `optimizer=adam(lr=`); on a layer line,
+  /// the layer option's words.
   func values(for option: String, statement: String?) -> [String] {
-    switch option {
-    case "loss": return LossTable.names
-    case "optimizer": return OptimizerTable.names
-    case "metrics": return MetricTable.names
-    case "init": return HelpText.initializerNames
-    case "activation": return Completer.activationNames
-    case "lr": return ScheduleTable.names  // a number, or a schedule: lr=cosine(0.003, epochs=200)
-    case "validation", "target", "epochs", "batch", "top", "alpha", "l1", "l2", "name":
-      if option == "validation" {
+    guard let spec = statement.flatMap(Statements.spec) else {
+      return HelpText.layerOptionValues(option)
+    }
+    if let o = spec.option(option) {
+      switch o.values {
+      case .nothing: return []
+      case .words(let words): return words
+      case .names: return session.names
+      case .datasets:
         return session.names.filter { if case .dataset? = session.value(named: $0) { return true }; return false }
       }
-      return []
-    default:
-      let allowed = statement.flatMap { Statements.spec($0)?.option(option)?.allowedValues } ?? []
-      return allowed.isEmpty ? session.names : allowed
     }
+    return spec.options.lazy.compactMap { $0.settingValues[option] }.first ?? []
   }
 
   static var activationNames: [String] { HelpText.activationNames }
@@ -190,8 +198,8 @@ public struct Completer: @unchecked Sendable {
   }
 
   /// File names completing the path typed after the quote (relative to the session's base
-  /// directory); `load` prefers `.csv` and `.safetensors` files, `save` `.safetensors` files
-  /// and `run` `.dl` files, directories always shown.
+  /// directory); a statement prefers the file types its table row names (`load` `.csv` and
+  /// `.safetensors` files, `save` `.safetensors`, `run` `.dl`), directories always shown.
   func paths(_ before: String, quoteAt quote: Int) -> Completion {
     let typed = String(decoding: Array(before.utf8)[(quote + 1)...], as: UTF8.self)
     let dir: String, prefix: String
@@ -214,9 +222,14 @@ public struct Completer: @unchecked Sendable {
     let head = String(decoding: Array(before.utf8)[..<quote], as: UTF8.self)
     let statement = (Completer.assignmentValue(head).map(String.init) ?? head)
       .split(separator: " ").first.map(String.init)
-    let wanted: [String]? = statement == "load" ? [".csv", ".safetensors"] : statement == "run" ? [".dl"]
-      : statement == "save" ? [".safetensors"] : nil
-    if let wanted {
+    let wanted = (statement.flatMap(Statements.spec)?.arguments ?? []).flatMap { shape -> [String] in
+      switch shape {
+      case .path(let extensions): return extensions
+      case .expressions(_, _, _, let files): return files
+      default: return []
+      }
+    }
+    if !wanted.isEmpty {
       let preferred = entries.filter { e in e.isDirectory || wanted.contains { e.name.hasSuffix($0) } }
       if !preferred.isEmpty { entries = preferred }
     }

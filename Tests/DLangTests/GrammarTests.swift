@@ -90,9 +90,16 @@ struct RuleHeading {
 struct GrammarTests {
   let grammar = Grammar(TestSupport.read("grammar/dl.ebnf"))
 
-  /// `/// name = ... ;` lines in Sources/DLang/Syntax.
+  /// The folders whose parse functions carry grammar rules as headings.
+  static let sourceFolders = ["Sources/DLang/Syntax", "Sources/DLang/Statements"]
+
+  /// `/// name = ... ;` lines in the parser's and the statement table's sources.
   static func headings() -> [RuleHeading] {
-    let dir = TestSupport.root.appendingPathComponent("Sources/DLang/Syntax")
+    sourceFolders.flatMap(headings(in:))
+  }
+
+  static func headings(in folder: String) -> [RuleHeading] {
+    let dir = TestSupport.root.appendingPathComponent(folder)
     let files = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
     var result: [RuleHeading] = []
     for file in files.sorted() where file.hasSuffix(".swift") {
@@ -126,12 +133,17 @@ struct GrammarTests {
     #expect(Set(grammar.rules.map(\.name)).count == grammar.rules.count, "duplicate rule names")
   }
 
-  @Test func everyRuleHasAParseFunctionAndEveryHeadingARule() {
+  @Test func everyRuleHasAParseFunctionOrATableRowAndEveryHeadingARule() {
     let headings = GrammarTests.headings()
     let headingTexts = Set(headings.map(\.text))
+    let rendered = Set(StatementTable.grammarRules.map(Grammar.normalise))
     let ruleTexts = Set(grammar.rules.map(\.text))
-    let missing = grammar.rules.filter { !headingTexts.contains($0.text) }.map(\.name)
-    #expect(missing == [], "rules without a parse function heading: \(missing)")
+    let missing = grammar.rules.filter { !headingTexts.contains($0.text) && !rendered.contains($0.text) }
+      .map(\.text)
+    #expect(missing == [], "rules neither heading a parse function nor rendered by the statement table: \(missing)")
+    let unwritten = rendered.subtracting(ruleTexts).sorted()
+    #expect(unwritten == [], "rules of the statement table missing from dl.ebnf: \(unwritten)")
+    #expect(headingTexts.isDisjoint(with: rendered), "a rule both rendered and hand-parsed")
     let extra = headings.filter { !ruleTexts.contains($0.text) }.map { "\($0.file): \($0.text)" }
     #expect(extra == [], "parse-function headings not in the grammar: \(extra)")
     let notFunctions = headings.filter { !$0.headsParseFunction }.map(\.text)
@@ -160,6 +172,25 @@ struct GrammarTests {
       #expect(program.diagnostics == [], "example: \(example)")
       #expect(program.statements.count == 1, "example: \(example)")
     }
+  }
+
+  @Test func everyTableRowHasItsGrammarRule() {
+    let names = Set(grammar.rules.map(\.name))
+    for row in StatementTable.rows {
+      #expect(names.contains(row.spec.rule), "\(row.name): no rule \(row.spec.rule) in dl.ebnf")
+      // A generic row's rule is rendered; an irregular row's heads its parse function.
+      let headed = GrammarTests.headings().contains { $0.text.hasPrefix(row.spec.rule + " = ") }
+      #expect((row.grammarRule != nil) != headed, "\(row.name): rendered xor hand-parsed")
+    }
+  }
+
+  @Test func renderedRulesOfTheGenericRows() {
+    let fit = StatementTable.fit.grammarRule
+    #expect(fit == #"fit_stmt = "fit" , identifier , expression , [ expression ] , { option } ;"#)
+    #expect(StatementTable.vars.grammarRule == #"vars_stmt = "vars" ;"#)
+    #expect(StatementTable.standardize.grammarRule == #"standardize_stmt = "standardize" , expression , { expression } ;"#)
+    #expect(StatementTable.help.grammarRule == #"help_stmt = "help" , [ identifier | keyword ] ;"#)
+    #expect(StatementTable.print.grammarRule == nil)
   }
 
   @Test func everyStatementTableExampleParsesCleanly() {

@@ -26,6 +26,16 @@ public enum HelpText {
   /// Initializer names (`init=`).
   public static var initializerNames: [String] { Initializer.allNames }
 
+  /// The words a layer line's option takes, for completion: NeuralNet's initializers after
+  /// `init=`, its activations after `activation=`; none for a number (`l2=`, `rate=`).
+  public static func layerOptionValues(_ option: String) -> [String] {
+    switch option {
+    case "init": return initializerNames
+    case "activation": return activationNames
+    default: return []
+    }
+  }
+
   /// Learning-rate schedule names (`lr=cosine(…)`), from NeuralNet's table.
   public static var scheduleNames: [String] { ScheduleTable.names }
   /// Gradient-clipping settings every optimizer takes, from NeuralNet's table.
@@ -96,11 +106,7 @@ public enum HelpText {
     for s in Statements.all {
       if let o = s.option(name) {
         var text = "option \(o.name)=\(o.valueHint) of \(s.name)\n  \(o.help)\n  example: \(o.example)"
-        if s.name == "fit" && o.name == "early_stopping" {
-          text += "\n  or early_stopping=early_stopping(SETTING=VALUE, ...), e.g. early_stopping=early_stopping(patience=5, monitor=val_accuracy, min_delta=0.001)"
-          text += "\n  settings:"
-          for st in FitOptions.earlyStoppingSettings { text += "\n    \(st.name)  \(st.help)" }
-        }
+        for line in o.details { text += "\n  " + line }
         parts.append(text)
       }
     }

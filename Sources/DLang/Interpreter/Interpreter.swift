@@ -2,8 +2,8 @@ import Autograd
 import NeuralNet
 import TermPlot
 
-/// Runs checked statements against a session. One handler per statement keyword, found in a
-/// table; handlers report through the session's output and throw located diagnostics.
+/// Runs checked statements against a session, each through its row of the statement table;
+/// the rows' run functions report through the session's output and throw located diagnostics.
 struct Interpreter {
   let session: Session
   /// The file (or `<cell N>`) being run, for diagnostics of nested runs.
@@ -13,39 +13,23 @@ struct Interpreter {
   var output: SessionOutput { session.output }
   var style: RenderStyle { session.output.style }
 
-  typealias Handler = (Interpreter, Command) throws -> Void
-
-  /// keyword → handler.
-  nonisolated(unsafe) static let handlers: [String: Handler] = [
-    "seed": { try $0.seed($1) },
-    "compile": { try $0.compile($1) },
-    "fit": { try $0.fit($1); $0.noteTrainingClasses($1) },
-    "evaluate": { try $0.evaluate($1) },
-    "predict": { try $0.predict($1) },
-    "summary": { try $0.summary($1) },
-    "plot": { try $0.plot($1) },
-    "save": { try $0.saveModel($1) },
-    "print": { try $0.printValues($1) },
-    "standardize": { try $0.scale($1, minMax: false) },
-    "normalize": { try $0.scale($1, minMax: true) },
-    "help": { try $0.help($1) },
-    "vars": { try $0.vars($1) },
-    "reset": { try $0.reset($1) },
-    "run": { try $0.runFile($1) },
-    "history": { try $0.history($1) },
-    "exit": { i, _ in i.session.exitRequested = true; throw StopRequest() },
-  ]
-
+  /// Runs one statement. A command's simple options are validated against the table first
+  /// (as the checker does), so a bound holds even for a statement the checker never saw.
   func execute(_ s: Statement) throws {
-    switch s.kind {
-    case .command(let c):
-      guard let h = Interpreter.handlers[c.keyword.text] else {
-        throw Diagnostic.error("'\(c.keyword.text)' cannot be used on its own here", at: c.keyword.range)
-      }
-      try h(self, c)
-    case .assign(let targets, let value): try assign(targets, value)
-    case .model(let name, let layers): try declareModel(name, layers, range: s.range)
-    case .time(let inner): try time(inner)
+    if case .assign(let targets, let value) = s.kind {
+      try assign(targets, value)
+      return
+    }
+    guard let row = StatementTable.row(for: s) else { return }
+    switch row.role {
+    case .command(_, let run):
+      guard case .command(let c) = s.kind else { return }
+      try TableOptions.validate(c, arguments(c))
+      try run(self, c)
+    case .value:
+      throw Diagnostic.error("'\(row.name)' cannot be used on its own here", at: s.range)
+    case .structure(_, let run):
+      try run(self, s)
     }
   }
 
@@ -98,8 +82,12 @@ struct Interpreter {
     let values: [Value]
     switch value {
     case .expr(let e): values = [try evaluate(e)]
-    case .command(let c) where c.keyword.text == "load": values = [try load(c, name: targetName(targets[0]))]
-    case .command(let c): values = try split(c, names: targets.map(targetName))
+    case .command(let c):
+      guard let row = StatementTable.row(c.keyword.text), case .value(_, let run) = row.role else {
+        throw Diagnostic.error("'\(c.keyword.text)' cannot be used as a value", at: c.keyword.range)
+      }
+      try TableOptions.validate(c, arguments(c))
+      values = try run(self, c, targets.map(targetName))
     }
     let valueRange: SourceRange
     switch value {

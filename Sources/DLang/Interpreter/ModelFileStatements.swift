@@ -69,9 +69,10 @@ extension Interpreter {
       throw Diagnostic.error("\(path): \(e.message)", at: range, hint: e.hint)
     }
     if let settings = compileText {
-      let program = Parser.parse(source: "compile \(name) " + settings)
+      let keyword = StatementTable.compile.name
+      let program = Parser.parse(source: "\(keyword) \(name) " + settings)
       guard program.diagnostics.isEmpty, program.statements.count == 1,
-            case .command(let command) = program.statements[0].kind, command.keyword.text == "compile" else {
+            case .command(let command) = program.statements[0].kind, command.keyword.text == keyword else {
         throw Diagnostic.error("\(path): its compile settings '\(settings)' do not parse"
                                + (program.diagnostics.first.map { ": " + $0.message } ?? ""), at: range)
       }

@@ -25,11 +25,18 @@ struct Checker {
   /// Model files an earlier `save` of the program writes (resolved path → the model's kind):
   /// a later `load` of the same file gives that model back.
   var savedModels: [String: Kind] = [:]
+  /// The loss each compiled model minimises (by model name), where known: with its output
+  /// shape it tells how many classes the model has.
+  var losses: [String: String] = [:]
 
   init(session: Session) {
     self.session = session
     runChain = session.runChain
-    for name in session.names { if let v = session.value(named: name) { kinds[name] = Kind(of: v) } }
+    for name in session.names {
+      guard let v = session.value(named: name) else { continue }
+      kinds[name] = Kind(of: v)
+      if case .model(let m) = v, let loss = m.compiled?.loss { losses[name] = loss }
+    }
   }
 
   /// All diagnostics for `statements`. `source`, when given, is the text they were parsed
@@ -56,7 +63,7 @@ struct Checker {
     let tokens = Lexer.tokenize(source).0
     let parsed = Set(statements.map(\.range.start.line))
     var found: [(line: Int, name: String)] = []
-    for i in tokens.indices where tokens[i].isKeyword("compile") && i + 1 < tokens.count
+    for i in tokens.indices where tokens[i].isKeyword(StatementTable.compile.name) && i + 1 < tokens.count
       && tokens[i + 1].kind == .identifier && !parsed.contains(tokens[i].range.start.line) {
       found.append((tokens[i].range.start.line, tokens[i + 1].text))
     }
@@ -78,7 +85,7 @@ struct Checker {
       let atLineStart = i == 0 || tokens[i - 1].kind == .newline || tokens[i - 1].isSymbol(";")
       defer { i += 1 }
       guard atLineStart else { continue }
-      if tokens[i].isKeyword("model"), i + 1 < tokens.count, tokens[i + 1].kind == .identifier {
+      if tokens[i].isKeyword(StatementTable.model.name), i + 1 < tokens.count, tokens[i + 1].kind == .identifier {
         written.insert(tokens[i + 1].text)
         continue
       }
@@ -105,14 +112,26 @@ struct Checker {
     return written.subtracting(defined)
   }
 
+  /// Checks one statement through its row of the statement table. A command's simple options
+  /// are checked against the table first, each on its own, so that no statement skips a bound.
   mutating func check(_ s: Statement) {
-    switch s.kind {
-    case .command(let c):
-      do { try checkCommand(c, s.range) } catch { record(error) }
-    case .assign(let targets, let value):
+    if case .assign(let targets, let value) = s.kind {
       do { try checkAssign(targets, value, s.range) } catch { record(error) }
-    case .model(let name, let layers): checkModel(name, layers, s.range)
-    case .time(let inner): check(inner)
+      return
+    }
+    guard let row = StatementTable.row(for: s) else { return }
+    switch row.role {
+    case .command(let check, _):
+      guard case .command(let c) = s.kind else { return }
+      diagnostics += TableOptions.errors(c, arguments(c))
+      do { try check(&self, c) } catch { record(error) }
+    case .value:
+      if case .command(let c) = s.kind {
+        diagnostics.append(.error("'\(row.name)' makes a dataset: assign it to a name", at: c.keyword.range,
+                                  hint: "e.g. \(row.spec.example)"))
+      }
+    case .structure(let check, _):
+      check(&self, s)
     }
   }
 

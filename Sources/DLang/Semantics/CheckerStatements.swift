@@ -3,65 +3,19 @@ import NeuralNet
 
 /// The checks of each statement kind.
 extension Checker {
-  mutating func checkCommand(_ c: Command, _ range: SourceRange) throws {
+  /// `fit` / `evaluate`: the model (compiled) and the data. Each is independent: each
+  /// mistake is reported.
+  mutating func checkTraining(_ c: Command) {
     let k = c.keyword.text
-    var args = arguments(c)
-    // Every simple option against its declared type and bounds (fit reads its own, all at once).
-    if k != "fit" {
-      var errors: [Diagnostic] = []
-      TableOptions.check(c, args, into: &errors)
-      diagnostics += errors
-    }
-    switch k {
-    case "seed":
-      guard let e = args.next() else { throw Diagnostic.error("seed needs a whole number, e.g. seed 42", at: c.range) }
-      _ = try args.int(e, what: "the seed", min: 0)
-    case "compile": try checkCompile(c)
-    case "fit", "evaluate":
-      // The model, the data and each option are independent: each mistake is reported.
-      do {
-        let m = try model(c.args.first, for: k, at: c.range)
-        if case .model(false, _) = m, let e = c.args.first,
-           !brokenCompile(of: exprText(e), before: c.range.start.line) {
-          throw Diagnostic.error("model '\(exprText(e))' is not compiled yet", at: e.range,
-                                 hint: "add: compile \(exprText(e)) loss=… optimizer=adam")
-        }
-      } catch { record(error) }
-      do { try data(c.args.dropFirst(), for: k, at: c.range, needsTarget: true) } catch { record(error) }
-      checkFitOptions(c)
-    case "predict":
-      _ = try model(c.args.first, for: k, at: c.range)
-      try data(c.args.dropFirst(), for: k, at: c.range, needsTarget: false)
-    case "summary":
-      _ = try model(c.args.first, for: k, at: c.range)
-      if c.args.count > 1 { throw Diagnostic.error("summary takes one model", at: c.args[1].range) }
-    case "plot":
-      _ = try model(c.args.first, for: k, at: c.range)
-      if c.args.count > 2 { throw Diagnostic.error("plot takes a model and a metric", at: c.args[2].range) }
-    case "save": try checkSave(c)
-    case "print":
-      for e in c.args { try requireNames(e) }
-    case "standardize", "normalize":
-      guard !c.args.isEmpty else {
-        throw Diagnostic.error("\(k) needs at least one dataset", at: c.range, hint: "e.g. \(k) train test")
+    do {
+      let m = try model(c.args.first, for: k, at: c.range)
+      if case .model(false, _) = m, let e = c.args.first,
+         !brokenCompile(of: exprText(e), before: c.range.start.line) {
+        throw Diagnostic.error("model '\(exprText(e))' is not compiled yet", at: e.range,
+                               hint: "add: compile \(exprText(e)) loss=… optimizer=adam")
       }
-      for e in c.args {
-        let kind = try kind(of: e)
-        guard kind.isDataset || kind == .unknown else {
-          throw Diagnostic.error("\(k) works on datasets; this is \(kind.description)", at: e.range)
-        }
-      }
-    case "load", "split":
-      throw Diagnostic.error("'\(k)' makes a dataset: assign it to a name", at: c.keyword.range,
-                             hint: k == "load" ? "e.g. iris = load \"iris.csv\" target=label" : "e.g. train, test = split iris 0.8")
-    case "run":
-      guard let e = c.args.first, case .string(let path) = e.kind else {
-        throw Diagnostic.error("run needs a file name in quotes", at: c.range, hint: "e.g. run \"examples/xor.dl\"")
-      }
-      try checkRun(path, at: e.range)
-    default:
-      break  // help, vars, reset, history, exit: the parser checked their shape
-    }
+    } catch { record(error) }
+    do { try data(c.args.dropFirst(), for: k, at: c.range, needsTarget: true) } catch { record(error) }
   }
 
   /// `run "FILE"`: checks the file as it will run here, so that the names and models it
@@ -94,6 +48,7 @@ extension Checker {
     }
     kinds = inner.kinds
     shadowed = inner.shadowed
+    losses = inner.losses
   }
 
   /// An `Arguments` reader over a command, evaluating only what is known before running.
@@ -117,6 +72,7 @@ extension Checker {
                                hint: "e.g. loss=mse, or loss=sparse_categorical_crossentropy for class labels")
       }
       let lossName = try args.choice(loss.value, what: "loss", in: LossTable.names)
+      if let e = c.args.first, case .identifier(let n) = e.kind { losses[n] = lossName }
       if case .model(_, let out?) = m, let lossKind = LossTable.loss(lossName) {
         do { try Model.check(loss: lossKind, outputShape: out) } catch let e as ModelError {
           throw Diagnostic.error(e.message, at: loss.value.range)
@@ -131,23 +87,49 @@ extension Checker {
     } catch { record(error) }
   }
 
-  /// The options of `fit` and `evaluate`, each checked on its own.
+  /// The custom options of `fit`, each checked on its own (the simple ones were checked
+  /// against the table by `check(_:)`), and a `class_weight` list against the model's classes.
   mutating func checkFitOptions(_ c: Command) {
     let args = arguments(c)
-    if c.keyword.text == "fit" {
-      var errors: [Diagnostic] = []
-      let o = FitOptions.read(c, args, errors: &errors)
-      if let e = o.validationExpr {
-        do {
-          let k = try kind(of: e)
-          if !(k.isDataset || k == .unknown) {
-            errors.append(.error("validation must be a fraction such as 0.1, or a dataset; this is \(k.description)",
-                                 at: e.range))
-          }
-        } catch let d as Diagnostic { errors.append(d) } catch {}
-      }
-      diagnostics += errors
-      return
+    var errors: [Diagnostic] = []
+    let o = FitOptions.read(c, args, errors: &errors)
+    if let e = o.validationExpr {
+      do {
+        let k = try kind(of: e)
+        if !(k.isDataset || k == .unknown) {
+          errors.append(.error("validation must be a fraction such as 0.1, or a dataset; this is \(k.description)",
+                               at: e.range))
+        }
+      } catch let d as Diagnostic { errors.append(d) } catch {}
+    }
+    if let weights = c.option("class_weight")?.value,
+       !errors.contains(where: { weights.range.start <= $0.range.start && $0.range.start < weights.range.end }),
+       let d = classWeightMismatch(weights, model: c.args.first) {
+      errors.append(d)
+    }
+    diagnostics += errors
+  }
+
+  /// `class_weight=[W, ...]` with as many weights as the model has classes, when the model's
+  /// output and loss are known (fit would refuse the list at its start).
+  func classWeightMismatch(_ weights: Expr, model: Expr?) -> Diagnostic? {
+    guard case .list(let items) = weights.kind, !items.isEmpty, let model,
+          case .identifier(let name) = model.kind, case .model(true, let out?)? = kinds[name],
+          let loss = losses[name].flatMap(LossTable.loss),
+          let classes = Checker.classCount(loss: loss, output: out), classes != items.count else { return nil }
+    return .error("class_weight has \(items.count) weights but the model has \(classes) classes", at: weights.range)
+  }
+
+  /// How many classes a model with `loss` and `output` tells apart (as fit's class weights
+  /// count them), or nil when the loss is not a classification loss.
+  static func classCount(loss: Loss, output: [Int]) -> Int? {
+    switch loss {
+    case .sparseCategoricalCrossentropy, .categoricalCrossentropy:
+      return output.count == 1 ? output[0] : nil
+    case .binaryCrossentropy:
+      return output.reduce(1, *) == 1 ? 2 : nil
+    default:
+      return nil
     }
   }
 
@@ -165,24 +147,18 @@ extension Checker {
   }
 
   private mutating func checkAssignValue(_ targets: [AssignTarget], _ value: AssignValue) throws {
-    var produced: [Kind]
-    if case .command(let c) = value {
-      var errors: [Diagnostic] = []
-      TableOptions.check(c, arguments(c), into: &errors)
-      if let first = errors.first { throw first }
-    }
+    let produced: [Kind]
     switch value {
     case .expr(let e):
       produced = [try kind(of: e)]
-    case .command(let c) where c.keyword.text == "load":
-      guard let e = c.args.first, case .string = e.kind else {
-        throw Diagnostic.error("load needs a file name in quotes", at: c.range,
-                               hint: "e.g. iris = load \"examples/data/iris.csv\" target=label")
+    case .command(let c):
+      guard let row = StatementTable.row(c.keyword.text), case .value(let check, _) = row.role else {
+        throw Diagnostic.error("'\(c.keyword.text)' cannot be used as a value", at: c.keyword.range)
       }
-      if c.args.count > 1 { throw Diagnostic.error("load takes one file name", at: c.args[1].range) }
-      produced = [try loadKind(c)]
-    case .command(let c):  // split
-      produced = try checkSplit(c)
+      var errors: [Diagnostic] = []
+      TableOptions.check(c, arguments(c), into: &errors)
+      if let first = errors.first { throw first }
+      produced = try check(&self, c)
     }
     if produced.count == 1 && targets.count > 1 {
       throw Diagnostic.error("\(targets.count) names on the left but one value on the right", at: targets[1].range)
@@ -197,6 +173,7 @@ extension Checker {
       switch t {
       case .name(let n):
         kinds[n.text] = k
+        losses[n.text] = nil
         shadowed.insert(n.text)
       case .member(let e):
         try requireNames(e)
@@ -301,6 +278,7 @@ extension Checker {
                                 hint: "start the block with the shape of one sample, e.g. input 4"))
     }
     kinds[name.text] = .model(compiled: false, output: ok ? builder.outputShape : nil)
+    losses[name.text] = nil
     shadowed.insert(name.text)
   }
 

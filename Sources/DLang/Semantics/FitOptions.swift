@@ -21,7 +21,7 @@ struct FitOptions {
 
   /// Most epochs (for patience and start_from): the table's bound on `epochs`.
   static var maxEpochs: Int {
-    if case .int(_, let hi)? = Statements.spec("fit")?.option("epochs")?.kind { return hi }
+    if case .int(_, let hi)? = StatementTable.fit.spec.option("epochs")?.kind { return hi }
     return 1_000_000
   }
 
@@ -55,10 +55,12 @@ struct FitOptions {
         errors.append(.error("\(error)", at: opt.value.range))
       }
     }
-    each("epochs") { _ in o.epochs = try TableOptions.int(c, "epochs", args) ?? o.epochs }
-    each("batch") { _ in o.batch = try TableOptions.int(c, "batch", args) ?? o.batch }
-    each("verbose") { _ in o.verbose = try TableOptions.int(c, "verbose", args) ?? o.verbose }
-    each("shuffle") { _ in o.shuffle = try TableOptions.bool(c, "shuffle", args) ?? o.shuffle }
+    // The simple options were validated against the table before (by the checker, or by the
+    // interpreter before running): here they are only read.
+    o.epochs = (try? TableOptions.int(c, "epochs", args)) ?? o.epochs
+    o.batch = (try? TableOptions.int(c, "batch", args)) ?? o.batch
+    o.verbose = (try? TableOptions.int(c, "verbose", args)) ?? o.verbose
+    o.shuffle = (try? TableOptions.bool(c, "shuffle", args)) ?? o.shuffle
     each("validation") { opt in
       if case .number = opt.value.kind {
         if let f = try args.number(opt.value, what: "the validation fraction", lo: 0, hi: 1, openHigh: true) {

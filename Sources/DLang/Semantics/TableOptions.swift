@@ -1,6 +1,6 @@
 /// Reads a statement's simple options (whole numbers, numbers, booleans) with the type and
-/// bounds the statement table declares for them. The checker and the interpreter both read
-/// through here, so a bound is written once (`OptionKind` in `Statements`) and both agree.
+/// bounds the statement table declares for them. The checker and the interpreter both validate
+/// through here, so a bound is written once (`OptionKind` in the row) and both agree.
 enum TableOptions {
   /// The declared kind of option `name` of `c`'s statement.
   static func kind(_ c: Command, _ name: String) -> OptionKind {
@@ -31,10 +31,12 @@ enum TableOptions {
     return try args.bool(o.value, what: name)
   }
 
-  /// Checks every simple option of `c` against the table, each on its own; the checker
-  /// calls this for every command, so no statement can skip a bound.
-  static func check(_ c: Command, _ args: Arguments, into errors: inout [Diagnostic]) {
-    guard let spec = Statements.spec(c.keyword.text) else { return }
+  /// Every simple option of `c` that breaks its declared type or bounds, each on its own.
+  /// The checker reports them all before running; the interpreter throws the first before it
+  /// runs the statement, so no statement can skip a bound in either.
+  static func errors(_ c: Command, _ args: Arguments) -> [Diagnostic] {
+    guard let spec = Statements.spec(c.keyword.text) else { return [] }
+    var errors: [Diagnostic] = []
     for o in spec.options {
       do {
         switch o.kind {
@@ -45,5 +47,16 @@ enum TableOptions {
         }
       } catch let d as Diagnostic { errors.append(d) } catch {}
     }
+    return errors
+  }
+
+  /// `errors` into `errors`.
+  static func check(_ c: Command, _ args: Arguments, into errors: inout [Diagnostic]) {
+    errors += self.errors(c, args)
+  }
+
+  /// Throws the first of `errors`.
+  static func validate(_ c: Command, _ args: Arguments) throws {
+    if let first = errors(c, args).first { throw first }
   }
 }

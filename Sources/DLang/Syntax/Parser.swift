@@ -71,30 +71,18 @@ public struct Parser: Sendable {
     }
   }
 
-  /// statement = time_stmt | model_stmt | command_stmt | assignment ;
+  /// One statement: a keyword's, through the statement table (whose rendered grammar rule
+  /// `statement` lists them), or an assignment.
   mutating func parseStatement() throws(ParseAbort) -> Statement {
     try enter()
     defer { leave() }
     let token = peek
-    if token.isKeyword("time") { return try parseTimeStatement() }
-    if token.isKeyword("model") { return try parseModelStatement() }
-    if token.kind == .keyword {
-      let command = try parseCommandStatement()
-      return Statement(kind: .command(command), range: command.range)
+    if token.kind == .keyword, let row = StatementTable.row(token.text) {
+      return try parseKeywordStatement(row)
     }
     if token.kind == .identifier { return try parseAssignment() }
     throw failAt(token, "expected a statement, found \(token.quoted)",
                  hint: "type 'help' for the list of statements")
-  }
-
-  /// time_stmt = "time" , statement ;
-  mutating func parseTimeStatement() throws(ParseAbort) -> Statement {
-    let keyword = advance()
-    if peek.endsStatement {
-      throw failAt(peek, "expected a statement after 'time'", hint: "example: time fit net train")
-    }
-    let inner = try parseStatement()
-    return Statement(kind: .time(inner), range: keyword.range.union(inner.range))
   }
 
   /// After a statement: a newline, `;` or the end of input must follow.

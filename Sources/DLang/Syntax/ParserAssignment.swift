@@ -86,11 +86,13 @@ extension Parser {
     }
   }
 
-  /// assign_value = load_expr | split_expr | expression ;
+  /// The value after `=`: a value statement of the table (`load`, `split`) or an expression
+  /// (the rendered grammar rule `assign_value`).
   mutating func parseAssignValue() throws(ParseAbort) -> AssignValue {
     let token = peek
-    if token.isKeyword("load") { return .command(try parseLoadExpression()) }
-    if token.isKeyword("split") { return .command(try parseSplitExpression()) }
+    if token.kind == .keyword, let row = StatementTable.row(token.text), row.spec.isValue {
+      return .command(try parseCommand(row))
+    }
     if token.kind == .keyword && !Keywords.literals.contains(token.text) {
       throw failAt(token, "'\(token.text)' cannot be used as a value",
                    hint: "'\(token.text)' is a statement; write it on its own line")
@@ -99,21 +101,5 @@ extension Parser {
       throw fail("expected a value after '='", at: afterPrevious)
     }
     return .expr(try parseExpression())
-  }
-
-  /// load_expr = "load" , expression , { option } ;
-  mutating func parseLoadExpression() throws(ParseAbort) -> Command {
-    let keyword = name(advance())
-    let (args, options) = try parseArguments(
-      keyword, count: 1...1, missing: "expected a file name after 'load', such as \"data.csv\"")
-    return command(keyword, args, options)
-  }
-
-  /// split_expr = "split" , expression , expression , [ expression ] , { option } ;
-  mutating func parseSplitExpression() throws(ParseAbort) -> Command {
-    let keyword = name(advance())
-    let (args, options) = try parseArguments(
-      keyword, count: 2...3, missing: "expected a dataset and a fraction after 'split'")
-    return command(keyword, args, options)
   }
 }

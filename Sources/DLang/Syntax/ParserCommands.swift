@@ -1,172 +1,96 @@
-// Command statements: every statement that is a keyword, positional arguments and options.
-// For compile, fit, evaluate, predict, summary and plot, `args[0]` is the model name
-// (an `.identifier` expression).
+// Statements that start with a keyword, parsed through the statement table: a row either
+// declares its positional arguments (`ArgumentShape`s) and is read by the generic rule below,
+// or brings its own parse function. For statements that take a model, `args[0]` is the model
+// name (an `.identifier` expression).
 
 extension Parser {
-  /// command_stmt = seed_stmt | compile_stmt | fit_stmt | evaluate_stmt | predict_stmt | summary_stmt | plot_stmt | save_stmt | print_stmt | scale_stmt | help_stmt | run_stmt | session_stmt ;
-  mutating func parseCommandStatement() throws(ParseAbort) -> Command {
-    let token = peek
-    switch token.text {
-    case "seed": return try parseSeedStatement()
-    case "compile": return try parseCompileStatement()
-    case "fit": return try parseFitStatement()
-    case "evaluate": return try parseEvaluateStatement()
-    case "predict": return try parsePredictStatement()
-    case "summary": return try parseSummaryStatement()
-    case "plot": return try parsePlotStatement()
-    case "save": return try parseSaveStatement()
-    case "print": return try parsePrintStatement()
-    case "standardize", "normalize": return try parseScaleStatement()
-    case "help": return try parseHelpStatement()
-    case "run": return try parseRunStatement()
-    case "vars", "reset", "history", "exit": return try parseSessionStatement()
-    default:
-      if let spec = Statements.spec(token.text), spec.isValue {
-        throw failAt(token, "'\(token.text)' makes a dataset; assign it to a name",
-                     hint: "example: \(spec.example)")
+  /// The statement the keyword `row` starts, at the start of a line.
+  mutating func parseKeywordStatement(_ row: StatementRow) throws(ParseAbort) -> Statement {
+    if case .value = row.role {
+      throw failAt(peek, "'\(row.name)' makes a dataset; assign it to a name",
+                   hint: "example: \(row.spec.example)")
+    }
+    if case .statement(let parse) = row.syntax { return try parse(&self) }
+    let command = try parseCommand(row)
+    return Statement(kind: .command(command), range: command.range)
+  }
+
+  /// The command the keyword `row` starts (a statement, or a value after `=`).
+  mutating func parseCommand(_ row: StatementRow) throws(ParseAbort) -> Command {
+    switch row.syntax {
+    case .command(let parse): return try parse(&self)
+    case .statement: throw failAt(peek, "'\(row.name)' cannot be used as a value",
+                                  hint: "'\(row.name)' is a statement; write it on its own line")
+    case .arguments: return try parseArgumentsRule(row)
+    }
+  }
+
+  /// The generic rule: the keyword, each of the row's arguments in order, then `{ option }`
+  /// when the row has options. An `.expressions` argument comes last: the options follow it.
+  mutating func parseArgumentsRule(_ row: StatementRow) throws(ParseAbort) -> Command {
+    let keyword = name(advance())
+    var args: [Expr] = []
+    var written = keyword.text  // "fit net", for "expected training data after 'fit net'"
+    for shape in row.spec.arguments {
+      switch shape {
+      case .model:
+        let model = try parseModelName(after: keyword)
+        args.append(model)
+        written += " " + modelText(model)
+      case .expressions(let count, let what, let suchAs, _):
+        let missing = "expected \(what) after '\(written)'" + (suchAs.map { ", such as \($0)" } ?? "")
+        let (more, options) = try parseArguments(keyword, count: count, missing: missing)
+        return command(keyword, args + more, options)
+      case .path(let extensions):
+        args.append(try parsePath(keyword, model: args.first.map(modelText), extension: extensions.first,
+                                  example: row.spec.example))
+      case .word(let what, let suchAs, let kind):
+        if let word = try parseWord(keyword, kind, missing: "expected \(what) after '\(written)', such as \(suchAs)") {
+          args.append(word)
+        }
+      case .statement:
+        throw failAt(peek, "'\(keyword.text)' cannot be parsed here")
       }
-      throw failAt(token, "expected a statement, found \(token.quoted)",
-                   hint: "type 'help' for the list of statements")
     }
-  }
-
-  /// seed_stmt = "seed" , expression ;
-  mutating func parseSeedStatement() throws(ParseAbort) -> Command {
-    let keyword = name(advance())
-    let (args, options) = try parseArguments(
-      keyword, count: 1...1, missing: "expected a number after 'seed'")
-    return command(keyword, args, options)
-  }
-
-  /// compile_stmt = "compile" , identifier , { option } ;
-  mutating func parseCompileStatement() throws(ParseAbort) -> Command {
-    let keyword = name(advance())
-    let model = try parseModelName(after: keyword)
-    let (_, options) = try parseArguments(keyword, count: 0...0, missing: "")
-    return command(keyword, [model], options)
-  }
-
-  /// fit_stmt = "fit" , identifier , expression , [ expression ] , { option } ;
-  mutating func parseFitStatement() throws(ParseAbort) -> Command {
-    let keyword = name(advance())
-    let model = try parseModelName(after: keyword)
-    let (args, options) = try parseArguments(
-      keyword, count: 1...2, missing: "expected training data after 'fit \(modelText(model))'")
-    return command(keyword, [model] + args, options)
-  }
-
-  /// evaluate_stmt = "evaluate" , identifier , expression , [ expression ] , { option } ;
-  mutating func parseEvaluateStatement() throws(ParseAbort) -> Command {
-    let keyword = name(advance())
-    let model = try parseModelName(after: keyword)
-    let (args, options) = try parseArguments(
-      keyword, count: 1...2, missing: "expected test data after 'evaluate \(modelText(model))'")
-    return command(keyword, [model] + args, options)
-  }
-
-  /// predict_stmt = "predict" , identifier , expression , { option } ;
-  mutating func parsePredictStatement() throws(ParseAbort) -> Command {
-    let keyword = name(advance())
-    let model = try parseModelName(after: keyword)
-    let (args, options) = try parseArguments(
-      keyword, count: 1...1, missing: "expected inputs after 'predict \(modelText(model))'")
-    return command(keyword, [model] + args, options)
-  }
-
-  /// summary_stmt = "summary" , identifier ;
-  mutating func parseSummaryStatement() throws(ParseAbort) -> Command {
-    let keyword = name(advance())
-    let model = try parseModelName(after: keyword)
-    try expectNoMoreArguments(keyword)
-    return command(keyword, [model], [])
-  }
-
-  /// plot_stmt = "plot" , identifier , [ identifier ] ;
-  mutating func parsePlotStatement() throws(ParseAbort) -> Command {
-    let keyword = name(advance())
-    let model = try parseModelName(after: keyword)
-    var args = [model]
-    if peek.kind == .identifier && !atOption {
-      let metric = advance()
-      args.append(Expr(kind: .identifier(metric.text), range: metric.range))
-    } else if startsExpression(peek) {
-      throw failAt(peek, "expected a metric name after 'plot \(modelText(model))', such as accuracy",
-                   hint: usage(keyword))
+    if !row.spec.options.isEmpty {
+      let (_, options) = try parseArguments(keyword, count: 0...0, missing: "")
+      return command(keyword, args, options)
     }
-    try expectNoMoreArguments(keyword)
-    return command(keyword, args, [])
-  }
-
-  /// save_stmt = "save" , identifier , string ;
-  mutating func parseSaveStatement() throws(ParseAbort) -> Command {
-    let keyword = name(advance())
-    let model = try parseModelName(after: keyword)
-    guard case .string(let path) = peek.kind else {
-      if peek.kind == .invalid { throw ParseAbort() }
-      let at = peek.endsStatement ? afterPrevious : peek.range
-      throw fail("'save' expects a file name in quotes after the model", at: at,
-                 hint: "example: save \(modelText(model)) \"runs/\(modelText(model)).safetensors\"")
-    }
-    let file = advance()
-    try expectNoMoreArguments(keyword)
-    return command(keyword, [model, Expr(kind: .string(path), range: file.range)], [])
-  }
-
-  /// print_stmt = "print" , expression , { "," , expression } ;
-  mutating func parsePrintStatement() throws(ParseAbort) -> Command {
-    let keyword = name(advance())
-    guard startsExpression(peek) else {
-      throw failAt(peek, "expected a value after 'print'", hint: "example: print x, 1 + 2")
-    }
-    var args = [try parseExpression()]
-    while match(",") {
-      args.append(try parseExpression())
-    }
-    if startsExpression(peek) {
-      throw failAt(peek, "separate the values to print with ','", hint: "example: print \"acc\", x")
+    if row.spec.arguments.isEmpty {
+      if !peek.endsStatement { throw failAt(peek, "'\(keyword.text)' takes no arguments") }
+    } else {
+      try expectNoMoreArguments(keyword)
     }
     return command(keyword, args, [])
   }
 
-  /// scale_stmt = ( "standardize" | "normalize" ) , expression , { expression } ;
-  mutating func parseScaleStatement() throws(ParseAbort) -> Command {
-    let keyword = name(advance())
-    let (args, options) = try parseArguments(
-      keyword, count: 1...Int.max, missing: "expected a dataset after '\(keyword.text)'")
-    return command(keyword, args, options)
-  }
-
-  /// help_stmt = "help" , [ identifier | keyword ] ;
-  mutating func parseHelpStatement() throws(ParseAbort) -> Command {
-    let keyword = name(advance())
-    guard peek.kind == .identifier || peek.kind == .keyword else {
-      if peek.endsStatement { return command(keyword, [], []) }
-      throw failAt(peek, "expected a topic after 'help', such as fit or dense")
-    }
-    let topic = advance()
-    return command(keyword, [Expr(kind: .identifier(topic.text), range: topic.range)], [])
-  }
-
-  /// run_stmt = "run" , string ;
-  mutating func parseRunStatement() throws(ParseAbort) -> Command {
-    let keyword = name(advance())
+  /// A file name in quotes. After a model (`save net "…"`) the example uses its name.
+  mutating func parsePath(_ keyword: Name, model: String?, extension ext: String?,
+                          example: String) throws(ParseAbort) -> Expr {
     guard case .string(let path) = peek.kind else {
-      let at = peek.endsStatement ? afterPrevious : peek.range
       if peek.kind == .invalid { throw ParseAbort() }
-      throw fail("'run' expects a file name in quotes", at: at,
-                 hint: "example: run \"examples/xor.dl\"")
+      let at = peek.endsStatement ? afterPrevious : peek.range
+      let hint = model.map { "example: \(keyword.text) \($0) \"runs/\($0)\(ext ?? "")\"" } ?? "example: \(example)"
+      throw fail("'\(keyword.text)' expects a file name in quotes" + (model == nil ? "" : " after the model"),
+                 at: at, hint: hint)
     }
     let file = advance()
-    return command(keyword, [Expr(kind: .string(path), range: file.range)], [])
+    return Expr(kind: .string(path), range: file.range)
   }
 
-  /// session_stmt = "vars" | "reset" | "history" | "exit" ;
-  mutating func parseSessionStatement() throws(ParseAbort) -> Command {
-    let keyword = name(advance())
-    if !peek.endsStatement {
-      throw failAt(peek, "'\(keyword.text)' takes no arguments")
+  /// An optional word: a metric name (`plot net accuracy`), or a help topic, which may be a
+  /// keyword (`help fit`).
+  mutating func parseWord(_ keyword: Name, _ kind: WordKind,
+                          missing: String) throws(ParseAbort) -> Expr? {
+    let isTopic = kind == .helpTopic
+    if (peek.kind == .identifier && !atOption) || (isTopic && peek.kind == .keyword) {
+      let word = advance()
+      return Expr(kind: .identifier(word.text), range: word.range)
     }
-    return command(keyword, [], [])
+    if isTopic ? !peek.endsStatement : startsExpression(peek) {
+      throw failAt(peek, missing, hint: usage(keyword))
+    }
+    return nil
   }
 
   // MARK: shared pieces

@@ -9,7 +9,7 @@ extension Parser {
     var parser = Parser(tokens: tokens)
     parser.skipSeparators()
     var layer: LayerDecl?
-    if parser.peek.isKeyword("model") {
+    if parser.peek.isKeyword(StatementTable.model.name) {
       parser.report("model blocks cannot be nested: close this block with '}' before starting another",
                     at: parser.peek.range)
     } else if parser.peek.kind != .endOfInput && !parser.peek.isSymbol("}") {
@@ -36,7 +36,7 @@ extension Parser {
     while true {
       skipSeparators()
       if match("}") { break }
-      if peek.isKeyword("model") {
+      if peek.isKeyword(StatementTable.model.name) {
         report("model blocks cannot be nested: close 'model \(modelName.text)' with '}' before starting another",
                at: peek.range)
         skipNestedModel()

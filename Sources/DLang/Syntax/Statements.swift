@@ -1,10 +1,12 @@
-// The statement table: one entry per statement keyword, with its synopsis, help text and
-// options. The parser validates option names against it; the REPL uses it for `help` and
-// TAB completion.
+// What a statement looks like, as the statement table declares it: its options (with their
+// types and bounds) and its positional arguments. The rows themselves, with their parse,
+// check and run functions, are in Sources/DLang/Statements; `Statements` is their public face,
+// which `help` and TAB completion read.
 
 /// The type of an option's value and its bounds: the one place they are declared. The checker
-/// (before running) and the interpreter (running) both read simple options through
-/// `TableOptions`, so they can never disagree; `.custom` options are read by their statement.
+/// (before running) and the interpreter (before running a statement) both validate simple
+/// options through `TableOptions`, so they can never disagree; `.custom` options are read by
+/// their statement.
 public enum OptionKind: Sendable, Equatable {
   /// A whole number in `min...max`.
   case int(min: Int, max: Int)
@@ -16,6 +18,18 @@ public enum OptionKind: Sendable, Equatable {
   case custom
 }
 
+/// What TAB completion offers as the value of an option.
+public enum OptionValues: Sendable, Equatable {
+  /// Nothing to list: a number, a path, a column only the data knows.
+  case nothing
+  /// These words (drawn from NeuralNet's and DLang's tables, or from the option's kind).
+  case words([String])
+  /// The session's datasets.
+  case datasets
+  /// Any name of the session.
+  case names
+}
+
 /// One `name=value` option of a statement.
 public struct OptionSpec: Sendable, Equatable {
   /// The option name, e.g. `epochs`.
@@ -24,27 +38,76 @@ public struct OptionSpec: Sendable, Equatable {
   public var valueHint: String
   /// One line of help.
   public var help: String
-  /// The identifier/number values it accepts when they can be listed (for completion);
-  /// empty when open-ended. The checker is authoritative.
-  public var allowedValues: [String]
+  /// More lines for `help OPTION` (the settings of a call such as `early_stopping(…)`).
+  public var details: [String]
+  /// What completion offers for the value.
+  public var values: OptionValues
+  /// For an option whose value is a call (`optimizer=adam(lr=…)`): the words completion
+  /// offers for a setting inside it, by setting name.
+  public var settingValues: [String: [String]]
   /// A typical use, e.g. `epochs=10`.
   public var example: String
   /// The value's type and bounds.
   public var kind: OptionKind
 
-  /// Creates an option spec.
-  public init(_ name: String, _ valueHint: String, _ help: String, allowed: [String] = [],
+  /// Creates an option spec. `values` defaults from `kind`: `true`/`false` for a boolean, the
+  /// numbers of a small whole-number range (`0|1|2`), nothing for other numbers, any session
+  /// name for a custom option.
+  public init(_ name: String, _ valueHint: String, _ help: String, values: OptionValues? = nil,
+              settingValues: [String: [String]] = [:], details: [String] = [],
               example: String, kind: OptionKind = .custom) {
     self.name = name
     self.valueHint = valueHint
     self.help = help
-    self.allowedValues = allowed
+    self.details = details
+    self.values = values ?? OptionSpec.defaultValues(kind)
+    self.settingValues = settingValues
     self.example = example
     self.kind = kind
   }
+
+  /// The words completion offers; empty when the value is open-ended.
+  public var allowedValues: [String] {
+    if case .words(let words) = values { return words }
+    return []
+  }
+
+  static func defaultValues(_ kind: OptionKind) -> OptionValues {
+    switch kind {
+    case .bool: return .words(["true", "false"])
+    case .int(let lo, let hi) where hi - lo < 10: return .words((lo...hi).map(String.init))
+    case .int, .number: return .nothing
+    case .custom: return .names
+    }
+  }
 }
 
-/// One statement keyword.
+/// Which words a `.word` argument takes.
+public enum WordKind: Sendable, Equatable {
+  /// A metric of the model's training history (`plot net accuracy`).
+  case metric
+  /// A `help` topic: any name, statement keywords included.
+  case helpTopic
+}
+
+/// One positional argument (or run of them) of a statement, in order. The generic statement
+/// parser reads these; the grammar rule of the statement is rendered from them; completion
+/// offers names that fit each one.
+public enum ArgumentShape: Sendable, Equatable {
+  /// `identifier`: the name of a model.
+  case model
+  /// `count` expressions side by side. `what` names them in "expected … after 'fit net'";
+  /// `suchAs` adds an example; completion prefers files ending in `files` inside quotes.
+  case expressions(ClosedRange<Int>, what: String, suchAs: String? = nil, files: [String] = [])
+  /// `string`: a file name in quotes; completion prefers files ending in `extensions`.
+  case path(extensions: [String])
+  /// `[ identifier ]` (or `[ identifier | keyword ]` for a help topic): an optional word.
+  case word(what: String, suchAs: String, of: WordKind)
+  /// Another statement (`time STATEMENT`).
+  case statement
+}
+
+/// One statement keyword as `help` and completion see it.
 public struct StatementSpec: Sendable, Equatable {
   /// The keyword, e.g. `fit`.
   public var name: String
@@ -54,19 +117,26 @@ public struct StatementSpec: Sendable, Equatable {
   public var summary: String
   /// A complete example statement.
   public var example: String
+  /// Its positional arguments, in order.
+  public var arguments: [ArgumentShape]
+  /// Its `name=value` options.
   public var options: [OptionSpec]
   /// True for `load` and `split`, which only appear on the right of `=`.
   public var isValue: Bool
+  /// The name of its rule in grammar/dl.ebnf, e.g. `fit_stmt` or `load_expr`.
+  public var rule: String
 
   /// Creates a statement spec.
   public init(_ name: String, synopsis: String, summary: String, example: String,
-              options: [OptionSpec] = [], isValue: Bool = false) {
+              arguments: [ArgumentShape] = [], options: [OptionSpec] = [], isValue: Bool = false) {
     self.name = name
     self.synopsis = synopsis
     self.summary = summary
     self.example = example
+    self.arguments = arguments
     self.options = options
     self.isValue = isValue
+    self.rule = name + (isValue ? "_expr" : "_stmt")
   }
 
   /// The option called `name`, if the statement has one.
@@ -76,154 +146,7 @@ public struct StatementSpec: Sendable, Equatable {
 
   /// All option names, in table order.
   public var optionNames: [String] { options.map(\.name) }
-}
 
-/// The table of statements.
-public enum Statements {
-  /// The spec for `keyword`, if it is a statement keyword.
-  public static func spec(_ keyword: String) -> StatementSpec? {
-    byName[keyword]
-  }
-
-  private static let byName: [String: StatementSpec] =
-    Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-
-  static let bool = ["true", "false"]
-
-  /// Every statement, in the order `help` lists them.
-  public static let all: [StatementSpec] = [
-    StatementSpec(
-      "seed", synopsis: "seed N", summary: "Seed the random generator so runs repeat exactly; without it, the first random choice draws a seed and prints it.",
-      example: "seed 42"),
-    StatementSpec(
-      "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false]  or  load \"X.npy\" [labels=\"Y.npy\"]  or  NAME = load \"FILE.safetensors\"",
-      summary: "Load a CSV file (or a .npy / IDX array) as a dataset, the target column holding the labels; or a model saved by save.",
-      example: "iris = load \"examples/data/iris.csv\" target=label",
-      options: [
-        OptionSpec("target", "COLUMN|last", "the label column, by header name or `last`",
-                   allowed: ["last"], example: "target=label"),
-        OptionSpec("header", "true|false", "whether the first row holds column names",
-                   allowed: bool, example: "header=false", kind: .bool),
-        OptionSpec("labels", "\"FILE\"", "for a .npy or IDX features file: the file of labels (one per sample)",
-                   example: "labels=\"digits_labels.npy\""),
-      ], isValue: true),
-    StatementSpec(
-      "split", synopsis: "A, B = split DATA FRACTION [FRACTION] [stratify=true] [shuffle=true]",
-      summary: "Split a dataset into two (or three) parts by fraction.",
-      example: "train, test = split iris 0.8 stratify=true",
-      options: [
-        OptionSpec("stratify", "true|false", "keep class proportions equal in every part",
-                   allowed: bool, example: "stratify=true", kind: .bool),
-        OptionSpec("shuffle", "true|false", "shuffle rows before splitting", allowed: bool,
-                   example: "shuffle=false", kind: .bool),
-      ], isValue: true),
-    StatementSpec(
-      "standardize", synopsis: "standardize DATA [DATA ...]",
-      summary: "Scale features to mean 0, std 1 using statistics of the first dataset.",
-      example: "standardize train test"),
-    StatementSpec(
-      "normalize", synopsis: "normalize DATA [DATA ...]",
-      summary: "Scale features to [0, 1] using the range of the first dataset.",
-      example: "normalize train test"),
-    StatementSpec(
-      "model", synopsis: "model NAME { LAYER ... }",
-      summary: "Define a network: one layer per line inside the braces.",
-      example: "model net { input 4; dense 3 softmax }"),
-    StatementSpec(
-      "compile", synopsis: "compile MODEL loss=LOSS optimizer=OPT[(lr=R|SCHEDULE(R, ...), CLIP=V, ...)] [metrics=[M, ...]]",
-      summary: "Choose the loss, optimizer and metrics of a model.",
-      example: "compile net loss=sparse_categorical_crossentropy optimizer=adam(lr=0.01) metrics=[accuracy]",
-      options: [
-        OptionSpec("loss", "LOSS", "the loss to minimise",
-                   allowed: ["mse", "mae", "binary_crossentropy", "categorical_crossentropy",
-                             "sparse_categorical_crossentropy"],
-                   example: "loss=mse"),
-        OptionSpec("optimizer", "OPT|OPT(lr=R, ...)", "the optimizer, optionally with settings; lr may be a schedule such as cosine(0.003, epochs=200), and clipnorm, clipvalue or global_clipnorm clips the gradients",
-                   allowed: ["sgd", "adam", "rmsprop"], example: "optimizer=adam(lr=0.01)"),
-        OptionSpec("metrics", "[M, ...]", "metrics to report while training",
-                   allowed: ["accuracy"], example: "metrics=[accuracy]"),
-      ]),
-    StatementSpec(
-      "summary", synopsis: "summary MODEL", summary: "Show the layers, shapes and parameter counts.",
-      example: "summary net"),
-    StatementSpec(
-      "fit", synopsis: "fit MODEL DATA|X Y [epochs=N] [batch=N] [validation=FRACTION|DATA] [shuffle=B] [verbose=0|1|2] [early_stopping=N] [class_weight=balanced|[W, ...]] [log=\"FILE.csv\"] [checkpoint=\"DIR\"] [resume=\"DIR\"]",
-      summary: "Train a model on a dataset, or on inputs X and targets Y.",
-      example: "fit net train epochs=60 batch=16 validation=0.1",
-      options: [
-        OptionSpec("epochs", "N", "passes over the training data", example: "epochs=10",
-                   kind: .int(min: 1, max: 1_000_000)),
-        OptionSpec("batch", "N", "samples per gradient step", example: "batch=32",
-                   kind: .int(min: 1, max: 1 << 24)),
-        OptionSpec("validation", "FRACTION|DATASET",
-                   "hold out a fraction of the data, or validate on a dataset",
-                   example: "validation=0.1"),
-        OptionSpec("shuffle", "true|false", "shuffle the data every epoch", allowed: bool,
-                   example: "shuffle=false", kind: .bool),
-        OptionSpec("verbose", "0|1|2", "0 silent, 1 progress per epoch, 2 one line per epoch",
-                   allowed: ["0", "1", "2"], example: "verbose=0", kind: .int(min: 0, max: 2)),
-        OptionSpec("early_stopping", "N|early_stopping(patience=N, monitor=M, min_delta=D, restore_best=B, start_from=E)",
-                   "stop when val_loss (loss without validation) has not improved for N epochs; restores the best weights",
-                   example: "early_stopping=5"),
-        OptionSpec("class_weight", "balanced|[W, ...]",
-                   "weigh the loss per class: balanced = samples / (classes × class count), or one weight per class",
-                   allowed: ["balanced"], example: "class_weight=balanced"),
-        OptionSpec("log", "\"FILE.csv\"", "write one CSV row per epoch (Keras' CSVLogger: epoch, metrics, lr)",
-                   example: "log=\"runs/net.csv\""),
-        OptionSpec("checkpoint", "\"DIR\"",
-                   "after every epoch, save weights, optimizer, generator, schedule and history into DIR (atomically)",
-                   example: "checkpoint=\"runs/net.ckpt\""),
-        OptionSpec("resume", "\"DIR\"",
-                   "continue from the checkpoint in DIR (bit-identical to an uninterrupted run); starts afresh when DIR has none",
-                   example: "resume=\"runs/net.ckpt\""),
-      ]),
-    StatementSpec(
-      "evaluate", synopsis: "evaluate MODEL DATA|X Y [batch=N] [verbose=0|1|2]",
-      summary: "Report loss and metrics on a dataset.", example: "evaluate net test",
-      options: [
-        OptionSpec("batch", "N", "samples per forward pass", example: "batch=64",
-                   kind: .int(min: 1, max: 1 << 24)),
-        OptionSpec("verbose", "0|1|2", "accepted as in fit (Keras' values); evaluate prints its one result line at every level",
-                   allowed: ["0", "1", "2"], example: "verbose=0", kind: .int(min: 0, max: 2)),
-      ]),
-    StatementSpec(
-      "predict", synopsis: "predict MODEL X|DATA [batch=N] [top=N]",
-      summary: "Show the model's outputs for some inputs.", example: "predict net test top=3",
-      options: [
-        OptionSpec("batch", "N", "samples per forward pass", example: "batch=64",
-                   kind: .int(min: 1, max: 1 << 24)),
-        OptionSpec("top", "N", "show the N most likely classes", example: "top=3",
-                   kind: .int(min: 1, max: 1_000_000)),
-      ]),
-    StatementSpec(
-      "plot", synopsis: "plot MODEL [METRIC|lr]",
-      summary: "Plot the training history (loss, or the given metric, or lr: the learning rate per epoch); marks the best epoch after early stopping.",
-      example: "plot net accuracy"),
-    StatementSpec(
-      "save", synopsis: "save MODEL \"FILE.safetensors\"",
-      summary: "Write a model (layers, weights, compile settings, class names) to a safetensors file; missing parent directories are created.",
-      example: "save net \"runs/net.safetensors\""),
-    StatementSpec(
-      "print", synopsis: "print EXPR [, EXPR ...]", summary: "Print values.",
-      example: "print \"weights\", net.dense_1.weights"),
-    StatementSpec(
-      "help", synopsis: "help [TOPIC]",
-      summary: "List statements, or explain a statement, layer, optimizer or option.",
-      example: "help fit"),
-    StatementSpec(
-      "vars", synopsis: "vars", summary: "List the variables, datasets and models defined.",
-      example: "vars"),
-    StatementSpec(
-      "reset", synopsis: "reset", summary: "Forget every variable and model, and the seed (as a new session would).", example: "reset"),
-    StatementSpec(
-      "run", synopsis: "run \"FILE.dl\"", summary: "Run a script in the current session.",
-      example: "run \"examples/xor.dl\""),
-    StatementSpec(
-      "time", synopsis: "time STATEMENT", summary: "Run a statement and report how long it took.",
-      example: "time fit net train epochs=5"),
-    StatementSpec(
-      "history", synopsis: "history", summary: "Show the statements entered so far.",
-      example: "history"),
-    StatementSpec("exit", synopsis: "exit", summary: "Leave the session.", example: "exit"),
-  ]
+  /// Whether the first argument names a model (`fit MODEL …`).
+  public var takesModel: Bool { arguments.first == .model }
 }
