@@ -153,6 +153,14 @@ final class CompleterTests {
     #expect(complete("save n") == ["net"])
   }
 
+  @Test func plotOffersTheMetricsOfTheModelsHistory() {
+    #expect(complete("plot net ") == [], "not trained yet")
+    #expect(session.run("compile net loss=binary_crossentropy optimizer=adam metrics=[accuracy]\n"
+                        + "fit net train epochs=1 verbose=0", file: "<cell>"))
+    #expect(complete("plot net ") == ["accuracy", "loss"])
+    #expect(complete("plot net ac") == ["accuracy"])
+  }
+
   @Test func cursorInTheMiddleOfTheLine() {
     let line = "fit net train ep batch=4"
     let c = completer.complete(line: line, cursor: 16)
@@ -164,13 +172,54 @@ final class CompleterTests {
 /// Completion offers only statements that exist: the ones taking a model come from the table.
 @Suite("Completer: statement table")
 struct CompleterTableTests {
-  @Test("model statements are those whose synopsis starts with MODEL, save among them")
+  @Test("model statements are those whose first argument is a model, save among them")
   func modelStatementsFromTable() {
     let session = Session(output: RecordingOutput())
     let completer = Completer(session: session)
-    let fromTable = Statements.all.filter { $0.synopsis.hasPrefix($0.name + " MODEL") }.map(\.name)
+    let fromTable = Statements.all.filter(\.takesModel).map(\.name)
     #expect(Set(fromTable) == ["compile", "fit", "evaluate", "predict", "summary", "plot", "save"])
+    #expect(fromTable == Statements.all.filter { $0.synopsis.hasPrefix($0.name + " MODEL") }.map(\.name))
     #expect(completer.complete(line: "sa", cursor: 2).candidates.contains("save"))
     #expect(completer.candidatesFor(word: "", head: "").contains("save"))
+  }
+}
+
+/// Completion derives from the statement table: its keywords, options and argument shapes.
+@Suite("Completer: derived from the statement table")
+struct CompleterDerivedTests {
+  let completer = Completer(session: Session(output: RecordingOutput()))
+
+  func complete(_ line: String) -> [String] {
+    completer.complete(line: line, cursor: line.utf8.count).candidates
+  }
+
+  @Test func keywordsAreExactlyTheTables() {
+    let all = Statements.all.map(\.name).sorted()
+    #expect(complete("") == all)
+    #expect(complete("time ") == all)
+    #expect(complete("x = ") == Statements.all.filter(\.isValue).map(\.name).sorted())
+  }
+
+  @Test func everyStatementOffersExactlyItsOptions() {
+    for spec in Statements.all {
+      if case .statement? = spec.arguments.first { continue }
+      if case .word(_, _, .helpTopic)? = spec.arguments.first { continue }
+      let line = (spec.isValue ? "x = " : "") + spec.name + " "
+      #expect(complete(line) == spec.options.map { $0.name + "=" }.sorted(), "\(line)")
+    }
+  }
+
+  @Test func optionValuesAreTheTablesWords() {
+    for spec in Statements.all {
+      for option in spec.options where !option.allowedValues.isEmpty {
+        let line = (spec.isValue ? "x = " : "") + spec.name + " " + option.name + "="
+        #expect(complete(line) == option.allowedValues.sorted(), "\(line)")
+      }
+    }
+    #expect(complete("compile net loss=mse optimizer=adam(lr=") == ScheduleTable.names.sorted())
+  }
+
+  @Test func helpOffersEveryTopic() {
+    #expect(complete("help ") == Set(HelpText.topics).sorted())
   }
 }

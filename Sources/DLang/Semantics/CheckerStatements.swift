@@ -59,7 +59,7 @@ extension Checker {
   }
 
   mutating func checkCompile(_ c: Command) throws {
-    let m = try model(c.args.first, for: "compile", at: c.range)
+    let m = try model(c.args.first, for: c.keyword.text, at: c.range)
     // A compile line marks its model compiled even when an option is wrong: later `fit`
     // lines are then not reported as a second, dependent mistake.
     if let e = c.args.first, case .identifier(let n) = e.kind, case .model(_, let out) = m {
@@ -183,7 +183,7 @@ extension Checker {
 
   /// `save MODEL "FILE.safetensors"`: a model, and a file name with the right extension.
   mutating func checkSave(_ c: Command) throws {
-    let m = try model(c.args.first, for: "save", at: c.range)
+    let m = try model(c.args.first, for: c.keyword.text, at: c.range)
     guard c.args.count == 2, case .string(let path) = c.args[1].kind else {
       throw Diagnostic.error("save needs a model and a file name in quotes", at: c.range,
                              hint: "e.g. save net \"runs/net.safetensors\"")

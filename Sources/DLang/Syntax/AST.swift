@@ -115,7 +115,8 @@ public struct Option: Sendable, Equatable {
   public var range: SourceRange { name.range.union(value.range) }
 }
 
-/// Every statement other than model/assignment: the keyword, positional args, options.
+/// A statement of the statement table other than a model block or `time` (and the `load` /
+/// `split` value of an assignment): the keyword, positional args, options.
 public struct Command: Sendable, Equatable {
   public var keyword: Name
   public var args: [Expr]
@@ -202,8 +203,7 @@ public enum AssignValue: Sendable, Equatable {
 
 /// The shape of a statement.
 public indirect enum StatementKind: Sendable, Equatable {
-  /// seed, compile, fit, evaluate, predict, summary, plot, print, standardize, normalize,
-  /// help, vars, reset, run, history, exit.
+  /// A statement of the statement table whose role is a command (`fit net train`).
   case command(Command)
   case assign(targets: [AssignTarget], value: AssignValue)
   case model(name: Name, layers: [LayerDecl])
