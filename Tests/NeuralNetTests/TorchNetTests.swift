@@ -7,8 +7,9 @@ import Testing
 // `bench/fixtures/make_fixtures.py`; format in `bench/fixtures/README.md`): the loss and every
 // gradient at the fixture's initial parameters, then the parameters after full-batch steps of
 // Adam, SGD with momentum and RMSprop (Keras formulas). `xor_mlp` and `mlp_softmax` run through
-// `Model`; `tiny_cnn` is assembled from Autograd ops (NeuralNet has no convolution layers
-// yet) and trained with the NeuralNet optimizers.
+// `Model`; `tiny_cnn` is assembled from Autograd ops (a check of the ops themselves; the
+// convolution layers are compared in CNNTorchFixtureTests) and trained with the NeuralNet
+// optimizers.
 
 // MARK: - Fixture format
 

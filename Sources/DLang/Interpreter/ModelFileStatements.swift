@@ -300,7 +300,7 @@ enum ModelSource {
 
   /// Names that layer lines use as words, never as values.
   static var tableWords: Set<String> {
-    Set(Activation.allNames + Initializer.allNames + LayerTable.names)
+    Set(Activation.allNames + Initializer.allNames + LayerTable.names + LayerTable.optionWords)
   }
 
   /// Whether `e` reads a value bound in the session.

@@ -15,6 +15,11 @@ enum SummaryText {
       " Non-trainable params: \(Format.integer(s.nonTrainableParams)) (\(Format.bytes(s.nonTrainableBytes)))",
       " Forward FLOPs per sample: \(Format.flops(s.totalFlops))",
     ]
+    if s.rows.contains(where: { $0.typeName == "Conv2D" }) {
+      let dot = style.unicode ? "·" : "*"
+      footer.append(" Conv2D FLOPs per sample: " + ["2", "Ho", "Wo", "kh", "kw", "C", "F"].joined(separator: dot)
+                    + " (output Ho, Wo; kernel kh, kw; channels C in, F out)")
+    }
     if let c = model.compiled {
       footer.append(" Compiled: loss=\(c.loss) optimizer=\(c.optimizer)"
                     + (c.metrics.isEmpty ? "" : " metrics=[\(c.metrics.joined(separator: ", "))]"))

@@ -221,13 +221,18 @@ extension UnaryLayer {
   }
 }
 
-/// The Keras auto-name stem of a layer type: `"Dense"` → `"dense"`, `"InputLayer"` →
-/// `"input_layer"`.
+/// The Keras auto-name stem of a layer type (Keras' `to_snake_case`): `"Dense"` → `"dense"`,
+/// `"InputLayer"` → `"input_layer"`, `"Conv2D"` → `"conv2d"`, `"MaxPooling2D"` →
+/// `"max_pooling2d"`. An underscore goes before a capital that follows a lower-case letter or
+/// that starts a capitalised word.
 func snakeCase(_ s: String) -> String {
+  let chars = Array(s)
   var out = ""
-  for (i, ch) in s.enumerated() {
+  for (i, ch) in chars.enumerated() {
     if ch.isUppercase {
-      if i > 0 { out.append("_") }
+      let afterLower = i > 0 && chars[i - 1].isLowercase
+      let startsWord = i > 0 && i + 1 < chars.count && chars[i + 1].isLowercase
+      if afterLower || startsWord { out.append("_") }
       out.append(contentsOf: ch.lowercased())
     } else { out.append(ch) }
   }
