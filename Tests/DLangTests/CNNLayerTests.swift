@@ -115,6 +115,28 @@ struct CNNLayerTests {
     #expect(out.stderr.contains("layer 'conv2d_1' has no parameter 'weights'"), "\(out.stderr)")
   }
 
+  @Test("a kernel can be set filter by filter: (filters, height, width) becomes (height, width, 1, filters)")
+  func kernelFilterByFilter() throws {
+    let (s, out) = session()
+    let script = """
+      model edges {
+        input 4x4x1
+        conv2d 2 3x3
+      }
+      edges.conv2d_1.kernel = [[[1, 0, -1], [2, 0, -2], [1, 0, -1]], [[1, 2, 1], [0, 0, 0], [-1, -2, -1]]]
+      print edges.conv2d_1.kernel.shape
+      """
+    #expect(s.run(script, file: "edges.dl"), "\(out.stderr)")
+    #expect(out.stdout.hasSuffix("\n(3, 3, 1, 2)\n"))
+    let m = try Self.model(s, "edges")
+    let k = try #require(m.network.layers.first { $0.name == "conv2d_1" }?.parameters.first { $0.name == "kernel" })
+    // kernel[y][x][0][f]: filter 0 is Sobel-x, filter 1 Sobel-y.
+    #expect(Array(k.variable.value.data[0..<6]) == [1, 1, 0, 2, -1, 1])
+    out.clear()
+    #expect(!s.run("edges.conv2d_1.kernel = [[1, 0, -1]]", file: "<cell 2>"))
+    #expect(out.stderr.contains("filter by filter"), "\(out.stderr)")
+  }
+
   @Test("save and load a trained CNN: the file names the kernels, predictions round-trip bit for bit")
   func saveAndLoad() throws {
     let dir = NSTemporaryDirectory() + "dl-cnn-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"

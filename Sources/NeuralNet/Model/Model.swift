@@ -294,11 +294,33 @@ public final class Model {
                        + (names.isEmpty ? " (it has no parameters)"
                           : "; its parameters are: " + names.joined(separator: ", ")))
     }
+    if let filters = Model.kernelFromFilters(value, kernelShape: p.variable.shape) {
+      p.variable.value = filters
+      return
+    }
     guard p.variable.shape == value.shape else {
       throw ShapeError("\(layer).\(name) has shape \(p.variable.shape.kerasShape) but the new "
-                       + "value has shape \(value.shape.kerasShape)")
+                       + "value has shape \(value.shape.kerasShape)"
+                       + (p.variable.shape.count == 4
+                          ? " (a convolution kernel may also be given filter by filter: (filters, height, width) or (filters, height, width, channels))"
+                          : ""))
     }
     p.variable.value = value
+  }
+
+  /// A convolution kernel (kh, kw, C, F) given filter by filter — `value` of shape
+  /// (F, kh, kw) when C = 1, or (F, kh, kw, C) — laid out as the kernel; nil when `value`
+  /// is not such a list (including when it already has the kernel's shape).
+  static func kernelFromFilters(_ value: Tensor, kernelShape k: [Int]) -> Tensor? {
+    guard k.count == 4, value.shape != k else { return nil }
+    let (kh, kw, c, f) = (k[0], k[1], k[2], k[3])
+    let v = value.shape
+    guard v == [f, kh, kw, c] || (c == 1 && v == [f, kh, kw]) else { return nil }
+    var out = [Float](repeating: 0, count: value.count)
+    for fi in 0..<f { for y in 0..<kh { for x in 0..<kw { for ci in 0..<c {
+      out[((y * kw + x) * c + ci) * f + fi] = value.data[((fi * kh + y) * kw + x) * c + ci]
+    } } } }
+    return Tensor(shape: k, data: out)
   }
 
   // MARK: forward
