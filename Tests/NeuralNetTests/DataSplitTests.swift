@@ -95,8 +95,9 @@ struct DataSplitTests {
 
   /// Found by the CSV fuzz target (a timeout): a few rows labelled up to 22,222 made every
   /// stratified split allocate and sort over all 22,223 possible classes. Only the classes
-  /// present take part now, with the same result.
-  @Test("sparse labels up to maxClassIndex split like compact ones, as fast")
+  /// present take part now, with the same result. (Its speed is a benchmark matter, not a
+  /// unit test's: the fuzz target's reproducer is in fuzz/corpus.)
+  @Test("sparse labels up to maxClassIndex split like compact ones")
   func sparseLabels() throws {
     let top = Float(Dataset.maxClassIndex)
     let sparse = try Self.indexed([0, top, 7, 0, top, 7, 0, top, 7, 0])
@@ -107,14 +108,6 @@ struct DataSplitTests {
       let b = try Split.split(compact, fractions: fractions, stratify: true, rng: &rngB)
       #expect(a.map(\.x) == b.map(\.x), "same rows in the same parts")
     }
-    let clock = ContinuousClock()
-    let elapsed = try clock.measure {
-      var rng = SeededRandom(seed: 1)
-      for _ in 0..<20 { _ = try Split.split(sparse, fractions: [0.7, 0.15], stratify: true, rng: &rng) }
-    }
-    // 20 splits of 10 rows: microseconds each when only the 3 present classes count (over a
-    // second each in a debug build when all 65,536 possible classes did).
-    #expect(elapsed < .milliseconds(500), "\(elapsed)")
   }
 
   @Test("split errors")
