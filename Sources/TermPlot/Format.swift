@@ -34,6 +34,31 @@ public enum Format {
     return (x < 0 && n != 0 ? "-" : "") + text
   }
 
+  /// Fixed-point with `places` digits after the point, rounded from the exact binary value
+  /// with ties to even, as C's `printf("%.2f")` and Python's `format(x, ".2f")` round
+  /// (`decimal(0.125, places: 2)` → `0.12`, `decimal(0.375, places: 2)` → `0.38`,
+  /// `decimal(2.675, places: 2)` → `2.67`, since 2.675 is stored as 2.67499…). Use it where
+  /// text must match those tools digit for digit (scikit-learn's classification_report).
+  /// Falls back to scientific for magnitudes of 1e15 and above.
+  public static func decimal(_ x: Double, places: Int) -> String {
+    guard x.isFinite else { return nonFinite(x) }
+    let d = Numeric.clamp(places, 0...12)
+    let scale = Numeric.pow10Int(d)
+    let p = Double(scale)
+    let s = abs(x) * p
+    guard s < 1e15 else { return scientific(x, decimals: d) }
+    // |x|·10^d = s + residual exactly (10^d is exact, the fused product rounds once).
+    let residual = (-s).addingProduct(abs(x), p)
+    var whole = s.rounded(.down)
+    let fraction = s - whole  // exact below 2^52
+    let odd = Numeric.int(whole).isMultiple(of: 2) == false
+    if fraction > 0.5 || (fraction == 0.5 && (residual > 0 || (residual == 0 && odd))) { whole += 1 }
+    let n = Numeric.int(whole)
+    var text = String(n / scale)
+    if d > 0 { text += "." + zeroPadded(n % scale, d) }
+    return (x < 0 && n != 0 ? "-" : "") + text
+  }
+
   /// Scientific notation with `decimals` mantissa decimals and an exponent of
   /// at least two digits, like C's `%.4e` (`1.2345e-05`, `0.0000e+00`).
   public static func scientific(_ x: Double, decimals: Int) -> String {
