@@ -145,6 +145,16 @@ public enum Loss: Sendable, Equatable {
 }
 
 /// A quantity reported during training and evaluation (not optimised), Keras names.
+///
+/// Accuracies, `mae` and `mse` are means of per-sample values. `precision`, `recall`, `f1` and
+/// `auc` are computed over all samples of the epoch (or of the evaluation) at once, from
+/// counts (or, for `auc`, from every score), so the epoch's value is exact, not a mean of
+/// batch values. For a binary output (one sigmoid unit, or binary cross-entropy) a sample is
+/// predicted positive when its output is above 0.5 and is positive when its target is 0.5 or
+/// more (several outputs are pooled, as Keras does for multi-label outputs). For softmax
+/// outputs (C classes) the prediction is the argmax and precision, recall and f1 are macro
+/// averages over all C classes; a class never predicted has precision 0, a class without
+/// samples recall 0 (scikit-learn's zero_division=0).
 public enum Metric: Sendable, Equatable {
   /// Fraction of correct predictions; like Keras, the kind is chosen from the shapes:
   /// binary (threshold 0.5) for a 1-unit output, sparse categorical for integer labels,
@@ -154,6 +164,15 @@ public enum Metric: Sendable, Equatable {
   case mae
   /// Mean squared error.
   case mse
+  /// TP / (TP + FP): binary at threshold 0.5, or the macro average over classes.
+  case precision
+  /// TP / (TP + FN): binary at threshold 0.5, or the macro average over classes.
+  case recall
+  /// 2·TP / (2·TP + FP + FN): binary at threshold 0.5, or the macro average over classes.
+  case f1
+  /// Area under the ROC curve of a binary output, exact (every score, ties as one step), as
+  /// scikit-learn's roc_auc_score; NaN while only one class has been seen.
+  case auc
 
   /// The name used in logs and history.
   public var name: String {
@@ -161,6 +180,18 @@ public enum Metric: Sendable, Equatable {
     case .accuracy: return "accuracy"
     case .mae: return "mae"
     case .mse: return "mse"
+    case .precision: return "precision"
+    case .recall: return "recall"
+    case .f1: return "f1"
+    case .auc: return "auc"
+    }
+  }
+
+  /// Whether larger values are better (early stopping's mode "auto" maximises these).
+  public var higherIsBetter: Bool {
+    switch self {
+    case .accuracy, .precision, .recall, .f1, .auc: return true
+    case .mae, .mse: return false
     }
   }
 
@@ -169,10 +200,17 @@ public enum Metric: Sendable, Equatable {
     ("accuracy", .accuracy, "fraction of correct predictions (binary, sparse or one-hot: from the shapes)"),
     ("mae", .mae, "mean absolute error"),
     ("mse", .mse, "mean squared error"),
+    ("precision", .precision,
+     "TP/(TP+FP) over the epoch: binary at threshold 0.5, macro average over classes for softmax"),
+    ("recall", .recall,
+     "TP/(TP+FN) over the epoch: binary at threshold 0.5, macro average over classes for softmax"),
+    ("f1", .f1, "F1 score over the epoch: binary at threshold 0.5, macro average over classes for softmax"),
+    ("auc", .auc, "ROC AUC of a binary (sigmoid) output over the epoch, exact as scikit-learn's"),
   ]
 
   static let aliases: [String: Metric] = [
     "acc": .accuracy, "mean_absolute_error": .mae, "mean_squared_error": .mse,
+    "f1_score": .f1,
   ]
 
   /// The metric called `name` (Keras names; case-insensitive), or nil.

@@ -3,7 +3,8 @@ extension Diagnostic {
   /// alone and `fallbackHint` (e.g. the list of choices).
   static func unknown(_ message: String, _ word: String, in candidates: [String], at range: SourceRange,
                       fallbackHint: String? = nil) -> Diagnostic {
-    if let s = Suggest.closest(to: word, in: candidates) ?? abbreviated(word, in: candidates) {
+    // A unique abbreviation wins over a near spelling (`acc` is `accuracy`, not `auc`).
+    if let s = abbreviated(word, in: candidates) ?? Suggest.closest(to: word, in: candidates) {
       return .error("\(message); did you mean '\(s)'?", at: range)
     }
     return .error(message, at: range, hint: fallbackHint)

@@ -104,9 +104,10 @@ final class ScheduleLearningRate: Callback {
 }
 
 /// Stops training when a monitored value stops improving, as `keras.callbacks.EarlyStopping`
-/// (mode auto: accuracies must rise, other values fall): after `patience` epochs without an improvement larger than `minDelta`, from
-/// epoch `startFrom` on; with `restoreBest` the weights of the best epoch are put back when
-/// training ends. Prints Keras' lines.
+/// (mode auto: accuracies, precision, recall, f1 and auc must rise, other values fall): after
+/// `patience` epochs without an improvement larger than `minDelta`, from epoch `startFrom` on;
+/// with `restoreBest` the weights of the best epoch are put back when training ends. Prints
+/// Keras' lines.
 public final class EarlyStopping: StatefulCallback {
   /// The log name watched (`val_loss`, or `loss` without validation).
   public let monitor: String
@@ -135,13 +136,18 @@ public final class EarlyStopping: StatefulCallback {
 
   public var stateKey: String { "early_stopping" }
 
-  /// Whether the monitored value improves upwards (`accuracy`, `val_accuracy`), as Keras'
-  /// mode "auto" decides from the name.
-  public var maximizes: Bool { monitor.hasSuffix("accuracy") || monitor.hasSuffix("acc") }
+  /// Whether the monitored value improves upwards, as Keras' mode "auto" decides from the
+  /// name: accuracies (`accuracy`, `val_accuracy`, `…_acc`) and the metrics that are better
+  /// higher (`precision`, `recall`, `f1`, `auc`, with or without `val_`).
+  public var maximizes: Bool {
+    let base = monitor.hasPrefix("val_") ? String(monitor.dropFirst(4)) : monitor
+    if let metric = Metric.named(base) { return metric.higherIsBetter }
+    return monitor.hasSuffix("accuracy") || monitor.hasSuffix("acc")
+  }
 
   public func epochEnded(_ c: TrainingContext) {
     guard c.epoch > startFrom, let logged = c.log(monitor) else { return }
-    // Keras' mode "auto": accuracies are maximised (kept negated here), everything else minimised.
+    // Keras' mode "auto": `maximizes` values are kept negated here, everything else minimised.
     let v = maximizes ? -logged : logged
     if restoreBest && bestWeights == nil { bestWeights = c.model.weightsSnapshot(); bestEpoch = c.epoch }
     wait += 1

@@ -99,7 +99,7 @@ struct FitLoop {
     // Log order: training names alphabetically, then val_ names alphabetically.
     let order = plan.names.indices.sorted { plan.names[$0] < plan.names[$1] }
     let sortedNames = order.map { plan.names[$0] }
-    var sums = [Double](repeating: 0, count: plan.names.count)
+    var lossSum = 0.0
     let clock = ContinuousClock()
     var result = History()
     let identity = Array(0..<n)
@@ -107,8 +107,10 @@ struct FitLoop {
       for cb in callbacks { cb.gradientsReady(ctx) }
     }
     ctx.batches = steps
+    // The epoch so far: the mean loss per sample, the metrics over every row seen.
     func means(_ seen: Int) -> [(String, Double)] {
-      order.map { k in (plan.names[k], sums[k] / Double(k == 0 ? seen : seen * plan.rowsPerSample)) }
+      let values = [lossSum / Double(seen)] + evaluator.values()
+      return order.map { k in (plan.names[k], values[k]) }
     }
 
     for cb in callbacks { cb.trainBegan(ctx) }
@@ -119,7 +121,8 @@ struct FitLoop {
       let start = clock.now
       let snapshot = model.weightsSnapshot()
       let perm = shuffle ? rng.permutation(n) : identity
-      for k in 0..<sums.count { sums[k] = 0 }
+      lossSum = 0
+      evaluator.reset()
       var seen = 0
       var stoppedAt: Int?
       for b in 0..<steps {
@@ -143,7 +146,7 @@ struct FitLoop {
         let outcome = model.runStep(isTail ? tailX : fullX, extra: isTail ? tailE : fullE,
                                     isTail ? tailY : fullY,
                                     weights: isTail ? tailW : fullW, rows: count, plan: plan,
-                                    optimizer: optimizer, evaluator: &evaluator, sums: &sums,
+                                    optimizer: optimizer, evaluator: &evaluator, lossSum: &lossSum,
                                     rng: &rng, hooks: hooks)
         if case .ok = outcome {} else {
           var replay = rngBefore

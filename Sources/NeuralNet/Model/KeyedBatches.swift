@@ -63,13 +63,11 @@ extension Model {
     let by = try prepareTargets(y, samples: n, plan.loss, "")
     var evaluator = MetricEvaluator(kinds: plan.metricKinds,
                                     logits: plan.fused ? plan.lastActivation : nil, width: plan.width)
-    var sums = [Double](repeating: 0, count: plan.names.count)
+    var lossSum = 0.0
     let outcome = runStep(xs[0], extra: Array(xs.dropFirst()), by, weights: nil, rows: n, plan: plan,
-                          optimizer: optimizer, evaluator: &evaluator, sums: &sums, rng: &rng)
+                          optimizer: optimizer, evaluator: &evaluator, lossSum: &lossSum, rng: &rng)
     if case .nonFiniteLoss(let v) = outcome { throw ModelError("the loss is \(v)") }
     if case .nonFiniteGradient(let p) = outcome { throw ModelError("the gradient of \(p) is not finite") }
-    return (0..<sums.count).map { k in
-      (plan.names[k], sums[k] / Double(k == 0 ? n : n * plan.rowsPerSample))
-    }
+    return Model.logs(plan.names, loss: lossSum / Double(n), metrics: evaluator.values())
   }
 }

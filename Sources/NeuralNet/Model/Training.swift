@@ -56,6 +56,7 @@ extension Model {
     try optimizer.clipping.validate()
     var ms: [Metric] = []
     for m in metrics where !ms.contains(m) { ms.append(m) }
+    for m in ms { _ = try MetricKind.resolve(m, loss: loss, width: Model.metricWidth(loss, out)) }
     self.loss = loss
     self.optimizer = optimizer
     self.metrics = ms
@@ -93,17 +94,8 @@ extension Model {
     let lastAct = last.activation
     let isCE = loss == .sparseCategoricalCrossentropy || loss == .categoricalCrossentropy
     let rows = isCE && out.count == 2 ? out[0] : 1
-    let width = isCE ? (out.last ?? 1) : out.reduce(1, *)
-    let kinds: [MetricKind] = metrics.map { m in
-      switch m {
-      case .mae: return .mae
-      case .mse: return .mse
-      case .accuracy:
-        // Keras: a 1-unit output is binary; labels of lower rank are sparse; else one-hot.
-        if loss == .sparseCategoricalCrossentropy { return .sparseAccuracy }
-        return width == 1 ? .binaryAccuracy : .categoricalAccuracy
-      }
-    }
+    let width = Model.metricWidth(loss, out)
+    let kinds = try metrics.map { try MetricKind.resolve($0, loss: loss, width: width) }
     return Plan(loss: loss, fused: loss.fuses(with: lastAct), lastActivation: lastAct,
                 metricKinds: kinds, names: ["loss"] + metrics.map(\.name),
                 regularized: layers.filter(\.isRegularized),
@@ -111,6 +103,13 @@ extension Model {
                 trainable: namedParameters.map(\.parameter).filter(\.trainable),
                 frozen: namedParameters.map(\.parameter).filter { !$0.trainable },
                 rowsPerSample: rows, width: width)
+  }
+
+  /// Values per row of the loss and metrics: classes (the last axis) for a cross-entropy,
+  /// every output value otherwise.
+  static func metricWidth(_ loss: Loss, _ out: [Int]) -> Int {
+    let isCE = loss == .sparseCategoricalCrossentropy || loss == .categoricalCrossentropy
+    return isCE ? (out.last ?? 1) : out.reduce(1, *)
   }
 
   /// The per-class weights for `spec` and the per-sample weights (N,) they give `y`
@@ -353,12 +352,13 @@ extension Model {
   }
 
   /// One training step on a prepared batch: forward, loss (+ penalty), backward, gradient
-  /// hooks, update; adds the batch's loss and metric sums (per-row values) into `sums`.
+  /// hooks, update; adds the batch's loss (times its rows) to `lossSum` and the batch to
+  /// `evaluator`.
   /// Returns false (applying no update) when the loss or a gradient is not finite.
   @inline(__always)
   func runStep(_ x: Tensor, extra: [Tensor] = [], _ y: Tensor, weights: Tensor?, rows count: Int,
                plan: Plan, optimizer: Optimizer, evaluator: inout MetricEvaluator,
-               sums: inout [Double], rng: inout SeededRandom,
+               lossSum: inout Double, rng: inout SeededRandom,
                hooks: (() -> Void)? = nil) -> StepOutcome {
     let tape = Tape.current
     tape.reset()
@@ -379,8 +379,8 @@ extension Model {
     }
     optimizer.step(plan.trainable)
     if !plan.frozen.isEmpty { for p in plan.frozen where p.variable.grad != nil { p.variable.grad = nil } }
-    sums[0] += lossValue * Double(count)
-    evaluator.accumulate(out.value, y, rows: count * plan.rowsPerSample, into: &sums, at: 1)
+    lossSum += lossValue * Double(count)
+    evaluator.accumulate(out.value, y, rows: count * plan.rowsPerSample)
     return .ok
   }
 
@@ -412,16 +412,24 @@ extension Model {
                                        logits: plan.fused ? plan.lastActivation : nil,
                                        width: plan.width)
     }
-    var sums = [Double](repeating: 0, count: plan.names.count)
+    var lossSum = 0.0
     guard batchEvaluator != nil else { throw ModelError("no metric evaluator") }
     // In place (set just above): no copy of the evaluator and its scratch buffer per step.
+    batchEvaluator!.reset()
     let outcome = runStep(bx, by, weights: nil, rows: n, plan: plan, optimizer: optimizer,
-                          evaluator: &batchEvaluator!, sums: &sums, rng: &rng)
+                          evaluator: &batchEvaluator!, lossSum: &lossSum, rng: &rng)
     if case .nonFiniteLoss(let v) = outcome { throw ModelError("the loss is \(v)") }
     if case .nonFiniteGradient(let p) = outcome { throw ModelError("the gradient of \(p) is not finite") }
-    return (0..<sums.count).map { k in
-      (plan.names[k], sums[k] / Double(k == 0 ? n : n * plan.rowsPerSample))
-    }
+    return Model.logs(plan.names, loss: lossSum / Double(n), metrics: batchEvaluator!.values())
+  }
+
+  /// `names` paired with the loss then the metric values.
+  static func logs(_ names: [String], loss: Double, metrics: [Double]) -> [(String, Double)] {
+    var out: [(String, Double)] = []
+    out.reserveCapacity(names.count)
+    out.append((names[0], loss))
+    for k in metrics.indices where k + 1 < names.count { out.append((names[k + 1], metrics[k])) }
+    return out
   }
 
   static func seconds(_ d: Duration) -> Double {
@@ -461,8 +469,8 @@ extension Model {
   func evaluateData(_ x: Tensor, extra: [Tensor] = [], _ y: Tensor, batchSize: Int,
                     plan: Plan) throws -> [Double] {
     let n = x.shape[0]
-    var sums = [Double](repeating: 0, count: plan.names.count)
-    guard n > 0 else { return sums.map { _ in .nan } }
+    guard n > 0 else { return plan.names.map { _ in .nan } }
+    var lossSum = 0.0
     var evaluator = MetricEvaluator(kinds: plan.metricKinds,
                                     logits: plan.fused ? plan.lastActivation : nil,
                                     width: plan.width)
@@ -477,12 +485,12 @@ extension Model {
         let ex = extra.map { Variable(Model.rows($0, s0..<(s0 + count))) }
         let out = forwardBatch(Variable(bx), extra: ex, training: false, logits: plan.fused, rng: &rng)
         let l = plan.loss.compute(out, targets: by, fused: plan.fused)
-        sums[0] += (Double(l.value.scalar) + pen) * Double(count)
-        evaluator.accumulate(out.value, by, rows: count * plan.rowsPerSample, into: &sums, at: 1)
+        lossSum += (Double(l.value.scalar) + pen) * Double(count)
+        evaluator.accumulate(out.value, by, rows: count * plan.rowsPerSample)
         s0 += count
       }
     }
-    return sums.enumerated().map { k, v in v / Double(k == 0 ? n : n * plan.rowsPerSample) }
+    return [lossSum / Double(n)] + evaluator.values()
   }
 
   /// Loss and metrics on `x`, `y` (inference mode), as Keras' `evaluate`: the loss first,

@@ -1,0 +1,49 @@
+import Autograd
+
+/// What a layer makes of one sample, for visualisation (`show net.conv2d_1 x[0]`).
+extension Model {
+  /// The output of the layer called `name` for one `sample`, in inference mode (no dropout,
+  /// batch-norm moving statistics; nothing is recorded for gradients and no weight changes).
+  ///
+  /// `sample` has the model's input shape, with or without a batch axis of 1 (a (28, 28, 1)
+  /// image or a (1, 28, 28, 1) batch of one; a model with input 1 also takes a scalar-like
+  /// (1,) sample). The result has the layer's per-sample output shape, without the batch axis:
+  /// (H, W, C) feature maps for a conv or pooling layer (NHWC), (units,) for a dense layer.
+  /// The value is the layer's output after its activation, as the next layer sees it.
+  ///
+  /// Throws a `ModelError` for an unknown layer (naming the layers), a model that is not
+  /// built or has several inputs, and a `ShapeError` when `sample` does not fit the input.
+  public func layerOutput(named name: String, for sample: Tensor) throws -> Tensor {
+    guard let node = nodes.first(where: { $0.layer.name == name }) else {
+      throw ModelError("the model has no layer '\(name)'; its layers are: "
+                       + (layers.isEmpty ? "(none)" : layers.map(\.name).joined(separator: ", ")))
+    }
+    guard inputs.count == 1, let inShape = inputShape else {
+      throw ModelError("layerOutput takes a model with one input; \(self.name) has \(inputs.count)")
+    }
+    guard isBuilt else {
+      throw ModelError("the model is not built yet: compile or fit it first, so its weights exist")
+    }
+    let x = try Model.oneSample(sample, inputShape: inShape)
+    let recorder = taps(x, layers: [name])
+    guard let out = recorder.value(layer: name, name: "output") else {
+      throw ModelError("layer '\(name)' produced no output")  // not reached: every node is run
+    }
+    let perSample = node.outputShapes.first ?? Array(out.shape.dropFirst())
+    guard out.count == perSample.reduce(1, *) else {
+      throw ShapeError("layer '\(name)' produced \(out.shape.kerasShape) for one sample, "
+                       + "not \(perSample.kerasBatchShape)")
+    }
+    return out.reshaped(perSample)
+  }
+
+  /// `sample` as a batch of one with the input's shape, or a ShapeError.
+  static func oneSample(_ sample: Tensor, inputShape inShape: [Int]) throws -> Tensor {
+    if sample.shape == inShape { return sample.reshaped([1] + inShape) }
+    if sample.shape == [1] + inShape { return sample }
+    throw ShapeError("the model takes samples of shape \(inShape.kerasShape) but the sample has shape "
+                     + "\(sample.rank == 0 ? "()" : sample.shape.kerasShape)"
+                     + (sample.rank == inShape.count + 1 && sample.rank >= 1
+                        ? "; pick one sample, e.g. x[0]" : ""))
+  }
+}
