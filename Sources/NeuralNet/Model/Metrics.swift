@@ -112,7 +112,8 @@ struct MetricEvaluator {
   }
 
   /// Adds a batch. `out` is (rows, width…); `y` holds labels (rows,) for the sparse kinds,
-  /// the output's shape otherwise; `mask`, when given, one weight per row.
+  /// the output's shape otherwise; `mask`, when given, one weight per row ((N, T) for a
+  /// sequence output (N, T, C) with (N, T) labels; rows past its end weigh 1).
   mutating func accumulate(_ out: Tensor, _ y: Tensor, rows: Int, mask: Tensor? = nil) {
     if kinds.isEmpty || rows == 0 { return }
     let width = out.count / rows
@@ -127,7 +128,7 @@ struct MetricEvaluator {
           guard let scratchBase = sp.baseAddress, let ob = op.baseAddress, let yb = yp.baseAddress
           else { return }
           for r in 0..<rows {
-            let w: Float = mask.map { $0.data[r] } ?? 1
+            let w: Float = mask.map { r < $0.count ? $0.data[r] : 1 } ?? 1
             if w == 0 { continue }
             weight += Double(w)
             let p = MetricEvaluator.probabilities(ob + r * width, width, logits, scratchBase)
