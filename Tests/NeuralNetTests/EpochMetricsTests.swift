@@ -157,6 +157,31 @@ struct EpochMetricsTests {
     #expect(Tape.current.count == 0)
   }
 
+  @Test func layerOutputOfConvAndPoolingLayersIsHWC() throws {
+    var rng = SeededRandom(seed: 12)
+    let m = Model(inputShape: [6, 6, 1])
+    try m.add(Conv2D(filters: 3, kernelSize: (3, 3), activation: .relu), rng: &rng)
+    try m.add(Pooling2D(.max, size: 2), rng: &rng)
+    try m.add(Flatten(), rng: &rng)
+    try m.add(Dense(units: 2, activation: .softmax), rng: &rng)
+    let (conv, pool) = (m.layers[0].name, m.layers[1].name)
+    let batch = Tensor(shape: [2, 6, 6, 1], data: (0..<72).map { Float(($0 * 37) % 11) / 10 - 0.3 })
+    let taps = m.taps(batch)
+    let sample = Tensor(shape: [6, 6, 1], data: Array(batch.data[36..<72]))
+    let maps = try m.layerOutput(named: conv, for: sample)
+    #expect(maps.shape == [4, 4, 3])  // (H, W, C): one feature map per filter
+    let tapped = try #require(taps.value(layer: conv, name: "output"))
+    #expect(maps.data == Array(tapped.data[48..<96]))
+    #expect(maps.data.allSatisfy { $0 >= 0 })  // after the relu
+    let pooled = try m.layerOutput(named: pool, for: sample)
+    #expect(pooled.shape == [2, 2, 3])
+    // Max pooling of the maps, channel by channel.
+    for c in 0..<3 {
+      let window = [0, 1, 4, 5].map { maps.data[$0 * 3 + c] }
+      #expect(pooled.data[c] == window.max())
+    }
+  }
+
   @Test func layerOutputErrors() throws {
     let (m, _) = try xorModel(seed: 5)
     let sample = Tensor(shape: [2], data: [0, 1])

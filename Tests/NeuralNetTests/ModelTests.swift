@@ -153,7 +153,7 @@ import Testing
     #expect(Initializer.allNames.count == 10)
     #expect(Loss.named("sparse_categorical_crossentropy") == .sparseCategoricalCrossentropy)
     #expect(Loss.named("mean_squared_error") == .mse && Loss.allNames.count == 5)
-    #expect(Metric.named("acc") == .accuracy && Metric.allNames == ["accuracy", "mae", "mse"])
+    #expect(Metric.named("acc") == .accuracy && Metric.allNames == ["accuracy", "mae", "mse", "precision", "recall", "f1", "auc"])
   }
 
   @Test func dropoutIsIdentityAtInferenceAndScaledInTraining() throws {
