@@ -96,16 +96,20 @@ public enum Statements {
       "seed", synopsis: "seed N", summary: "Seed the random generator so runs repeat exactly; without it, the first random choice draws a seed and prints it.",
       example: "seed 42"),
     StatementSpec(
-      "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false]  or  load \"X.npy\" [labels=\"Y.npy\"]  or  NAME = load \"FILE.safetensors\"",
-      summary: "Load a CSV file (or a .npy / IDX array) as a dataset, the target column holding the labels; or a model saved by save.",
+      "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false]  or  load \"X.npy\" [labels=\"Y.npy\"]  or  load \"A.npz\" [x=\"MEMBER\"] [labels=\"MEMBER\"]  or  NAME = load \"FILE.safetensors\"",
+      summary: "Load a CSV file (or a .npy / IDX array, or .npz archive) as a dataset, the target column holding the labels; or a model saved by save.",
       example: "iris = load \"examples/data/iris.csv\" target=label",
       options: [
         OptionSpec("target", "COLUMN|last", "the label column, by header name or `last`",
                    allowed: ["last"], example: "target=label"),
         OptionSpec("header", "true|false", "whether the first row holds column names",
                    allowed: bool, example: "header=false", kind: .bool),
-        OptionSpec("labels", "\"FILE\"", "for a .npy or IDX features file: the file of labels (one per sample)",
+        OptionSpec("labels", "\"FILE\"|\"MEMBER\"", "for a .npy or IDX features file: the file of labels (one per sample); for a .npz archive: the member holding them",
                    example: "labels=\"digits_labels.npy\""),
+        OptionSpec("x", "\"MEMBER\"", "for a .npz archive: the member holding the features (needed when the archive has several)",
+                   example: "x=\"x_train\""),
+        OptionSpec("shape", "HxWxC", "reshape each sample's features, e.g. 64 CSV columns to 8x8x1 images",
+                   example: "shape=8x8x1"),
       ], isValue: true),
     StatementSpec(
       "split", synopsis: "A, B = split DATA FRACTION [FRACTION] [stratify=true] [shuffle=true]",
