@@ -123,11 +123,11 @@ public enum Statements {
       ], isValue: true),
     StatementSpec(
       "standardize", synopsis: "standardize DATA [DATA ...]",
-      summary: "Scale features to mean 0, std 1 using statistics of the first dataset.",
+      summary: "Scale features to mean 0, std 1 using statistics of the first dataset (per pixel on images, which usually take a rescale layer instead).",
       example: "standardize train test"),
     StatementSpec(
       "normalize", synopsis: "normalize DATA [DATA ...]",
-      summary: "Scale features to [0, 1] using the range of the first dataset.",
+      summary: "Scale features to [0, 1] using the range of the first dataset (per pixel on images, which usually take a rescale layer instead).",
       example: "normalize train test"),
     StatementSpec(
       "model", synopsis: "model NAME { LAYER ... }",
