@@ -156,6 +156,8 @@ struct DataImageTests {
       #expect(Self.error { _ = try ArrayDataset.load(archive: path, x: "x_train", labels: "y_test", archiveName: "m.npz") }
         == "m.npz: member 'y_test': 2 labels (shape (2,)) but member 'x_train' has 5 samples")
     }
+    let zip64 = try NPZLoader.load(path: Self.fixture("zip64.npz"), members: ["x"])
+    #expect(zip64.first?.data == [0, 1, 2, 3, 4])
     let (pair, _) = try ArrayDataset.load(archive: Self.fixture("pair.npz"), x: nil, labels: nil)
     #expect(pair.x.shape == [2, 3, 3, 1] && pair.y?.data == [1, 0])
   }
