@@ -94,6 +94,11 @@ public enum NPZLoader {
         "damaged zip archive: member '\(member.name)' claims \(member.uncompressedSize) bytes "
         + "inflated from \(member.compressedSize), more than deflate can produce")
     }
+    guard member.compressedSize < Int(UInt32.max) else {
+      throw DataError(path: directory.path, offset: member.headerOffset, message:
+        "member '\(member.name)' has \(member.compressedSize) compressed bytes; deflated members of "
+        + "4 GiB and more are not supported (save with np.savez, uncompressed)")
+    }
     guard member.compressedSize > 0 else {
       throw DataError(path: directory.path, offset: member.dataOffset, message:
         "damaged zip archive: deflated member '\(member.name)' has no data")
