@@ -4,7 +4,7 @@
 # Both install the C libraries dl needs with apt-get when they are missing.
 #   make fuzz   builds the libFuzzer targets (fuzz/build.sh) and runs each for 10^6 inputs
 SHELL := /bin/bash
-APT_PKGS := libopenblas-dev libedit-dev pkg-config
+APT_PKGS := libopenblas-dev libedit-dev zlib1g-dev pkg-config
 
 .PHONY: deps demo test bench release fuzz
 

@@ -9,6 +9,8 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    // Reads .npz archives (zip of .npy members): zlib inflate and CRC-32.
+    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
   ],
   targets: [
     // C libraries
@@ -23,7 +25,9 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
     // Release: no dynamic exclusivity checks in the training loop (they cost ~5% of a tiny
     // step; exclusivity is a property of the code, checked in debug builds and tests).
-    .target(name: "NeuralNet", dependencies: ["Autograd"],
+    .target(name: "NeuralNet", dependencies: [
+              "Autograd", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
     .target(name: "TermPlot"),
     .target(name: "DLang", dependencies: ["NeuralNet", "TermPlot"]),

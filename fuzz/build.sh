@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets into .build-fuzz/ (ignored by git):
 #   .build-fuzz/fuzz-frontend   script lexer → parser → checker (fuzz/FrontEndFuzz.swift)
 #   .build-fuzz/fuzz-csv        CSV loader and dataset operations (fuzz/CSVFuzz.swift)
-#   .build-fuzz/fuzz-binary     .npy and IDX loaders (fuzz/BinaryFuzz.swift)
+#   .build-fuzz/fuzz-binary     .npy, IDX and .npz loaders (fuzz/BinaryFuzz.swift)
 #
 # SwiftPM is not used: a fuzzer executable needs libFuzzer's main, which the normal package
 # build must not require. Instead each library module is compiled with swiftc, whole-module,
@@ -12,22 +12,40 @@
 # subscripts are not bounds-checked at -O, so the CSV and binary targets also get AddressSanitizer
 # (-sanitize=fuzzer,address). The front end is safe Swift only: without ASan it runs about
 # twice as fast. Each sanitizer set is built in its own folder, .build-fuzz/<set>/.
+# NeuralNet's dependency ZIPFoundation is compiled the same way from SwiftPM's checkout (Swift 5
+# language mode, as its package declares), with its CZlib module map.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=.build-fuzz
 blas_cflags=$(pkg-config --cflags openblas)
-blas_libs=$(pkg-config --libs openblas)
+blas_libs="$(pkg-config --libs openblas) $(pkg-config --libs zlib)"
+zip_dir=.build/checkouts/ZIPFoundation/Sources
+[ -d "$zip_dir/ZIPFoundation" ] || swift package resolve
 
 # flags SANITIZERS: the swiftc flags shared by every compile of that set.
 flags() {
   local dir="$out/${1//,/-}"
   common=(-swift-version 6 -O -g -enable-testing -parse-as-library -sanitize="$1"
-          -I "$dir" -I Sources/COpenBLAS)
+          -I "$dir" -I Sources/COpenBLAS -I "$zip_dir/CZLib")
   for flag in $blas_cflags; do common+=(-Xcc "$flag"); done
   set_dir=$dir
   sanitizers=$1
   mkdir -p "$dir"
+}
+
+# zipfoundation: compiles SwiftPM's checkout of ZIPFoundation into the current set.
+zipfoundation() {
+  local object="$set_dir/ZIPFoundation.o" sources
+  mapfile -t sources < <(find "$zip_dir/ZIPFoundation" -name '*.swift' | sort)
+  if [ -f "$object" ] && [ -z "$(find "$zip_dir/ZIPFoundation" -newer "$object")" ]; then return; fi
+  echo "fuzz/build.sh: compiling ZIPFoundation (${#sources[@]} files) with -sanitize=$sanitizers"
+  local flags=("${common[@]}")
+  flags[1]=5  # -swift-version 5
+  swiftc "${flags[@]}" -Xcc -D_GNU_SOURCE=1 -module-name ZIPFoundation -wmo -c "${sources[@]}" \
+    -o "$object" -emit-module -emit-module-path "$set_dir/ZIPFoundation.swiftmodule" 2>&1 \
+    | { grep -v "warning:" || true; }
+  [ "${PIPESTATUS[0]}" -eq 0 ]
 }
 
 # module NAME DEPENDENCY…: compiles Sources/NAME/**/*.swift into NAME.o and NAME.swiftmodule
@@ -65,12 +83,14 @@ target() {
 flags fuzzer
 module TermPlot
 module Autograd
-module NeuralNet Autograd
+zipfoundation
+module NeuralNet Autograd ZIPFoundation
 module DLang NeuralNet TermPlot
-target fuzz-frontend fuzz/FrontEndFuzz.swift TermPlot Autograd NeuralNet DLang
+target fuzz-frontend fuzz/FrontEndFuzz.swift TermPlot Autograd ZIPFoundation NeuralNet DLang
 
 flags fuzzer,address
 module Autograd
-module NeuralNet Autograd
-target fuzz-csv fuzz/CSVFuzz.swift Autograd NeuralNet
-target fuzz-binary fuzz/BinaryFuzz.swift Autograd NeuralNet
+zipfoundation
+module NeuralNet Autograd ZIPFoundation
+target fuzz-csv fuzz/CSVFuzz.swift Autograd ZIPFoundation NeuralNet
+target fuzz-binary fuzz/BinaryFuzz.swift Autograd ZIPFoundation NeuralNet

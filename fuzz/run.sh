@@ -33,7 +33,8 @@ seeds frontend examples/*.dl Tests/DLangTests/Parse/*.dl Tests/DLangTests/ErrorS
   fuzz/corpus/frontend/* grammar/*
 seeds csv examples/data/*.csv Tests/DLangTests/ErrorScripts/data/*.csv fuzz/corpus/csv/* \
   ../shared/data/*.csv
-seeds binary fuzz/corpus/binary/* ../shared/data/*.npy ../shared/data/*-ubyte
+seeds binary fuzz/corpus/binary/* Tests/NeuralNetTests/Fixtures/arrays/* ../shared/data/*.npy \
+  ../shared/data/*-ubyte
 
 for name in "${targets[@]}"; do
   case $name in

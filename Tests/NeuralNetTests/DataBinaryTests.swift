@@ -86,27 +86,26 @@ struct DataBinaryTests {
     }
     let four = Self.littleEndian([Float(1), 2, 3, 4].map(\.bitPattern))
     #expect(error(Array("hello world, not numpy".utf8))
-      == "f: not a .npy file (bad magic: expected \\x93NUMPY)")
-    #expect(error([]) == "f: not a .npy file (bad magic: expected \\x93NUMPY)")
+      == "f: byte 0: not a .npy file (bad magic: expected \\x93NUMPY)")
+    #expect(error([]) == "f: byte 0: not a .npy file: 0 bytes, too short for the preamble")
     var v9 = Self.npy(descr: "<f4", shape: "(4,)", data: four)
     v9[6] = 9
-    #expect(error(v9) == "f: .npy format version 9.0 is not supported")
-    #expect(error(Self.npy(descr: ">f4", shape: "(4,)", data: four))
-      == "f: dtype '>f4' is not supported (supported: <f4, <f8, |u1, <i4, <i8)")
-    #expect(error(Self.npy(descr: "<f4", shape: "(2, 2)", fortran: true, data: four))
-      == "f: Fortran-order arrays are not supported; save with np.ascontiguousarray(a)")
+    #expect(error(v9) == "f: byte 6: .npy format version 9.0 is not supported (1.0, 2.0, 3.0 are)")
+    #expect(error(Self.npy(descr: "<c8", shape: "(4,)", data: four))?
+      .hasPrefix("f: byte 20: dtype '<c8' is not supported") == true)
+    #expect(error(Self.npy(descr: "<f4", shape: "(2, 2)", fortran: true, data: four)) == nil)
     #expect(error(Self.npy(descr: "<f4", shape: "(5,)", data: four))
-      == "f: data size mismatch: shape (5,) of '<f4' needs 20 bytes, the file has 16")
+      == "f: byte 128: data size mismatch: shape (5,) of '<f4' needs 20 bytes, the file has 16")
     #expect(error(Self.npy(descr: "<f4", shape: "(1797, 8, 8)", data: four))
-      == "f: data size mismatch: shape (1797, 8, 8) of '<f4' needs 460032 bytes, the file has 16")
+      == "f: byte 128: data size mismatch: shape (1797, 8, 8) of '<f4' needs 460032 bytes, the file has 16")
     let whole = Self.npy(descr: "<f4", shape: "(4,)", data: four)
-    #expect(error(Array(whole.prefix(40))) == "f: truncated .npy header: it claims 118 bytes, "
+    #expect(error(Array(whole.prefix(40))) == "f: byte 8: truncated .npy header: it claims 118 bytes, "
       + "the file has 30 after the preamble")
     #expect(error(Self.npy(descr: "<f4", shape: "(99999999999, 99999999999, 9999999999)",
                            data: four))
-      == "f: shape (99999999999, 99999999999, 9999999999) is too large")
+      == "f: byte 60: shape (99999999999, 99999999999, 9999999999) is too large: more than 1073741824 values")
     #expect(error(Self.npy(descr: "<f4", shape: "(a, b)", data: four))?
-      .hasPrefix("f: malformed .npy header: {'descr'") == true)
+      .hasPrefix("f: byte 60: malformed .npy header: 'shape' must be a tuple") == true)
   }
 
   @Test("IDX element types and big-endian dimensions")
@@ -136,21 +135,21 @@ struct DataBinaryTests {
       let path = S.write(bytes, name: "a.idx")
       return S.message(path: path) { _ = try IDXLoader.load(path: path) }
     }
-    #expect(error([0, 0]) == "f: not an IDX file: 2 bytes, too short for the magic number")
+    #expect(error([0, 0]) == "f: byte 0: not an IDX file: 2 bytes, too short for the magic number")
     #expect(error([1, 0, 8, 1, 0, 0, 0, 1, 5])
-      == "f: not an IDX file (bad magic: the first two bytes must be zero)")
-    #expect(error([0, 0, 0x0A, 1, 0, 0, 0, 1, 5]) == "f: unknown IDX element type 0xA")
-    #expect(error([0, 0, 8, 0]) == "f: IDX file with 0 dimensions")
+      == "f: byte 0: not an IDX file (bad magic: the first two bytes must be zero)")
+    #expect(error([0, 0, 0x0A, 1, 0, 0, 0, 1, 5]) == "f: byte 2: unknown IDX element type 0xA")
+    #expect(error([0, 0, 8, 0]) == "f: byte 3: IDX file with 0 dimensions")
     #expect(error([0, 0, 8, 3, 0, 0, 0, 2, 0, 0])
-      == "f: truncated header: 3 dimensions need 16 bytes, the file has 10")
+      == "f: byte 8: truncated header: 3 dimensions need 16 bytes, the file has 10")
     #expect(error([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4])
-      == "f: data size mismatch: dimensions 2×3 need 6 bytes, the file has 4")
+      == "f: byte 12: data size mismatch: dimensions 2×3 need 6 bytes, the file has 4")
     #expect(error([0, 0, 0x0D, 1, 0, 0, 0, 2, 1, 2, 3, 4])
-      == "f: data size mismatch: dimensions 2 need 8 bytes, the file has 4")
+      == "f: byte 8: data size mismatch: dimensions 2 need 8 bytes, the file has 4")
     if let real = S.sharedData("digits-images-idx3-ubyte"),
        let bytes = FileManager.default.contents(atPath: real) {
       #expect(error(Array(bytes.prefix(1000)))
-        == "f: data size mismatch: dimensions 1797×8×8 need 115008 bytes, the file has 984")
+        == "f: byte 16: data size mismatch: dimensions 1797×8×8 need 115008 bytes, the file has 984")
     }
   }
 }

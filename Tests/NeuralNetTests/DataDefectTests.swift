@@ -108,8 +108,8 @@ struct DataDefectTests {
                                     labels: try #require(S.sharedData("digits_labels.npy"))).0
     let idx = try ArrayDataset.load(features: try #require(S.sharedData("digits-images-idx3-ubyte")),
                                     labels: try #require(S.sharedData("digits-labels-idx1-ubyte"))).0
-    #expect(npy.x.shape == [1797, 8, 8] && npy.x == idx.x && npy.y == idx.y)
+    #expect(npy.x.shape == [1797, 8, 8, 1] && npy.x == idx.x && npy.y == idx.y)
     #expect(npy.classNames == (0...9).map(String.init))
-    #expect(npy.describe == "1797 rows × 8×8 features, target (10 classes)")
+    #expect(npy.describe == "1797 rows × 8×8×1 features, target (10 classes)")
   }
 }

@@ -22,18 +22,26 @@ extension Interpreter {
       }
     }
     let header = try TableOptions.bool(c, "header", args) ?? true
+    let sampleShape = try loadShape(c)
     let resolved = session.resolve(path)
-    let dataset: Dataset, report: LoadReport
+    var dataset: Dataset, report: LoadReport
     do {
-      if ArrayDataset.format(of: resolved) != nil {
-        (dataset, report) = try loadArrays(c, path: resolved)
-      } else {
-        if let o = c.option("labels") {
-          throw Diagnostic.error("labels= is for .npy and IDX files; a CSV file names its target column with target=",
-                                 at: o.name.range)
+      switch ArrayDataset.format(of: resolved) {
+      case .npz?:
+        (dataset, report) = try loadArchive(c, path: resolved, written: path)
+      case _?:
+        (dataset, report) = try loadArrays(c, path: resolved, written: path)
+      case nil:
+        for option in ["labels", "x"] {
+          if let o = c.option(option) {
+            throw Diagnostic.error(option == "x" ? "x= names the features member of a .npz archive"
+              : "labels= is for .npy, IDX and .npz files; a CSV file names its target column with target=",
+              at: o.name.range)
+          }
         }
         (dataset, report) = try CSVLoader.load(path: resolved, target: target, header: header)
       }
+      if let sampleShape { dataset = try dataset.reshapingSamples(to: sampleShape, source: resolved) }
     } catch var error as DataError {
       // Name the file as the script wrote it, not as resolved against the base directory.
       if error.path == resolved { error.path = path }
@@ -41,11 +49,13 @@ extension Interpreter {
         error.message += Suggest.didYouMean(path, in: siblingFiles(of: path))
       }
       let isAboutTarget = error.row == nil && error.message.hasPrefix("target column")
+      let isAboutShape = error.message.hasPrefix("shape=")
       let labels = c.option("labels")
       let isAboutLabels = labels != nil && error.path != path
-      throw Diagnostic.error(error.description,
-                             at: isAboutTarget ? c.option("target")?.value.range ?? e.range
-                               : isAboutLabels ? labels?.value.range ?? e.range : e.range)
+      let at = isAboutTarget ? c.option("target")?.value.range
+        : isAboutShape ? c.option("shape")?.value.range
+        : isAboutLabels ? labels?.value.range : nil
+      throw Diagnostic.error(error.description, at: at ?? e.range)
     } catch let d as Diagnostic {
       throw d
     } catch {
@@ -62,21 +72,59 @@ extension Interpreter {
   }
 
   /// `load "X.npy" [labels="Y.npy"]`: features (and labels) from binary array files.
-  func loadArrays(_ c: Command, path: String) throws -> (Dataset, LoadReport) {
+  func loadArrays(_ c: Command, path: String, written: String) throws -> (Dataset, LoadReport) {
+    try rejectCSVOptions(c, labelsHint: "labels=\"FILE\"")
+    if let o = c.option("x") {
+      throw Diagnostic.error("x= names the features member of a .npz archive; \(written) is one array",
+                             at: o.name.range)
+    }
+    var labels: (path: String, written: String)?
+    if let l = try quotedOption(c, "labels", example: "labels=\"labels.npy\"") {
+      labels = (session.resolve(l), l)
+    }
+    return try ArrayDataset.load(features: path, labels: labels?.path, featuresName: written,
+                                 labelsName: labels?.written)
+  }
+
+  /// `load "A.npz" [x="MEMBER"] [labels="MEMBER"]`: features and labels from an archive.
+  func loadArchive(_ c: Command, path: String, written: String) throws -> (Dataset, LoadReport) {
+    try rejectCSVOptions(c, labelsHint: "x=\"MEMBER\" labels=\"MEMBER\"")
+    let x = try quotedOption(c, "x", example: "x=\"x_train\"", bare: true)
+    let labels = try quotedOption(c, "labels", example: "labels=\"y_train\"", bare: true)
+    return try ArrayDataset.load(archive: path, x: x, labels: labels, archiveName: written)
+  }
+
+  /// `target=` and `header=` belong to CSV files.
+  private func rejectCSVOptions(_ c: Command, labelsHint: String) throws {
     for option in ["target", "header"] {
       if let o = c.option(option) {
-        throw Diagnostic.error("\(option)= is for CSV files; give the labels of a .npy or IDX file with labels=\"FILE\"",
+        throw Diagnostic.error("\(option)= is for CSV files; give the labels of an array file with \(labelsHint)",
                                at: o.name.range)
       }
     }
-    var labels: (path: String, written: String)?
-    if let o = c.option("labels") {
-      guard case .string(let l) = o.value.kind else {
-        throw Diagnostic.error("labels is a file name in quotes, e.g. labels=\"labels.npy\"", at: o.value.range)
-      }
-      labels = (session.resolve(l), l)
+  }
+
+  /// The string value of option `name`, if given (with `bare`, a plain name such as
+  /// `x=x_train` too); an error otherwise.
+  private func quotedOption(_ c: Command, _ name: String, example: String, bare: Bool = false) throws -> String? {
+    guard let o = c.option(name) else { return nil }
+    switch o.value.kind {
+    case .string(let s): return s
+    case .identifier(let s) where bare: return s
+    default: throw Diagnostic.error("\(name) is a name in quotes, e.g. \(example)", at: o.value.range)
     }
-    return try ArrayDataset.load(features: path, labels: labels?.path, labelsName: labels?.written)
+  }
+
+  /// `shape=8x8x1` (or `shape=64`): the shape each sample's features take.
+  private func loadShape(_ c: Command) throws -> [Int]? {
+    guard let o = c.option("shape") else { return nil }
+    switch o.value.kind {
+    case .shape(let dims) where dims.allSatisfy({ $0 > 0 }): return dims
+    case .number(let v, isInteger: true) where v >= 1 && v <= Double(Int32.max): return [Int(v)]
+    default:
+      throw Diagnostic.error("shape is the shape of one sample, e.g. shape=8x8x1 or shape=28x28x1",
+                             at: o.value.range)
+    }
   }
 
   /// The files next to `path` (in the same directory, as the script would write them), for

@@ -92,15 +92,18 @@ struct Evaluator {
       guard let y = d.y else { throw Diagnostic.error("this dataset has no target", at: m.range) }
       return .tensor(y)
     case "rows", "count": return .number(Double(d.count))
+    case "shape": return .list(d.x.shape.map { .number(Double($0)) })
     case "features": return .list(d.featureNames.map { .string($0) })
     case "classes": return .list((d.classNames ?? []).map { .string($0) })
     default:
       throw Diagnostic.error("a dataset has no member '\(m.text)'", at: m.range,
-                             hint: "datasets have: x, y, rows, features, classes")
+                             hint: "datasets have: x, y, rows, shape, features, classes")
     }
   }
 
   func index(_ base: Value, _ indexExpr: Expr, _ range: SourceRange) throws -> Value {
+    // A dataset indexes its samples: `test[0]` is the first sample's features (e.g. 8×8×1).
+    if case .dataset(let d) = base { return try index(.tensor(d.x), indexExpr, range) }
     guard case .tensor(let t) = base, t.rank >= 1 else {
       throw Diagnostic.error("only tensors can be indexed; this is \(base.kindName)", at: range)
     }

@@ -4,17 +4,21 @@
 
 extension StatementTable {
   static let load = StatementRow(
-    "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false]  or  load \"X.npy\" [labels=\"Y.npy\"]  or  NAME = load \"FILE.safetensors\"",
-    summary: "Load a CSV file (or a .npy / IDX array) as a dataset, the target column holding the labels; or a model saved by save.",
+    "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false] [shape=HxWxC]  or  load \"X.npy\" [labels=\"Y.npy\"]  or  load \"A.npz\" [x=\"MEMBER\"] [labels=\"MEMBER\"]  or  NAME = load \"FILE.safetensors\"",
+    summary: "Load a CSV file (or a .npy / IDX array, or .npz archive) as a dataset, the target column holding the labels; or a model saved by save.",
     example: "iris = load \"examples/data/iris.csv\" target=label",
-    arguments: [.expressions(1...1, what: "a file name", suchAs: "\"data.csv\"", files: [".csv", ".safetensors"])],
+    arguments: [.expressions(1...1, what: "a file name", suchAs: "\"data.csv\"", files: [".csv", ".npy", ".npz", ".safetensors"])],
     options: [
       OptionSpec("target", "COLUMN|last", "the label column, by header name or `last`",
                  values: .words(["last"]), example: "target=label"),
       OptionSpec("header", "true|false", "whether the first row holds column names",
                  example: "header=false", kind: .bool),
-      OptionSpec("labels", "\"FILE\"", "for a .npy or IDX features file: the file of labels (one per sample)",
+      OptionSpec("labels", "\"FILE\"|\"MEMBER\"", "for a .npy or IDX features file: the file of labels (one per sample); for a .npz archive: the member holding them",
                  values: .nothing, example: "labels=\"digits_labels.npy\""),
+      OptionSpec("x", "\"MEMBER\"", "for a .npz archive: the member holding the features (needed when the archive has several)",
+                 values: .nothing, example: "x=\"x_train\""),
+      OptionSpec("shape", "HxWxC", "reshape each sample's features, e.g. 64 CSV columns to 8x8x1 images",
+                 values: .nothing, example: "shape=8x8x1"),
     ],
     role: .value(check: { checker, c in
       guard let e = c.args.first, case .string = e.kind else {
@@ -43,7 +47,7 @@ extension StatementTable {
 
   static let standardize = StatementRow(
     "standardize", synopsis: "standardize DATA [DATA ...]",
-    summary: "Scale features to mean 0, std 1 using statistics of the first dataset.",
+    summary: "Scale features to mean 0, std 1 using statistics of the first dataset (per pixel on images, which usually take a rescale layer instead).",
     example: "standardize train test",
     arguments: [.expressions(1...Int.max, what: "a dataset")],
     role: .command(check: { checker, c in try checker.checkScale(c) },
@@ -51,7 +55,7 @@ extension StatementTable {
 
   static let normalize = StatementRow(
     "normalize", synopsis: "normalize DATA [DATA ...]",
-    summary: "Scale features to [0, 1] using the range of the first dataset.",
+    summary: "Scale features to [0, 1] using the range of the first dataset (per pixel on images, which usually take a rescale layer instead).",
     example: "normalize train test",
     arguments: [.expressions(1...Int.max, what: "a dataset")],
     role: .command(check: { checker, c in try checker.checkScale(c) },

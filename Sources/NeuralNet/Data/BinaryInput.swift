@@ -94,18 +94,42 @@ public func checkedProduct(_ shape: [Int]) -> Int? {
   return n
 }
 
+/// Limits on what a binary array file may ask the loaders to allocate.
+public enum ArrayLimits {
+  /// The most values one array may hold: 2³⁰, 4 GiB as float32. A header asking for more is
+  /// an error before anything is allocated (an `.npz` member could otherwise inflate without
+  /// bound).
+  public static let maxElements = 1 << 30
+}
+
 /// The numeric element types of binary array files (`.npy`, IDX), and their conversion to
 /// float32.
 enum RawElementType: Sendable, Equatable {
-  case uint8, int8, int16, int32, int64, float32, float64
+  case uint8, int8, uint16, int16, uint32, int32, uint64, int64, float32, float64
 
   /// Bytes per element.
   var width: Int {
     switch self {
     case .uint8, .int8: return 1
-    case .int16: return 2
-    case .int32, .float32: return 4
-    case .int64, .float64: return 8
+    case .uint16, .int16: return 2
+    case .uint32, .int32, .float32: return 4
+    case .uint64, .int64, .float64: return 8
+    }
+  }
+
+  /// The NumPy name, e.g. `uint8`, `float32`.
+  var name: String {
+    switch self {
+    case .uint8: return "uint8"
+    case .int8: return "int8"
+    case .uint16: return "uint16"
+    case .int16: return "int16"
+    case .uint32: return "uint32"
+    case .int32: return "int32"
+    case .uint64: return "uint64"
+    case .int64: return "int64"
+    case .float32: return "float32"
+    case .float64: return "float64"
     }
   }
 
@@ -132,8 +156,11 @@ enum RawElementType: Sendable, Equatable {
     switch self {
     case .uint8: return Float(raw[at])
     case .int8: return Float(Int8(bitPattern: raw[at]))
+    case .uint16: return Float(fix(raw.loadUnaligned(fromByteOffset: at, as: UInt16.self)))
     case .int16: return Float(fix(raw.loadUnaligned(fromByteOffset: at, as: Int16.self)))
+    case .uint32: return Float(fix(raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
     case .int32: return Float(fix(raw.loadUnaligned(fromByteOffset: at, as: Int32.self)))
+    case .uint64: return Float(fix(raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)))
     case .int64: return Float(fix(raw.loadUnaligned(fromByteOffset: at, as: Int64.self)))
     case .float32:
       return Float(bitPattern: fix(raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))

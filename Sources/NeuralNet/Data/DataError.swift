@@ -12,20 +12,24 @@ public struct DataError: Error, Sendable, CustomStringConvertible, Equatable {
   public var column: Int?
   /// The column's header name, when known.
   public var columnName: String?
+  /// 0-based byte offset in a binary file (`.npy`, IDX, `.npz`) where the problem starts.
+  public var offset: Int?
   /// What went wrong (and, where possible, what to do about it).
   public var message: String
 
   /// An error with its location parts.
   public init(path: String?, row: Int? = nil, column: Int? = nil, columnName: String? = nil,
-              message: String) {
+              offset: Int? = nil, message: String) {
     self.path = path
     self.row = row
     self.column = column
     self.columnName = columnName
+    self.offset = offset
     self.message = message
   }
 
-  /// `path:row: column c ('name'): message`, leaving out the parts that are unknown.
+  /// `path:row: column c ('name'): message` (or `path: byte 10: message` for a binary file),
+  /// leaving out the parts that are unknown.
   public var description: String {
     var out = ""
     if let path {
@@ -35,6 +39,7 @@ public struct DataError: Error, Sendable, CustomStringConvertible, Equatable {
     } else if let row {
       out += "row \(row): "
     }
+    if let offset { out += "byte \(offset): " }
     if let column {
       out += "column \(column)"
       if let columnName { out += " ('\(columnName)')" }

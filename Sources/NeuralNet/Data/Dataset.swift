@@ -103,6 +103,20 @@ public struct Dataset: Sendable {
     return out
   }
 
+  /// The dataset with each sample's features reshaped to `shape` (e.g. 64 CSV columns to
+  /// 8×8×1); an error naming `source` when the feature count does not match.
+  public func reshapingSamples(to shape: [Int], source: String?) throws -> Dataset {
+    guard let size = checkedProduct(shape), !shape.isEmpty, shape.allSatisfy({ $0 > 0 }),
+          size == featureCount else {
+      let want = checkedProduct(shape).map { plural($0, "value") } ?? "too many values"
+      throw DataError(path: source, message: "shape=\(shape.map(String.init).joined(separator: "x")) "
+        + "needs \(want) per sample, but the \(plural(count, "row")) have \(plural(featureCount, "feature")) each")
+    }
+    var out = self
+    out.x = x.reshaped([count] + shape)
+    return out
+  }
+
   /// The rows at `indices`, in that order (indices must be in `0..<count`).
   public func subset(_ indices: [Int]) -> Dataset {
     Dataset(unchecked: Dataset.gather(x, indices),
