@@ -74,20 +74,11 @@ extension Padding {
   }
   let filters = try args.int(filtersExpr, what: "the number of filters", min: 1, max: ImageGeometryBounds.max)
   let size = try args.windowSize(sizeExpr, what: "kernel")
-  var activation = Activation.linear
-  if let e = args.next() ?? args.option("activation")?.value {
-    let name = try args.choice(e, what: "activation", in: Activation.allNames)
-    activation = Activation.named(name) ?? .linear
-  }
-  var initializer = Initializer.glorotUniform
-  if let o = args.option("init") {
-    let name = try args.choice(o.value, what: "initializer", in: Initializer.allNames)
-    initializer = Initializer.named(name) ?? .glorotUniform
-  }
+  let activation = try args.activation()
+  let initializer = try args.initializer()
   let stride = try args.stride(default: 1)
   let padding = try args.padding()
-  let l1 = try args.option("l1").flatMap { try args.number($0.value, what: "l1", lo: 0) } ?? 0
-  let l2 = try args.option("l2").flatMap { try args.number($0.value, what: "l2", lo: 0) } ?? 0
+  let (l1, l2) = try args.penalties()
   try args.finish(maxArgs: "a number of filters, a kernel size and an activation")
   guard let filters, let size, let stride else { return nil }
   return Conv2D(filters: filters, kernelSize: size, stride: stride, padding: padding ?? .valid,

@@ -85,18 +85,9 @@ public enum LayerTable {
     throw Diagnostic.error("dense needs a number of units", at: args.range, hint: "e.g. dense 16 relu")
   }
   let units = try args.int(unitsExpr, what: "the number of units", min: 1, max: 1 << 24)
-  var activation = Activation.linear
-  if let e = args.next() ?? args.option("activation")?.value {
-    let name = try args.choice(e, what: "activation", in: Activation.allNames)
-    activation = Activation.named(name) ?? .linear
-  }
-  var initializer = Initializer.glorotUniform
-  if let o = args.option("init") {
-    let name = try args.choice(o.value, what: "initializer", in: Initializer.allNames)
-    initializer = Initializer.named(name) ?? .glorotUniform
-  }
-  let l1 = try args.option("l1").flatMap { try args.number($0.value, what: "l1", lo: 0) } ?? 0
-  let l2 = try args.option("l2").flatMap { try args.number($0.value, what: "l2", lo: 0) } ?? 0
+  let activation = try args.activation()
+  let initializer = try args.initializer()
+  let (l1, l2) = try args.penalties()
   try args.finish(maxArgs: "a number of units and an activation")
   guard let units else { return nil }
   return Dense(units: units, activation: activation, initializer: initializer,
@@ -112,4 +103,28 @@ public enum LayerTable {
   try args.finish(maxArgs: "one argument (the rate)")
   guard let rate else { return nil }
   return Dropout(rate: Float(rate))
+}
+
+extension Arguments {
+  /// The activation of a layer with a kernel: the next positional argument or `activation=`;
+  /// `linear` when neither is given.
+  mutating func activation() throws -> Activation {
+    guard let e = next() ?? option("activation")?.value else { return .linear }
+    let name = try choice(e, what: "activation", in: Activation.allNames)
+    return Activation.named(name) ?? .linear
+  }
+
+  /// `init=NAME` of a layer with a kernel; Keras' default glorot_uniform.
+  mutating func initializer() throws -> Initializer {
+    guard let o = option("init") else { return .glorotUniform }
+    let name = try choice(o.value, what: "initializer", in: Initializer.allNames)
+    return Initializer.named(name) ?? .glorotUniform
+  }
+
+  /// `l1=` and `l2=` weight penalties of a layer with a kernel (0 when absent).
+  mutating func penalties() throws -> (l1: Double, l2: Double) {
+    let l1 = try option("l1").flatMap { try number($0.value, what: "l1", lo: 0) } ?? 0
+    let l2 = try option("l2").flatMap { try number($0.value, what: "l2", lo: 0) } ?? 0
+    return (l1, l2)
+  }
 }
