@@ -60,6 +60,13 @@ struct ImageLoadTests {
     #expect(out.stderr.contains("bad_crc.npz: byte 35: damaged zip archive: member 'x.npy' fails its CRC-32 check"))
   }
 
+  @Test func missingLabelsFileSuggestsItsNeighbour() {
+    let (s, out) = session()
+    #expect(!s.run("d = load \"examples/data/digits_images.npy\" labels=\"examples/data/digits_label.npy\"", file: "c.dl"))
+    #expect(out.stderr.hasPrefix("c.dl:1:51: error: examples/data/digits_label.npy: no such file; "
+      + "did you mean 'examples/data/digits_labels.npy'?"), "\(out.stderr)")
+  }
+
   @Test func optionsInTheWrongPlace() {
     let (s, out) = session()
     #expect(!s.run("d = load \"examples/data/iris.csv\" target=label x=\"a\"", file: "c.dl"))
