@@ -5,7 +5,7 @@ import NeuralNet
 
 /// `load` for images: `.npy` + labels, `.npz` members (`x=`, `labels=`), CSV with `shape=`;
 /// `.shape`, indexing and preparation on (N, H, W, C) datasets; located errors.
-@Suite("Interpreter: loading images")
+@Suite("Interpreter: loading images", .serialized)
 struct ImageLoadTests {
   func session() -> (Session, RecordingOutput) {
     let out = RecordingOutput()
