@@ -5,7 +5,7 @@ import NeuralNet
 
 /// `load` for images: `.npy` + labels, `.npz` members (`x=`, `labels=`), CSV with `shape=`;
 /// `.shape`, indexing and preparation on (N, H, W, C) datasets; located errors.
-@Suite("Interpreter: loading images")
+@Suite("Interpreter: loading images", .serialized)
 struct ImageLoadTests {
   func session() -> (Session, RecordingOutput) {
     let out = RecordingOutput()
@@ -58,6 +58,13 @@ struct ImageLoadTests {
     out.clear()
     #expect(!s.run("m = load \"\(Self.fixtures)/bad_crc.npz\"", file: "c.dl"))
     #expect(out.stderr.contains("bad_crc.npz: byte 35: damaged zip archive: member 'x.npy' fails its CRC-32 check"))
+  }
+
+  @Test func missingLabelsFileSuggestsItsNeighbour() {
+    let (s, out) = session()
+    #expect(!s.run("d = load \"examples/data/digits_images.npy\" labels=\"examples/data/digits_label.npy\"", file: "c.dl"))
+    #expect(out.stderr.hasPrefix("c.dl:1:51: error: examples/data/digits_label.npy: no such file; "
+      + "did you mean 'examples/data/digits_labels.npy'?"), "\(out.stderr)")
   }
 
   @Test func optionsInTheWrongPlace() {

@@ -6,7 +6,7 @@ import Testing
 /// Images in: `.npy` byte orders and layouts, `.npz` archives (stored, deflated, hostile),
 /// CSV rows reshaped to images, labels files, and dataset operations on (N, H, W, C) data.
 /// The fixtures come from bench/fixtures/make_array_fixtures.py.
-@Suite("Data: images (.npy, .npz, IDX, CSV shape=)")
+@Suite("Data: images (.npy, .npz, IDX, CSV shape=)", .serialized)
 struct DataImageTests {
   typealias S = DataTestSupport
   typealias B = DataBinaryTests

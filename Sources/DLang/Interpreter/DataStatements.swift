@@ -46,7 +46,8 @@ extension Interpreter {
       // Name the file as the script wrote it, not as resolved against the base directory.
       if error.path == resolved { error.path = path }
       if error.row == nil && error.message.hasPrefix("no such file") {
-        error.message += Suggest.didYouMean(path, in: siblingFiles(of: path))
+        let missing = error.path ?? path  // the features file or the labels file
+        error.message += Suggest.didYouMean(missing, in: siblingFiles(of: missing))
       }
       let isAboutTarget = error.row == nil && error.message.hasPrefix("target column")
       let isAboutShape = error.message.hasPrefix("shape=")
