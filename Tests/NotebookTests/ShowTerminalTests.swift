@@ -18,10 +18,20 @@ final class ShowTerminalTests {
   func colourOnATerminal() throws {
     let dl = try pty.start()
     for line in Self.lines { try dl.enter(line) }
+    // The screen text has the escapes stripped: cells are coloured spaces, the legend the range.
     let image = try dl.enter("show img", expect: ["img: (3, 4)"])
-    #expect(image.contains("\u{1B}[48;5;"), "\(image)")
+    #expect(image.contains("0 [          ] 11"), "\(image)")
     let layer = try dl.enter("show img, m.maxpool_1 img", expect: ["m.maxpool_1"])
-    #expect(layer.contains("\u{1B}[48;5;"), "\(layer)")
+    #expect(layer.contains("min 5"), "\(layer)")
+    // What the terminal received: 256-colour backgrounds (ESC [ 48 ; 5 ; n m), greys 16, 232…255, 231.
+    let raw = dl.rawOutput
+    #expect(raw.contains("\\u{1B}[48;5;16m") && raw.contains("\\u{1B}[48;5;231m"), "\(raw)")
+    #expect(!raw.contains("[ .:-=+*#%@]"), "no shade characters on a colour terminal")
+    // Sixteen feature maps wrap to the terminal's 120 columns, not to a pipe's 80.
+    try dl.enter("model w { input 3x4x1; conv2d 16 2x2 padding=same }")
+    let maps = try dl.enter("show w.conv2d_1 img", expect: ["scale per map"])
+    let widths = maps.split(separator: "\n").filter { $0.hasPrefix("ch 0") || $0.hasPrefix("min ") }.map(\.count)
+    #expect(widths.contains { $0 > 80 } && widths.allSatisfy { $0 <= 120 }, "\(maps)")
     dl.sendKey(.ctrlD)
     #expect(try dl.waitForExit(timeout: 30) == 0)
   }
