@@ -9,6 +9,9 @@ public final class TerminalOutput: SessionOutput {
   public let isInteractive: Bool
   private let colorDiagnostics: Bool
   private let progressLine: ProgressWriter
+  /// Whether stdout is a terminal that shows colour: `show` then draws 256-colour cells.
+  private let colorPictures: Bool
+  private let stdoutTTY: Bool
   /// Every output also goes here (a transcript), when set.
   public var tee: SessionOutput?
   /// The `errno` of the first failed write of a result to stdout (e.g. ENOSPC for
@@ -23,14 +26,27 @@ public final class TerminalOutput: SessionOutput {
     isInteractive = stderrTTY
     colorDiagnostics = stderrTTY
     progressLine = ProgressWriter(fd: 2, live: stderrTTY)
+    self.stdoutTTY = stdoutTTY
+    colorPictures = stdoutTTY && Terminal.supportsColor
   }
 
   public func result(_ text: String) {
+    write(text)
+    tee?.result(text)
+  }
+
+  /// On a colour terminal in 256 colours, wrapped to its width; in a pipe plain, 80 columns.
+  /// A transcript renders its own (plain) copy.
+  public func picture(_ render: (_ style: RenderStyle, _ width: Int) -> String) {
+    write(render(style.withColor(colorPictures), stdoutTTY ? Terminal.width(fd: 1) : 80))
+    tee?.picture(render)
+  }
+
+  private func write(_ text: String) {
     progressLine.clear()
     if let failure = Terminal.write(text.hasSuffix("\n") ? text : text + "\n", to: 1), stdoutError == nil {
       stdoutError = failure
     }
-    tee?.result(text)
   }
 
   public func progress(_ event: ProgressEvent) {

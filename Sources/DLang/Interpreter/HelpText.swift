@@ -27,11 +27,13 @@ public enum HelpText {
   public static var initializerNames: [String] { Initializer.allNames }
 
   /// The words a layer line's option takes, for completion: NeuralNet's initializers after
-  /// `init=`, its activations after `activation=`; none for a number (`l2=`, `rate=`).
+  /// `init=`, its activations after `activation=`, `same` and `valid` after `padding=`; none
+  /// for a number (`l2=`, `rate=`).
   public static func layerOptionValues(_ option: String) -> [String] {
     switch option {
     case "init": return initializerNames
     case "activation": return activationNames
+    case "padding": return LayerTable.optionWords
     default: return []
     }
   }

@@ -28,6 +28,10 @@ struct Checker {
   /// The loss each compiled model minimises (by model name), where known: with its output
   /// shape it tells how many classes the model has.
   var losses: [String: String] = [:]
+  /// The networks of the models known before running (by model name): the session's, and
+  /// those the program's well-formed `model` blocks declare (shapes only, no weights), so
+  /// that `show net.conv2d_1 …` can check the layer, its parameters and the sample's shape.
+  var networks: [String: Model] = [:]
 
   init(session: Session) {
     self.session = session
@@ -35,7 +39,10 @@ struct Checker {
     for name in session.names {
       guard let v = session.value(named: name) else { continue }
       kinds[name] = Kind(of: v)
-      if case .model(let m) = v, let loss = m.compiled?.loss { losses[name] = loss }
+      if case .model(let m) = v {
+        if let loss = m.compiled?.loss { losses[name] = loss }
+        networks[name] = m.network
+      }
     }
   }
 

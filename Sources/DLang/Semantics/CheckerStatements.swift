@@ -49,6 +49,7 @@ extension Checker {
     kinds = inner.kinds
     shadowed = inner.shadowed
     losses = inner.losses
+    networks = inner.networks
   }
 
   /// An `Arguments` reader over a command, evaluating only what is known before running.
@@ -140,6 +141,7 @@ extension Checker {
       // The names are still defined (as something unknown): using them later is no second mistake.
       for case .name(let n) in targets where kinds[n.text] == nil || !shadowed.contains(n.text) {
         kinds[n.text] = .unknown
+        networks[n.text] = nil
         shadowed.insert(n.text)
       }
       throw error
@@ -174,6 +176,7 @@ extension Checker {
       case .name(let n):
         kinds[n.text] = k
         losses[n.text] = nil
+        networks[n.text] = nil
         shadowed.insert(n.text)
       case .member(let e):
         try requireNames(e)
@@ -279,6 +282,7 @@ extension Checker {
     }
     kinds[name.text] = .model(compiled: false, output: ok ? builder.outputShape : nil)
     losses[name.text] = nil
+    networks[name.text] = ok && builder.outputShape != nil ? builder.network : nil
     shadowed.insert(name.text)
   }
 

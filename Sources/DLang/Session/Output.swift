@@ -10,10 +10,21 @@ public protocol SessionOutput: AnyObject {
   var isInteractive: Bool { get }
   /// A result: printed on stdout, ends with a newline.
   func result(_ text: String)
+  /// A picture (the heatmaps of `show`), rendered by `render(style, width)` for this
+  /// receiver: a terminal draws it in colour (256-colour cells) wrapped to its width; a pipe,
+  /// a transcript or a test gets plain characters at 80 columns (the default).
+  func picture(_ render: (_ style: RenderStyle, _ width: Int) -> String)
   /// Training progress and other transient notes: stderr.
   func progress(_ event: ProgressEvent)
   /// An error or warning, already located; rendered by the receiver.
   func diagnostic(_ diagnostic: Diagnostic, file: String, source: String)
+}
+
+extension SessionOutput {
+  /// Plain pictures: the output's style without colour, 80 columns.
+  public func picture(_ render: (_ style: RenderStyle, _ width: Int) -> String) {
+    result(render(style.withColor(false), 80))
+  }
 }
 
 /// Training progress, in Keras' vocabulary.

@@ -56,7 +56,7 @@ enum StatementTable {
   /// Every statement, in the order `help` lists them.
   static let rows: [StatementRow] = [
     seed, load, split, standardize, normalize, model, compile, summary, fit, evaluate, predict,
-    plot, save, print, help, vars, reset, run, time, history, exit,
+    plot, show, confusion, save, print, help, vars, reset, run, time, history, exit,
   ]
 
   private static let byName: [String: StatementRow] =

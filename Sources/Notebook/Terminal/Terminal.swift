@@ -31,6 +31,18 @@ public enum Terminal {
     return lower.contains("utf-8") || lower.contains("utf8")
   }
 
+  /// Whether the terminal shows colour: `TERM` is set and not `dumb`, and `NO_COLOR` is unset.
+  public static var supportsColor: Bool {
+    supportsColor(environment: ProcessInfo.processInfo.environment)
+  }
+
+  /// `supportsColor` for an explicit environment.
+  public static func supportsColor(environment: [String: String]) -> Bool {
+    guard environment["NO_COLOR"].map({ $0.isEmpty }) ?? true else { return false }
+    guard let term = environment["TERM"], !term.isEmpty else { return false }
+    return term != "dumb"
+  }
+
   /// Writes all of `text` to `fd`, retrying on partial writes and EINTR. Returns the `errno`
   /// of a failed write (a full disk, a closed descriptor), or nil when everything was written.
   @discardableResult
