@@ -17,7 +17,9 @@
 # Env: ROUNDS (3), WORKLOADS ("cnn_digits cnn_mnistlike"), PY (the peer python, default
 #      $HOME/.venvs/dl-peers/bin/python), PEERS (shared/bench/peers), DL (a dl binary; default:
 #      build .build/release/dl), DL_SIDE (auto | bench | script | both; auto = both when `dl`
-#      accepts conv2d layers, else the DLBench engine only), BENCH_THREADS (2).
+#      accepts conv2d layers, else the DLBench engine only), BENCH_THREADS (2), BASELINE (a
+#      DLBench binary built from another commit: also run each round, `--unfused`, as the
+#      "before" column, e.g. the engine before this branch; see bench/FIGURES-cnn.md).
 #
 # The data is the peers' own (common.py), exported as .npy by bench/cnn_data.py into
 # bench/data: the digits files are committed; the 31 MB of random 28×28 images are written on
@@ -67,6 +69,11 @@ for r in $(seq 1 "$ROUNDS"); do
         --json "$tmp/bench-$w-$r.json" >"$tmp/bench-$w-$r.out" 2>&1 \
         || { echo "run_cnn: DLBench failed:"; cat "$tmp/bench-$w-$r.out"; exit 1; }
     fi
+    if [ -n "${BASELINE:-}" ]; then
+      /usr/bin/time -v -o "$tmp/base-$w-$r.time" "$BASELINE" --workload "$w" --unfused \
+        --json "$tmp/base-$w-$r.json" >"$tmp/base-$w-$r.out" 2>&1 \
+        || { echo "run_cnn: BASELINE failed:"; cat "$tmp/base-$w-$r.out"; exit 1; }
+    fi
     if [ "$side" = script ] || [ "$side" = both ]; then
       /usr/bin/time -v -o "$tmp/dl-$w-$r.time" "$DL" "bench/$w.dl" >"$tmp/dl-$w-$r.out" 2>&1 \
         || { echo "run_cnn: dl bench/$w.dl failed:"; tail -5 "$tmp/dl-$w-$r.out"; exit 1; }
@@ -109,8 +116,9 @@ for w in workloads:
     n = SAMPLES[w]
     print(f"\n{w}: s/epoch (samples/s), peak RSS MB; ratio = PyTorch s/epoch ÷ dl s/epoch")
     print(f"{'round':>5} {'DLBench':>17} {'dl script':>17} {'PyTorch':>17} {'×DLBench':>9} {'×script':>8}"
-          f" {'RSS DLBench':>12} {'RSS script':>11} {'RSS torch':>10} {'torch other-CPU %':>18}")
-    rb, rs = [], []
+          f" {'RSS DLBench':>12} {'RSS script':>11} {'RSS torch':>10} {'torch other-CPU %':>18}"
+          + (f" {'baseline':>17} {'after/before':>13}" if os.path.exists(f"{d}/base-{w}-1.json") else ""))
+    rb, rs, rbase = [], [], []
     for r in range(1, rounds + 1):
         bench = script = None
         bj = f"{d}/bench-{w}-{r}.json"
@@ -125,7 +133,15 @@ for w in workloads:
         print(f"{r:>5} {cell(bench):>17} {cell(script):>17} {cell(ts):>17}"
               f" {f(ts / bench if bench else None, '.2f'):>9} {f(ts / script if script else None, '.2f'):>8}"
               f" {f(rss(f'{d}/bench-{w}-{r}.time'), '.1f'):>12} {f(rss(f'{d}/dl-{w}-{r}.time'), '.1f'):>11}"
-              f" {f(rss(f'{d}/torch-{w}-{r}.time'), '.1f'):>10} {str(t.get('other_cpu_pct')):>18}")
+              f" {f(rss(f'{d}/torch-{w}-{r}.time'), '.1f'):>10} {str(t.get('other_cpu_pct')):>18}", end="")
+        bp = f"{d}/base-{w}-{r}.json"
+        if os.path.exists(bp):
+            base = json.load(open(bp))["cnn"][0]["sec_per_epoch"]
+            if bench: rbase.append(base / bench)
+            print(f" {cell(base):>17} {f(base / bench if bench else None, '.2f'):>13}", end="")
+        print()
+    if rbase:
+        print(f"  median speed-up of DLBench over the baseline (its s/epoch ÷ DLBench's): {statistics.median(rbase):.2f}x")
     tgt = TARGET[w]
     for name, rr in (("DLBench", rb), ("dl script", rs)):
         if rr:

@@ -72,7 +72,7 @@ public func conv2d(_ x: Variable, kernel: Variable, bias: Variable?, stride: Int
   withPointers(xv, kv, &y) { xp, kp, yp in
     var a = xp
     if let cols { g.im2col(xp, cols.base); a = UnsafePointer(cols.base) }
-    BLAS.gemm(transA: false, transB: false, m: m, n: f, k: k, a: a, b: kp, c: yp)
+    convGemm(transA: false, transB: false, m: m, n: f, k: k, a: a, b: kp, c: yp)
     if let bias {
       bias.value.data.withUnsafeBufferPointer { bp in
         biasActivation(yp, rows: m, f: f, bias: bp.baseAddress, activation)
@@ -130,7 +130,7 @@ public func conv2d(_ x: Variable, kernel: Variable, bias: Variable?, stride: Int
             gemmIntoGrad(x, gz, false, kb, true, m: m, n: c, k: f)
           } else {
             let dcols = ScratchBuffer(count: m * k)
-            BLAS.gemm(transA: false, transB: true, m: m, n: k, k: f, a: gz, b: kb, c: dcols.base)
+            convGemm(transA: false, transB: true, m: m, n: k, k: f, a: gz, b: kb, c: dcols.base)
             x.addIntoGrad { dx in g.col2im(dcols.base, dx) }
           }
         }
@@ -148,7 +148,7 @@ func gemmIntoGrad(_ v: Variable, _ a: UnsafePointer<Float>, _ ta: Bool, _ b: Uns
   v.grad = nil  // keep the buffer uniquely referenced: no copy-on-write
   g.data.withUnsafeMutableBufferPointer { gp in
     if let gb = gp.baseAddress {
-      BLAS.gemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a, b: b, beta: fresh ? 0 : 1, c: gb)
+      convGemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a, b: b, beta: fresh ? 0 : 1, c: gb)
     }
   }
   v.grad = g

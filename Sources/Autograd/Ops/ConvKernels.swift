@@ -7,6 +7,26 @@
 // crosses the left or right border; padding positions are zeros in cols and dropped in
 // col2im).
 
+import COpenBLAS
+
+/// The convolution's sgemm calls. OpenBLAS starts its second thread for any product above
+/// 2¹⁸ multiply-adds; below `singleThreadMACs` the wake-up and hand-off cost more than the
+/// second core gains (the digits CNN's products, 0.3–2.4 M multiply-adds, ran 2–4× slower
+/// threaded on 2 cores), so those run on the calling thread alone. Correctness does not
+/// depend on the thread count; callers on other threads at the same moment may also run
+/// single-threaded for that long.
+@inline(__always)
+func convGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>,
+              b: UnsafePointer<Float>, beta: Float = 0, c: UnsafeMutablePointer<Float>) {
+  let threads = m * n * k < singleThreadMACs ? openblas_get_num_threads() : 1
+  if threads > 1 { openblas_set_num_threads(1) }
+  BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, b: b, beta: beta, c: c)
+  if threads > 1 { openblas_set_num_threads(threads) }
+}
+
+/// Products below this many multiply-adds run single-threaded (see `convGemm`).
+let singleThreadMACs = 4 << 20
+
 /// Geometry of one convolution; the im2col / col2im walks.
 struct ConvGeometry {
   var n, h, w, c, kh, kw, stride, top, left, ho, wo: Int
