@@ -53,6 +53,18 @@ extension GradCases {
              differentiable: [0, 1, 2]) {
       conv2d($0[0], kernel: $0[1], bias: $0[2])
     },
+    GradCase(op: .conv2d, label: "x (2,5,6,1) k (3,3,1,4) stride 1 same (one channel: colsT)",
+             inputs: [testTensor([2, 5, 6, 1], seed: 15), testTensor([3, 3, 1, 4], seed: 16, lo: -0.5, hi: 0.5),
+                      testTensor([4], seed: 17)],
+             differentiable: [0, 1, 2]) {
+      conv2d($0[0], kernel: $0[1], bias: $0[2], stride: 1, padding: .same)
+    },
+    GradCase(op: .conv2d, label: "x (1,7,6,1) k (3,2,1,3) stride 2 valid (one channel, strided)",
+             inputs: [testTensor([1, 7, 6, 1], seed: 18), testTensor([3, 2, 1, 3], seed: 19, lo: -0.5, hi: 0.5),
+                      testTensor([3], seed: 20)],
+             differentiable: [0, 1, 2]) {
+      conv2d($0[0], kernel: $0[1], bias: $0[2], stride: 2, padding: .valid)
+    },
     GradCase(op: .conv2d, label: "x (1,4,4,5) k (2,2,5,12) stride 1 same (SIMD bias pass)",
              inputs: [testTensor([1, 4, 4, 5], seed: 12), testTensor([2, 2, 5, 12], seed: 13, lo: -0.5, hi: 0.5),
                       testTensor([12], seed: 14)],

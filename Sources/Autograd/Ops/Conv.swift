@@ -12,6 +12,9 @@
 //   dcols = dZ · Kᵀ           (sgemm), then col2im: each patch entry is added back into dX at
 //                              the input position it was copied from (padding positions drop)
 // 1×1 kernels with stride 1 need no im2col: cols is x itself, and dX = dZ · Kᵀ directly.
+// One-channel inputs store cols transposed (colsT, kh·kw × N·Ho·Wo: one run of Wo values per
+// tap and output row instead of kh runs of kw values per output position); the products
+// then read it transposed: Z = colsTᵀ · K, dK = colsT · dZ, dcolsT = K · dZᵀ.
 // cols, dZ and dcols live in reused scratch blocks (Scratch.swift), never zero-filled: im2col
 // writes the padding zeros itself. cols is kept for backward only when K needs a gradient.
 
@@ -65,14 +68,18 @@ public func conv2d(_ x: Variable, kernel: Variable, bias: Variable?, stride: Int
                        left: left, ho: ho, wo: wo)
   let m = g.rows, k = g.patch
   let direct = kh == 1 && kw == 1 && stride == 1  // then Ho = H, Wo = W, no padding
+  let transposed = c == 1 && !direct  // cols stored as colsT (patch × rows), see im2colT
 
   let xv = x.value, kv = kernel.value
   var y = Tensor.uninitialized([n, ho, wo, f])  // written whole by sgemm (beta = 0)
   let cols: ScratchBuffer? = direct ? nil : ScratchBuffer(count: m * k)
   withPointers(xv, kv, &y) { xp, kp, yp in
     var a = xp
-    if let cols { g.im2col(xp, cols.base); a = UnsafePointer(cols.base) }
-    convGemm(transA: false, transB: false, m: m, n: f, k: k, a: a, b: kp, c: yp)
+    if let cols {
+      if transposed { g.im2colT(xp, cols.base) } else { g.im2col(xp, cols.base) }
+      a = UnsafePointer(cols.base)
+    }
+    convGemm(transA: transposed, transB: false, m: m, n: f, k: k, a: a, b: kp, c: yp)
     if let bias {
       bias.value.data.withUnsafeBufferPointer { bp in
         biasActivation(yp, rows: m, f: f, bias: bp.baseAddress, activation)
@@ -116,7 +123,7 @@ public func conv2d(_ x: Variable, kernel: Variable, bias: Variable?, stride: Int
       }
       if kernel.requiresGrad {
         if let savedCols {
-          gemmIntoGrad(kernel, UnsafePointer(savedCols.base), true, gz, false, m: k, n: f, k: m)
+          gemmIntoGrad(kernel, UnsafePointer(savedCols.base), !transposed, gz, false, m: k, n: f, k: m)
         } else if let savedX {
           savedX.data.withUnsafeBufferPointer { xp in
             gemmIntoGrad(kernel, xp.baseAddress ?? g0, true, gz, false, m: k, n: f, k: m)
@@ -130,8 +137,13 @@ public func conv2d(_ x: Variable, kernel: Variable, bias: Variable?, stride: Int
             gemmIntoGrad(x, gz, false, kb, true, m: m, n: c, k: f)
           } else {
             let dcols = ScratchBuffer(count: m * k)
-            convGemm(transA: false, transB: true, m: m, n: k, k: f, a: gz, b: kb, c: dcols.base)
-            x.addIntoGrad { dx in g.col2im(dcols.base, dx) }
+            if transposed {  // dcolsT = K · dZᵀ
+              convGemm(transA: false, transB: true, m: k, n: m, k: f, a: kb, b: gz, c: dcols.base)
+              x.addIntoGrad { dx in g.col2imT(dcols.base, dx) }
+            } else {
+              convGemm(transA: false, transB: true, m: m, n: k, k: f, a: gz, b: kb, c: dcols.base)
+              x.addIntoGrad { dx in g.col2im(dcols.base, dx) }
+            }
           }
         }
       }

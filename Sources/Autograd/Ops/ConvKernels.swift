@@ -85,6 +85,68 @@ struct ConvGeometry {
       }
     }
   }
+
+  /// The output columns ox0..<ox1 whose input column ox·stride + off lies inside 0..<w.
+  @inline(__always)
+  func outputColumns(_ off: Int) -> (Int, Int) {
+    let ox0 = off >= 0 ? 0 : (-off + stride - 1) / stride
+    let ox1 = w - 1 - off >= 0 ? Swift.min(wo, (w - 1 - off) / stride + 1) : 0
+    return (Swift.min(ox0, ox1), ox1)
+  }
+
+  /// im2col transposed, for one-channel inputs: colsT (patch × rows), row t = ky·kw + kx holds
+  /// that kernel tap's input value for every output position. With C = 1 a patch row is only
+  /// kh·kw values; this layout instead copies one run of Wo values per tap and output row.
+  func im2colT(_ x: UnsafePointer<Float>, _ colsT: UnsafeMutablePointer<Float>) {
+    var dst = colsT
+    for ky in 0..<kh {
+      for kx in 0..<kw {
+        let (ox0, ox1) = outputColumns(kx - left)
+        for b in 0..<n {
+          for oy in 0..<ho {
+            let iy = oy * stride - top + ky
+            if iy < 0 || iy >= h || ox1 <= ox0 {
+              fillFloats(dst, 0, wo)
+            } else {
+              let src = x + (b * h + iy) * w + kx - left
+              fillFloats(dst, 0, ox0)
+              if stride == 1 {
+                copyFloats(src + ox0, dst + ox0, ox1 - ox0)
+              } else {
+                for ox in ox0..<ox1 { dst[ox] = src[ox * stride] }
+              }
+              fillFloats(dst + ox1, 0, wo - ox1)
+            }
+            dst += wo
+          }
+        }
+      }
+    }
+  }
+
+  /// Adds colsT (patch × rows, as im2colT writes it) back into the one-channel `dx`.
+  func col2imT(_ colsT: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+    var src = colsT
+    for ky in 0..<kh {
+      for kx in 0..<kw {
+        let (ox0, ox1) = outputColumns(kx - left)
+        for b in 0..<n {
+          for oy in 0..<ho {
+            let iy = oy * stride - top + ky
+            if iy >= 0 && iy < h && ox1 > ox0 {
+              let d = dx + (b * h + iy) * w + kx - left
+              if stride == 1 {
+                addFloats(src + ox0, d + ox0, ox1 - ox0)
+              } else {
+                for ox in ox0..<ox1 { d[ox * stride] += src[ox] }
+              }
+            }
+            src += wo
+          }
+        }
+      }
+    }
+  }
 }
 
 @inline(__always)
