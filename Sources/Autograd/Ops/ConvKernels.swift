@@ -10,10 +10,10 @@
 import COpenBLAS
 
 /// The convolution's sgemm calls. OpenBLAS starts its second thread for any product above
-/// 2¹⁸ multiply-adds; below `singleThreadMACs` the wake-up and hand-off cost more than the
-/// second core gains (the digits CNN's products, 0.3–2.4 M multiply-adds, ran 2–4× slower
-/// threaded on 2 cores), so those run on the calling thread alone. Correctness does not
-/// depend on the thread count; callers on other threads at the same moment may also run
+/// 2¹⁸ multiply-adds; for small products the wake-up and hand-off eat what the second core
+/// gains (the digits CNN, whose products are 0.3–2.4 M multiply-adds, trains no faster with
+/// it), so products below `singleThreadMACs` run on the calling thread alone. Correctness does
+/// not depend on the thread count; callers on other threads at the same moment may also run
 /// single-threaded for that long.
 @inline(__always)
 func convGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>,
