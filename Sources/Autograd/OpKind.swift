@@ -19,7 +19,7 @@ public enum OpKind: String, CaseIterable, Sendable {
   // Ops/Gather.swift
   case gather
   // Ops/Conv.swift
-  case conv2d
+  case conv2d, conv2dRelu
   // Ops/Pool.swift
   case maxPool2d, minPool2d, avgPool2d
   // Ops/Dropout.swift

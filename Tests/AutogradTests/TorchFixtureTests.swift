@@ -151,7 +151,7 @@ let fixtureOpKinds: [String: OpKind] = [
   "bce_with_logits": .bceWithLogits, "bce": .bce, "mse": .mse, "mae": .mae,
   "reshape": .reshape, "permute": .permute, "transpose": .permute, "slice": .slice,
   "concat": .concat, "stack": .stack, "pad": .pad, "gather": .gather,
-  "conv2d": .conv2d, "maxpool2d": .maxPool2d, "minpool2d": .minPool2d, "avgpool2d": .avgPool2d,
+  "conv2d": .conv2d, "conv2d_relu": .conv2dRelu, "maxpool2d": .maxPool2d, "minpool2d": .minPool2d, "avgpool2d": .avgPool2d,
   "batchnorm": .batchNorm,
 ]
 
@@ -243,6 +243,13 @@ func runFixtureOp(_ f: OpFixture) throws -> OpRun {
       throw FixtureError("\(f.case): unknown padding")
     }
     y = conv2d(xs[0], kernel: xs[1], bias: xs[2], stride: try f.int("stride"), padding: padding)
+  case "conv2d_relu":
+    try need(3)
+    guard let padding = Padding(rawValue: try f.string("padding")) else {
+      throw FixtureError("\(f.case): unknown padding")
+    }
+    y = conv2d(xs[0], kernel: xs[1], bias: xs[2], stride: try f.int("stride"), padding: padding,
+               activation: .relu)
   case "maxpool2d", "minpool2d", "avgpool2d":
     try need(1)
     let kind: PoolKind = f.name == "maxpool2d" ? .max : f.name == "minpool2d" ? .min : .average

@@ -5,19 +5,27 @@ import Darwin
 #endif
 import Autograd
 
-// Engine benchmark: matmul forward+backward against raw sgemm, tiny-op overhead, and one XOR
-// training step (the peers' rnn_overhead workload). Usage:
-//   DLBench [--json PATH] [--quick] [--sizes 256,512,...] [--only matmul|tiny|xor]
-// Whole run well under a minute on 2 cores.
+// Engine benchmark: matmul forward+backward against raw sgemm, tiny-op overhead, one XOR
+// training step (the peers' rnn_overhead workload) and the peers' two CNN workloads. Usage:
+//   DLBench [--json PATH] [--quick] [--sizes 256,512,...] [--only matmul|tiny|xor|cnn|convops]
+//           [--workload cnn_digits|cnn_mnistlike] [--epochs N] [--data DIR] [--unfused]
+// Whole run about a minute on 2 cores (the CNN section is most of it).
 
 // Like dl: pick the fast OpenBLAS kernel for this CPU (a user's OPENBLAS_CORETYPE wins).
 KernelSelection.reexecIfNeeded()
 
-let usage = "usage: DLBench [--json PATH] [--quick] [--sizes N,N,...] [--only matmul|tiny|xor]"
+let usage = """
+  usage: DLBench [--json PATH] [--quick] [--sizes N,N,...] [--only matmul|tiny|xor|cnn|convops]
+                 [--workload cnn_digits|cnn_mnistlike] [--epochs N] [--data DIR] [--unfused]
+  """
 var jsonPath: String? = nil
 var quick = false
 var sizes = [256, 512, 1024, 2048]
 var only: String? = nil
+var cnnWorkloads = ["cnn_digits", "cnn_mnistlike"]
+var cnnEpochs: Int? = nil
+var cnnDataDir = "bench/data"
+var cnnFused = true
 var argi = 1
 let argv = CommandLine.arguments
 while argi < argv.count {
@@ -28,8 +36,15 @@ while argi < argv.count {
     let parsed = argv[argi + 1].split(separator: ",").compactMap { Int($0) }
     guard !parsed.isEmpty, parsed.allSatisfy({ $0 > 0 }) else { printError(usage); exit(2) }
     sizes = parsed; argi += 1
-  case "--only" where argi + 1 < argv.count && ["matmul", "tiny", "xor"].contains(argv[argi + 1]):
+  case "--only" where argi + 1 < argv.count && ["matmul", "tiny", "xor", "cnn", "convops"].contains(argv[argi + 1]):
     only = argv[argi + 1]; argi += 1
+  case "--workload" where argi + 1 < argv.count && cnnWorkloads.contains(argv[argi + 1]):
+    cnnWorkloads = [argv[argi + 1]]; only = "cnn"; argi += 1
+  case "--epochs" where argi + 1 < argv.count:
+    guard let e = Int(argv[argi + 1]), e > 0 else { printError(usage); exit(2) }
+    cnnEpochs = e; argi += 1
+  case "--data" where argi + 1 < argv.count: cnnDataDir = argv[argi + 1]; argi += 1
+  case "--unfused": cnnFused = false
   case "-h", "--help": print(usage); exit(0)
   default: printError("DLBench: unknown argument \(argv[argi])\n\(usage)"); exit(2)
   }
@@ -111,6 +126,58 @@ if only == nil || only == "xor" {
   }
 }
 
+// --- conv / pool ops alone (not in the default run: `--only convops`)
+var convOps: [(String, [ConvOpResult])] = []
+if only == "convops" {
+  print("")
+  print("conv2d / maxpool forward and backward alone at the CNN workloads' training shapes,")
+  print("ms (medians); GFLOP/s = 2 × multiply-adds / time; raw = the op's cblas_sgemm calls alone")
+  print(pad("op", 34, left: false) + pad("fwd ms", 9) + pad("GFLOP/s", 9) + pad("raw ms", 9)
+        + pad("bwd ms", 9) + pad("GFLOP/s", 9) + pad("raw ms", 9))
+  for name in cnnWorkloads {
+    let spec = name == "cnn_digits" ? CNNSpec.digits : CNNSpec.mnistlike
+    let rs = benchConvOps(spec, rounds: quick ? 5 : (name == "cnn_digits" ? 201 : 21), fused: cnnFused)
+    convOps.append((name, rs))
+    print("\(name), batch \(spec.batch)")
+    for r in rs {
+      let gf = { (macs: Int, ms: Double) in macs > 0 ? fmt(2 * Double(macs) / ms / 1e6) : "" }
+      let raw = r.rawGemmMillis.map { (fmt($0.0, 3), fmt($0.1, 3)) } ?? ("", "")
+      print(pad("  " + r.label, 34, left: false) + pad(fmt(r.forwardMillis, 3), 9)
+            + pad(gf(r.forwardMACs, r.forwardMillis), 9) + pad(raw.0, 9)
+            + pad(fmt(r.backwardMillis, 3), 9) + pad(gf(r.backwardMACs, r.backwardMillis), 9)
+            + pad(raw.1, 9))
+    }
+    let total = rs.reduce(0) { $0 + $1.forwardMillis + $1.backwardMillis }
+    print("  total \(fmt(total, 3)) ms per step")
+  }
+}
+
+// --- CNN
+var cnns: [CNNResult] = []
+var peak = Double.nan
+if only == nil || only == "cnn" {
+  peak = sgemmPeak()
+  print("")
+  print("CNN training on Autograd ops (\(cnnFused ? "fused conv + bias + relu" : "conv2d, then relu"); "
+        + "Adam lr 0.001; s/epoch = median after the first epoch)")
+  print("  sgemm peak (best 1024³ cblas_sgemm): \(fmt(peak)) GFLOP/s")
+  print(pad("workload", 15, left: false) + pad("epochs", 7) + pad("s/epoch", 10) + pad("ms/step", 9)
+        + pad("samples/s", 11) + pad("GFLOP/s", 9) + pad("% peak", 8) + pad("loss", 9) + pad("test acc", 10))
+  for name in cnnWorkloads {
+    let spec = name == "cnn_digits" ? CNNSpec.digits : CNNSpec.mnistlike
+    let epochs = cnnEpochs ?? (quick ? Swift.min(spec.epochs, 3) : spec.epochs)
+    let data = loadCNNData(spec, dir: cnnDataDir, limit: quick && name == "cnn_mnistlike" ? 2048 : nil)
+    let r = benchCNN(spec, data: data, epochs: epochs, fused: cnnFused)
+    cnns.append(r)
+    print(pad(name, 15, left: false) + pad(String(epochs), 7) + pad(fmt(r.secPerEpoch, 4), 10)
+          + pad(fmt(r.msPerStep, 3), 9) + pad(fmt(r.samplesPerSec, 0), 11) + pad(fmt(r.gflops), 9)
+          + pad(fmt(r.gflops / peak * 100), 8) + pad(fmt(r.finalLoss, 4), 9)
+          + pad(r.testAccuracy.map { fmt($0, 4) } ?? "-", 10))
+    print("  data: \(r.origin), \(r.samples) samples, \(r.stepsPerEpoch) steps/epoch")
+  }
+  print("  peak RSS of this process: \(fmt(peakRSSMegabytes())) MB")
+}
+
 let elapsed = now() - tStart
 print("")
 print("total \(fmt(elapsed, 1)) s")
@@ -153,6 +220,30 @@ if let path = jsonPath {
     targets.append(("xor_step_us", .object([
       ("target", .number(xorTargetMicros)), ("value", .number(r.microsPerStep)),
       ("pass", .bool(r.microsPerStep <= xorTargetMicros))])))
+  }
+  if !cnns.isEmpty {
+    fields.append(("sgemm_peak_gflops", .number(peak)))
+    fields.append(("cnn", .array(cnns.map { r in
+      var o: [(String, JSON)] = [
+        ("workload", .string(r.spec.name)), ("fused", .bool(r.fused)),
+        ("epochs", .int(r.epochTimes.count)), ("samples", .int(r.samples)),
+        ("batch", .int(r.spec.batch)), ("sec_per_epoch", .number(r.secPerEpoch)),
+        ("ms_per_step", .number(r.msPerStep)), ("samples_per_sec", .number(r.samplesPerSec)),
+        ("train_gflops", .number(r.gflops)), ("peak_fraction", .number(r.gflops / peak)),
+        ("final_train_loss", .number(r.finalLoss)),
+        ("epoch_times", .array(r.epochTimes.map { .number($0) })), ("data", .string(r.origin))]
+      if let a = r.testAccuracy { o.append(("test_acc", .number(a))) }
+      return .object(o)
+    })))
+    fields.append(("peak_rss_mb", .number(peakRSSMegabytes())))
+  }
+  for (name, rs) in convOps {
+    fields.append(("convops_" + name, .array(rs.map { r in
+      .object([("op", .string(r.label)), ("forward_ms", .number(r.forwardMillis)),
+               ("backward_ms", .number(r.backwardMillis)),
+               ("raw_gemm_forward_ms", .number(r.rawGemmMillis?.0 ?? .nan)),
+               ("raw_gemm_backward_ms", .number(r.rawGemmMillis?.1 ?? .nan))])
+    })))
   }
   fields.append(("targets", .object(targets)))
   fields.append(("seconds", .number(elapsed)))

@@ -1,14 +1,22 @@
-// 2-D convolution (NHWC, Keras kernel layout): forward and backward side by side.
+// 2-D convolution (NHWC, Keras kernel layout), optionally fused with its bias and a relu:
+// forward and backward side by side.
 //
 // Forward: the input patches are unrolled (im2col) into cols (N·Ho·Wo, kh·kw·C); with the
 // kernel viewed as K (kh·kw·C, F):
-//   Y = cols · K + b          (Y viewed as (N·Ho·Wo, F))
+//   Z = cols · K + b          (Z viewed as (N·Ho·Wo, F); sgemm, then one pass adding b)
+//   Y = Z, or relu(Z)         (in the same pass as the bias)
 // Backward:
-//   dK    = colsᵀ · dY        (sgemm, straight into the kernel's gradient buffer)
-//   db    = column sums of dY
-//   dcols = dY · Kᵀ           (sgemm), then col2im: each patch entry is added back into dX at
+//   dZ    = dY, or dY · [Y > 0]   (relu: Y > 0 exactly where Z > 0)
+//   db    = column sums of dZ     (in the same pass as the relu mask)
+//   dK    = colsᵀ · dZ        (sgemm, straight into the kernel's gradient buffer)
+//   dcols = dZ · Kᵀ           (sgemm), then col2im: each patch entry is added back into dX at
 //                              the input position it was copied from (padding positions drop)
-// 1×1 kernels with stride 1 need no im2col: cols is x itself, and dX = dY · Kᵀ directly.
+// 1×1 kernels with stride 1 need no im2col: cols is x itself, and dX = dZ · Kᵀ directly.
+// One-channel inputs store cols transposed (colsT, kh·kw × N·Ho·Wo: one run of Wo values per
+// tap and output row instead of kh runs of kw values per output position); the products
+// then read it transposed: Z = colsTᵀ · K, dK = colsT · dZ, dcolsT = K · dZᵀ.
+// cols, dZ and dcols live in reused scratch blocks (Scratch.swift), never zero-filled: im2col
+// writes the padding zeros itself. cols is kept for backward only when K needs a gradient.
 
 /// How windows (convolution kernels, pooling windows) meet the border.
 /// `same` = TensorFlow semantics: out = ceil(in / stride), padded with zeros (or, for pooling,
@@ -32,63 +40,22 @@ func windowGeometry(input: Int, window: Int, stride: Int, padding: Padding,
   }
 }
 
-/// Geometry of one convolution; the im2col / col2im walks.
-struct ConvGeometry {
-  var n, h, w, c, kh, kw, stride, top, left, ho, wo: Int
-  var rows: Int { n * ho * wo }
-  var patch: Int { kh * kw * c }
-
-  /// Copies every patch of `x` into a row of `cols` (which must be zero-filled: padding
-  /// positions are skipped).
-  func im2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>) {
-    var row = cols
-    for b in 0..<n {
-      for oy in 0..<ho {
-        for ox in 0..<wo {
-          for ky in 0..<kh {
-            let iy = oy * stride - top + ky
-            if iy < 0 || iy >= h { row += kw * c; continue }
-            for kx in 0..<kw {
-              let ix = ox * stride - left + kx
-              if ix >= 0 && ix < w {
-                row.update(from: x + ((b * h + iy) * w + ix) * c, count: c)
-              }
-              row += c
-            }
-          }
-        }
-      }
-    }
-  }
-
-  /// Adds every patch row of `cols` back into `dx` at the positions im2col read it from.
-  func col2im(_ cols: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
-    var row = cols
-    for b in 0..<n {
-      for oy in 0..<ho {
-        for ox in 0..<wo {
-          for ky in 0..<kh {
-            let iy = oy * stride - top + ky
-            if iy < 0 || iy >= h { row += kw * c; continue }
-            for kx in 0..<kw {
-              let ix = ox * stride - left + kx
-              if ix >= 0 && ix < w {
-                let d = dx + ((b * h + iy) * w + ix) * c
-                for j in 0..<c { d[j] += row[j] }
-              }
-              row += c
-            }
-          }
-        }
-      }
-    }
-  }
-}
+/// The activation a fused op applies to its result.
+public enum FusedActivation: String, Sendable { case linear, relu }
 
 /// Convolution of `x` (N, H, W, C) with `kernel` (kh, kw, C, F) plus an optional `bias` (F,):
 /// the result is (N, Ho, Wo, F).
 public func conv2d(_ x: Variable, kernel: Variable, bias: Variable?, stride: Int = 1,
                    padding: Padding = .valid) -> Variable {
+  conv2d(x, kernel: kernel, bias: bias, stride: stride, padding: padding, activation: .linear)
+}
+
+/// `activation(conv2d(x, kernel:, bias:, stride:, padding:))` as one op: the bias and the
+/// activation are applied in one pass over the convolution's output, and the backward pass
+/// masks the upstream gradient and sums it for the bias in one pass. Recorded as `.conv2d`
+/// (linear) or `.conv2dRelu`.
+public func conv2d(_ x: Variable, kernel: Variable, bias: Variable?, stride: Int = 1,
+                   padding: Padding = .valid, activation: FusedActivation) -> Variable {
   precondition(x.shape.count == 4, "conv2d: input must be NHWC, got \(x.shape)")
   precondition(kernel.shape.count == 4 && kernel.shape[2] == x.shape[3],
                "conv2d: kernel \(kernel.shape) does not fit input \(x.shape)")
@@ -101,54 +68,100 @@ public func conv2d(_ x: Variable, kernel: Variable, bias: Variable?, stride: Int
                        left: left, ho: ho, wo: wo)
   let m = g.rows, k = g.patch
   let direct = kh == 1 && kw == 1 && stride == 1  // then Ho = H, Wo = W, no padding
+  let transposed = c == 1 && !direct  // cols stored as colsT (patch × rows), see im2colT
 
-  var cols: Tensor
-  if direct {
-    cols = x.value  // (N·H·W, C) in memory: shares storage
-  } else {
-    cols = Tensor.zeros([m, k])
-    x.value.data.withUnsafeBufferPointer { xp in
-      cols.data.withUnsafeMutableBufferPointer { cp in
-        if let xb = xp.baseAddress, let cb = cp.baseAddress { g.im2col(xb, cb) }
-      }
+  let xv = x.value, kv = kernel.value
+  var y = Tensor.uninitialized([n, ho, wo, f])  // written whole by sgemm (beta = 0)
+  let cols: ScratchBuffer? = direct ? nil : ScratchBuffer(count: m * k)
+  withPointers(xv, kv, &y) { xp, kp, yp in
+    var a = xp
+    if let cols {
+      if transposed { g.im2colT(xp, cols.base) } else { g.im2col(xp, cols.base) }
+      a = UnsafePointer(cols.base)
     }
-  }
-  let kv = kernel.value
-  var y = gemm(cols, false, kv, false, m: m, n: f, k: k)
-  if let bias {
-    y.data.withUnsafeMutableBufferPointer { yp in
+    convGemm(transA: transposed, transB: false, m: m, n: f, k: k, a: a, b: kp, c: yp)
+    if let bias {
       bias.value.data.withUnsafeBufferPointer { bp in
-        for r in 0..<m { for j in 0..<f { yp[r * f + j] += bp[j] } }
+        biasActivation(yp, rows: m, f: f, bias: bp.baseAddress, activation)
       }
+    } else {
+      biasActivation(yp, rows: m, f: f, bias: nil, activation)
     }
   }
-  y.shape = [n, ho, wo, f]
 
-  // The backward closure keeps cols only when the kernel needs its gradient.
-  let savedCols: Tensor? = kernel.requiresGrad ? cols : nil
+  // Backward keeps cols (or x, for 1×1) only when the kernel needs its gradient, and the
+  // output only for the relu mask.
+  let savedCols = kernel.requiresGrad ? cols : nil
+  let savedX: Tensor? = kernel.requiresGrad && direct ? xv : nil
+  let savedY: Tensor? = activation == .relu ? y : nil
   let inputs = bias.map { [x, kernel, $0] } ?? [x, kernel]
-  return Variable.result(y, .conv2d, inputs: inputs) { dy in
-    if let savedCols {
-      accumulateGemm(into: kernel, savedCols, true, dy, false, m: k, n: f, k: m)
-    }
-    if let bias, bias.requiresGrad {
-      dy.data.withUnsafeBufferPointer { gp in
-        bias.addIntoGrad { db in
-          for r in 0..<m { for j in 0..<f { db[j] += gp[r * f + j] } }
+  return Variable.result(y, activation == .relu ? .conv2dRelu : .conv2d, inputs: inputs) { dy in
+    let biasGrad = bias.flatMap { $0.requiresGrad ? $0 : nil }
+    var sums = biasGrad.map { _ in [Float](repeating: 0, count: f) }
+    let dz: ScratchBuffer? = savedY == nil ? nil : ScratchBuffer(count: m * f)
+    dy.data.withUnsafeBufferPointer { gp in
+      let g0 = gp.baseAddress ?? UnsafePointer(emptyStorage)  // empty: sizes are 0
+      var gz = g0
+      if let dz, let savedY {
+        savedY.data.withUnsafeBufferPointer { yp in
+          if sums == nil {
+            reluMask(g0, yp.baseAddress ?? g0, dz.base, rows: m, f: f, sums: nil)
+          } else {
+            sums?.withUnsafeMutableBufferPointer { sp in
+              reluMask(g0, yp.baseAddress ?? g0, dz.base, rows: m, f: f, sums: sp.baseAddress)
+            }
+          }
+        }
+        gz = UnsafePointer(dz.base)
+      } else {
+        sums?.withUnsafeMutableBufferPointer { sp in
+          if let s = sp.baseAddress { columnSums(g0, rows: m, f: f, into: s) }
         }
       }
-    }
-    if x.requiresGrad {
-      if direct {
-        accumulateGemm(into: x, dy, false, kv, true, m: m, n: c, k: f)
-      } else {
-        let dcols = gemm(dy, false, kv, true, m: m, n: k, k: f)
-        dcols.data.withUnsafeBufferPointer { dp in
-          x.addIntoGrad { dx in
-            if let db = dp.baseAddress { g.col2im(db, dx) }
+      if let biasGrad, let sums {
+        biasGrad.addIntoGrad { db in for j in 0..<f { db[j] += sums[j] } }
+      }
+      if kernel.requiresGrad {
+        if let savedCols {
+          gemmIntoGrad(kernel, UnsafePointer(savedCols.base), !transposed, gz, false, m: k, n: f, k: m)
+        } else if let savedX {
+          savedX.data.withUnsafeBufferPointer { xp in
+            gemmIntoGrad(kernel, xp.baseAddress ?? g0, true, gz, false, m: k, n: f, k: m)
+          }
+        }
+      }
+      if x.requiresGrad {
+        kv.data.withUnsafeBufferPointer { kp in
+          let kb = kp.baseAddress ?? g0
+          if direct {
+            gemmIntoGrad(x, gz, false, kb, true, m: m, n: c, k: f)
+          } else {
+            let dcols = ScratchBuffer(count: m * k)
+            if transposed {  // dcolsT = K · dZᵀ
+              convGemm(transA: false, transB: true, m: k, n: m, k: f, a: kb, b: gz, c: dcols.base)
+              x.addIntoGrad { dx in g.col2imT(dcols.base, dx) }
+            } else {
+              convGemm(transA: false, transB: true, m: m, n: k, k: f, a: gz, b: kb, c: dcols.base)
+              x.addIntoGrad { dx in g.col2im(dcols.base, dx) }
+            }
           }
         }
       }
     }
   }
+}
+
+/// v.grad += op(a) · op(b) (m × n, inner size k), written by sgemm into the gradient buffer
+/// (beta = 0 into a fresh one).
+func gemmIntoGrad(_ v: Variable, _ a: UnsafePointer<Float>, _ ta: Bool, _ b: UnsafePointer<Float>,
+                  _ tb: Bool, m: Int, n: Int, k: Int) {
+  let fresh = v.grad == nil
+  var g = v.grad ?? Tensor.uninitialized(v.shape)
+  v.grad = nil  // keep the buffer uniquely referenced: no copy-on-write
+  g.data.withUnsafeMutableBufferPointer { gp in
+    if let gb = gp.baseAddress {
+      convGemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a, b: b, beta: fresh ? 0 : 1, c: gb)
+    }
+  }
+  v.grad = g
 }
