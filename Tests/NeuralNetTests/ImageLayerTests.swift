@@ -244,4 +244,30 @@ struct ImageLayerTests {
     #expect((losses.last ?? 1) < 0.5 * (losses.first ?? 0))
     #expect((history.last("accuracy") ?? 0) >= 0.95)
   }
+
+  @Test("a relu conv2d runs fused unless its pre-activation is tapped: same output, same gradients")
+  func fusedReluMatchesTapped() throws {
+    var rng = SeededRandom(seed: 4)
+    let m = Model(inputShape: [5, 6, 3])
+    let layer = Conv2D(filters: 4, kernelSize: (3, 3), padding: .same, activation: .relu)
+    try m.add(layer, rng: &rng)
+    let x = Tensor(shape: [2, 5, 6, 3]) { Float(($0 * 37) % 23) / 11 - 1 }
+    func run(_ taps: TapRecorder?) -> (Tensor, Tensor, [Tensor]) {
+      Tape.current.reset()
+      for p in layer.parameters { p.variable.grad = nil }
+      let xv = Variable(x, requiresGrad: true)
+      var ctx = ForwardContext(training: true, rng: rng, taps: taps)
+      let y = layer.forward([xv], &ctx)[0]
+      Tape.current.backward(from: y, seed: Tensor(shape: y.shape) { Float($0 % 5) - 2 })
+      return (y.value, xv.grad ?? Tensor(shape: [0], data: []), layer.parameters.compactMap { $0.variable.grad })
+    }
+    let recorder = TapRecorder()
+    let tapped = run(recorder)
+    let fused = run(nil)
+    #expect(recorder.value(layer: layer.name, name: "preactivation") != nil)
+    #expect(fused.0.data.contains(0) && fused.0.data.contains { $0 > 0 })
+    #expect(fused.0 == tapped.0)
+    #expect(fused.1 == tapped.1)
+    #expect(fused.2 == tapped.2 && fused.2.count == 2)
+  }
 }

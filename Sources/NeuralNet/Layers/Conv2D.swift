@@ -110,6 +110,23 @@ public final class Conv2D: UnaryLayer {
   /// The convolution plus bias; when an activation follows, the pre-activation maps are
   /// recorded as the tap `preactivation` (the model records the output as `output`).
   public func forwardLogits(_ x: Variable, _ context: inout ForwardContext) -> Variable {
+    let z = convolve(x, fused: .linear)
+    if activation != .linear { context.tap(name, "preactivation", z.value) }
+    return z
+  }
+
+  /// A relu convolution runs as one fused op (bias and relu in one pass over the product)
+  /// unless a recorder asks for this layer's pre-activation maps.
+  public func forward(_ x: Variable, _ context: inout ForwardContext) -> Variable {
+    if activation == .relu && !(context.taps?.wants(name) ?? false) {
+      return convolve(x, fused: .relu)
+    }
+    return activation.apply(forwardLogits(x, &context))
+  }
+
+  /// The convolution plus bias, then `fused` in the same pass; batches too large for the
+  /// ops' 32-bit indices run in chunks of samples.
+  private func convolve(_ x: Variable, fused: FusedActivation) -> Variable {
     guard let k = kernel, let b = bias else { preconditionFailure("\(name) is not built") }
     let (h, w, c) = (x.shape[1], x.shape[2], x.shape[3])
     let ho = ImageGeometry.extent(h, window: kernelHeight, stride: stride, padding: padding)
@@ -117,14 +134,9 @@ public final class Conv2D: UnaryLayer {
     let perSample = Swift.max(ho * wo * kernelHeight * kernelWidth * c, h * w * c, ho * wo * filters)
     let (s, p) = (stride, padding)
     let z = ImageGeometry.chunked(x, perSample: perSample) {
-      conv2d($0, kernel: k, bias: b, stride: s, padding: p)
+      conv2d($0, kernel: k, bias: b, stride: s, padding: p, activation: fused)
     }
-    if activation != .linear { context.tap(name, "preactivation", z.value) }
     return z
-  }
-
-  public func forward(_ x: Variable, _ context: inout ForwardContext) -> Variable {
-    activation.apply(forwardLogits(x, &context))
   }
 
   /// 2·Ho·Wo·kh·kw·C·F per sample: one multiply-add per kernel weight per output position
