@@ -161,12 +161,6 @@ public final class Conv2D: UnaryLayer {
   /// l1·Σ|K| + l2·ΣK² on the tape (Keras `kernel_regularizer`).
   public func penalty() -> Variable? {
     guard isRegularized, let k = kernel else { return nil }
-    var p: Variable?
-    if l1 != 0 { p = k.abs().sum() * l1 }
-    if l2 != 0 {
-      let q = (k * k).sum() * l2
-      p = p.map { $0 + q } ?? q
-    }
-    return p
+    return weightPenalty(k, l1: l1, l2: l2)
   }
 }

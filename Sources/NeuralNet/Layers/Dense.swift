@@ -100,12 +100,6 @@ public final class Dense: UnaryLayer {
   /// l1·Σ|W| + l2·ΣW² on the tape, so its gradient flows with the loss's.
   public func penalty() -> Variable? {
     guard isRegularized, let w = weights else { return nil }
-    var p: Variable?
-    if l1 != 0 { p = w.abs().sum() * l1 }
-    if l2 != 0 {
-      let q = (w * w).sum() * l2
-      p = p.map { $0 + q } ?? q
-    }
-    return p
+    return weightPenalty(w, l1: l1, l2: l2)
   }
 }

@@ -238,3 +238,15 @@ func snakeCase(_ s: String) -> String {
   }
   return out
 }
+
+/// l1·Σ|W| + l2·ΣW² on the tape (Keras' `kernel_regularizer`), so its gradient flows with the
+/// loss's; nil when both factors are 0. Every layer with a kernel calls this.
+func weightPenalty(_ w: Variable, l1: Float, l2: Float) -> Variable? {
+  var p: Variable?
+  if l1 != 0 { p = w.abs().sum() * l1 }
+  if l2 != 0 {
+    let q = (w * w).sum() * l2
+    p = p.map { $0 + q } ?? q
+  }
+  return p
+}
