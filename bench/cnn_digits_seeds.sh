@@ -12,7 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 accs=()
 for s in $(seq 0 $((n - 1))); do
   sed -e "s/^seed 0$/seed $s/" -e '/^show\|^confusion\|^summary/d' examples/cnn_digits.dl > "$tmp/s.dl"
-  a="$(.build/release/dl "$tmp/s.dl" | grep -E '^loss: .* - accuracy: ' | tail -1 | sed 's/.*accuracy: //')"
+  a="$(.build/release/dl "$tmp/s.dl" 2>/dev/null | grep -E '^loss: .* - accuracy: ' | tail -1 | sed 's/.*accuracy: //')"
   echo "dl seed $s: test accuracy $a"
   accs+=("$a")
 done
