@@ -49,8 +49,8 @@ public final class Dense: UnaryLayer {
       throw ShapeError("\(name) needs at least 1 unit but was given \(units)")
     }
     guard input.count == 1 || input.count == 2 else {
-      throw ShapeError("\(name) expects a flat input of shape (None, N) (or a sequence (None, T, N)) "
-                       + "but gets \(input.kerasBatchShape); add `flatten` before it")
+      throw ShapeError("\(name) expects a flat input of shape (None, N) but gets "
+                       + "\(input.kerasBatchShape); add `flatten` before it")
     }
     return input.count == 1 ? [units] : [input[0], units]
   }
