@@ -32,6 +32,10 @@ extension GradCases {
     GradCase(op: .gather, label: "(5,3) table, indices (2,2) with a repeat",
              inputs: [testTensor([5, 3]), Tensor(shape: [2, 2], data: [0, 2, 2, 4])],
              differentiable: [0]) { gather($0[0], indices: $0[1].value) },
+    // An embedding's (N, T) token ids, id 0 (padding) included, into a (6, 4) table.
+    GradCase(op: .gather, label: "(6,4) table, token ids (3,4) as an embedding reads them",
+             inputs: [testTensor([6, 4]), Tensor(shape: [3, 4], data: [1, 5, 0, 0, 3, 3, 2, 0, 5, 4, 1, 0])],
+             differentiable: [0]) { gather($0[0], indices: $0[1].value) },
   ]
 
   static let convCases: [GradCase] = [

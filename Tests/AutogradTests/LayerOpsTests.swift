@@ -36,6 +36,20 @@ import Testing
     #expect(g.data[12..<15].allSatisfy { $0 == 2 })  // used twice
   }
 
+  @Test func gatherOutOfRangeIndicesGiveZeroRowsAndNoGradient() {
+    Tape.current.reset()
+    let table = Variable(testTensor([4, 2]), requiresGrad: true)
+    // -1, 4 (= V), NaN and 1e9 are outside 0..<4: zero rows, nothing written to the gradient.
+    let y = gather(table, indices: Tensor(shape: [2, 3], data: [-1, 2, 4, .nan, 1e9, 2]))
+    #expect(y.shape == [2, 3, 2])
+    for i in [0, 2, 3, 4] { #expect(y.value.data[(i * 2)..<(i * 2 + 2)].allSatisfy { $0 == 0 }, "index \(i)") }
+    #expect(Array(y.value.data[2..<4]) == Array(table.value.data[4..<6]))
+    #expect(Array(y.value.data[10..<12]) == Array(table.value.data[4..<6]))
+    Tape.current.backward(from: y, seed: Tensor(repeating: 1, shape: y.shape))
+    let g = table.grad!
+    #expect(Array(g.data) == [0, 0, 0, 0, 2, 2, 0, 0])
+  }
+
   // MARK: conv2d
 
   /// TensorFlow's output extent and leading padding, computed independently of the engine.

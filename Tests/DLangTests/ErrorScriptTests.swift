@@ -146,7 +146,7 @@ struct ErrorScriptTests {
   }
 
   @Test("the binary exits with 65 and prints path:line:col: error:",
-        arguments: ["unknown_layer.dl", "load_not_a_number.dl", "label_out_of_range.dl"])
+        arguments: ["unknown_layer.dl", "load_not_a_number.dl", "label_out_of_range.dl", "token_id_past_vocabulary.dl"])
   func binary(_ name: String) throws {
     let path = "\(ErrorScripts.folder)/\(name)"
     let expected = try #require(ErrorScripts.expectations(in: TestSupport.read(path)).expected.first)

@@ -87,9 +87,9 @@ struct ModelBuilder {
     _ = try spec.build(&args)
   }
 
-  /// A dense layer needs a flat input.
+  /// A dense layer needs a flat input, or a sequence (T, F) (it then applies to every step).
   private func checkDense(_ dense: Dense, input: [Int], _ decl: LayerDecl) throws {
-    guard input.count == 1 else {
+    guard input.count <= 2 else {
       let flat = input.reduce(1, *)
       throw Diagnostic.error(
         "\(decl.kind.text) needs a flat input (None, N), but the layer before it gives \(ValueFormat.batchShape(input))",

@@ -1,9 +1,11 @@
 import Autograd
 
 /// A fully connected layer: `activation(x · weights + bias)`, weights (in, out), bias (out),
-/// as `keras.layers.Dense`. Inputs must be flat, (N, in).
+/// as `keras.layers.Dense`. Inputs are flat, (N, in), or sequences (N, T, in): then the same
+/// weights apply to every time step (Keras' Dense on a rank-3 input), (N, T, in) → (N, T,
+/// units), and a mask passes through unchanged. Images must be flattened first.
 ///
-///     forward:  z = x·W + b   (N, in)·(in, units) + (units) → (N, units);  y = act(z)
+///     forward:  z = x·W + b   (N·T, in)·(in, units) + (units) → (N·T, units);  y = act(z)
 ///     backward: dW = xᵀ·dz, db = Σₙ dz, dx = dz·Wᵀ   (by the matmul and add ops)
 public final class Dense: UnaryLayer {
   public var name: String
@@ -40,24 +42,26 @@ public final class Dense: UnaryLayer {
     self.name = name
   }
 
-  /// (units); throws `ShapeError` unless the input is flat (in,).
+  /// (units) for a flat input (in,), (T, units) for a sequence (T, in); throws `ShapeError`
+  /// for anything else (an image must be flattened first).
   public func outputShape(_ input: [Int]) throws -> [Int] {
     guard units > 0 else {
       throw ShapeError("\(name) needs at least 1 unit but was given \(units)")
     }
-    guard input.count == 1 else {
+    guard input.count == 1 || input.count == 2 else {
       throw ShapeError("\(name) expects a flat input of shape (None, N) but gets "
                        + "\(input.kerasBatchShape); add `flatten` before it")
     }
-    return [units]
+    return input.count == 1 ? [units] : [input[0], units]
   }
 
   public func parameterSpecs(input: [Int]) throws -> [ParameterSpec] {
     _ = try outputShape(input)
-    guard checkedProduct([input[0], units]) != nil else {
-      throw ShapeError("\(name) would have \(input[0]) × \(units) weights, more than fit in memory")
+    let features = input[input.count - 1]
+    guard checkedProduct([features, units]) != nil else {
+      throw ShapeError("\(name) would have \(features) × \(units) weights, more than fit in memory")
     }
-    return [ParameterSpec(name: "weights", shape: [input[0], units], trainable: trainable),
+    return [ParameterSpec(name: "weights", shape: [features, units], trainable: trainable),
             ParameterSpec(name: "bias", shape: [units], trainable: trainable)]
   }
 
@@ -78,13 +82,17 @@ public final class Dense: UnaryLayer {
 
   public func forwardLogits(_ x: Variable, _ context: inout ForwardContext) -> Variable {
     guard let w = weights, let b = bias else { preconditionFailure("\(name) is not built") }
-    return matmul(x, w) + b
+    guard x.shape.count == 3 else { return matmul(x, w) + b }
+    // A sequence: every step through the same weights, as one (N·T, in) product.
+    let (n, t, f) = (x.shape[0], x.shape[1], x.shape[2])
+    return (matmul(x.reshaped([n * t, f]), w) + b).reshaped([n, t, units])
   }
 
   public func forward(_ x: Variable, _ context: inout ForwardContext) -> Variable {
     activation.apply(forwardLogits(x, &context))
   }
 
+  /// 2·in·units per sample, times T for a sequence.
   public func flops(input: [Int]) -> Int { 2 * input.reduce(1, *) * units }
 
   public var config: [String: String] {

@@ -18,7 +18,9 @@ public final class Flatten: UnaryLayer {
     return [n]
   }
 
+  /// Consumes the mask: the output has no time axis.
   public func forward(_ x: Variable, _ context: inout ForwardContext) -> Variable {
+    context.mask = nil
     let n = x.shape.first ?? 0
     return x.shape.count == 2 ? x : x.reshaped([n, x.value.count / Swift.max(n, 1)])
   }

@@ -80,7 +80,13 @@ public struct ForwardContext {
   public var training: Bool
   /// The seeded generator for any randomness (dropout masks).
   public var rng: SeededRandom
-  /// A per-sample (N, T) mask of valid time steps, when the input has padding.
+  /// The mask of the tensor flowing through the model: (N, T), 1 for a real time step, 0 for
+  /// padding; nil when there is none. A layer that makes one sets it in its forward (an
+  /// `Embedding` with `maskZero`); a layer that keeps the time axis leaves it as it is; a layer
+  /// that removes the time axis (flatten, a pooling or last-step reduction over time, a
+  /// recurrent layer returning only its final state) consumes it and sets it to nil. The
+  /// model carries it from layer to layer and weighs the loss and metrics of a sequence
+  /// output (N, T, …) by it.
   public var mask: Tensor?
   /// Where taps are recorded; nil records nothing.
   public var taps: TapRecorder?
@@ -141,6 +147,12 @@ public protocol Layer: AnyObject {
   func flops(_ inputs: [[Int]]) -> Int
   /// The layer's settings for summaries and help.
   var config: [String: String] { get }
+  /// Checks the values of a batch `x` (N, per-sample shape…) that this layer reads straight
+  /// from a model input, before any op runs: the model calls it for fit, evaluate, predict,
+  /// train-on-batch and layer outputs. Throws a user-facing error that names the sample and
+  /// position (an `Embedding` refuses a token id outside its vocabulary). The default accepts
+  /// every value.
+  func checkInputValues(_ x: Tensor) throws
 }
 
 extension Layer {
@@ -157,6 +169,7 @@ extension Layer {
   public func penalty() -> Variable? { nil }
   public var isRegularized: Bool { false }
   public func flops(_ inputs: [[Int]]) -> Int { 0 }
+  public func checkInputValues(_ x: Tensor) throws {}
   public func parameterSpecs(_ inputs: [[Int]]) throws -> [ParameterSpec] { [] }
   public var isBuilt: Bool { true }
   public func build(_ inputs: [[Int]], rng: inout SeededRandom) throws {}

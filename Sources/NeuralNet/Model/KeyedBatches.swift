@@ -4,7 +4,8 @@ import Autograd
 /// source and a target sequence). A single-input model takes its one input under its name.
 extension Model {
   /// The tensors of `batch` in the model's input order, each checked against its input's
-  /// shape; all must have the same number of samples. Throws for a missing or unknown name.
+  /// shape (and its values by the layers that read it); all must have the same number of
+  /// samples. Throws for a missing or unknown name.
   func orderedInputs(_ batch: [String: Tensor], _ what: String = "") throws -> [Tensor] {
     guard !inputs.isEmpty else { throw ModelError("the model has no inputs") }
     for name in batch.keys where !inputs.contains(where: { $0.name == name }) {
@@ -28,6 +29,7 @@ extension Model {
       }
       out.append(x)
     }
+    try checkInputValues(out)
     return out
   }
 

@@ -12,7 +12,9 @@ extension Model {
   /// The value is the layer's output after its activation, as the next layer sees it.
   ///
   /// Throws a `ModelError` for an unknown layer (naming the layers), a model that is not
-  /// built or has several inputs, and a `ShapeError` when `sample` does not fit the input.
+  /// built or has several inputs, a `ShapeError` when `sample` does not fit the input, and the
+  /// error of a layer that refuses one of its values (a token id outside an embedding's
+  /// vocabulary).
   public func layerOutput(named name: String, for sample: Tensor) throws -> Tensor {
     guard let node = nodes.first(where: { $0.layer.name == name }) else {
       throw ModelError("the model has no layer '\(name)'; its layers are: "
@@ -25,6 +27,7 @@ extension Model {
       throw ModelError("the model is not built yet: compile or fit it first, so its weights exist")
     }
     let x = try Model.oneSample(sample, inputShape: inShape)
+    try checkInputValues([x])
     let recorder = taps(x, layers: [name])
     guard let out = recorder.value(layer: name, name: "output") else {
       throw ModelError("layer '\(name)' produced no output")  // not reached: every node is run

@@ -328,28 +328,46 @@ public final class Model {
   /// The model on one batch per input: every node in order; the nodes producing `logits`
   /// outputs are run without their final activation (a fused output head). Each node's
   /// outputs are recorded as taps named "output" when the context has a recorder.
+  ///
+  /// Masks flow with the tensors: each node sees the mask of its first input that has one
+  /// (the context's mask on entry belongs to input 0), and its outputs carry the mask it
+  /// leaves in the context (see `carried`). On return the context holds the mask of the
+  /// first output.
   func forwardGraph(_ xs: [Variable], logits: Bool, _ context: inout ForwardContext) -> [Variable] {
     if isChain { return [forwardChain(xs[0], logits: logits, &context)] }
     let lastNode: Int? = { if case .node(let n, _) = outputs.first { return n }; return nil }()
     var values: [[Variable]] = []
+    var masks: [Tensor?] = []
     values.reserveCapacity(nodes.count)
+    masks.reserveCapacity(nodes.count)
+    let inputMask = context.mask
     func value(_ s: TensorSource) -> Variable {
       switch s {
       case .input(let i): return xs[i]
       case .node(let n, let o): return values[n][o]
       }
     }
+    func mask(_ s: TensorSource) -> Tensor? {
+      switch s {
+      case .input(let i): return i == 0 ? inputMask : nil
+      case .node(let n, _): return masks[n]
+      }
+    }
     for (i, n) in nodes.enumerated() {
       let ins = n.inputs.map(value)
+      context.mask = n.inputs.lazy.compactMap(mask).first
       let outs = logits && i == lastNode ? n.layer.forwardLogits(ins, &context)
         : n.layer.forward(ins, &context)
       if context.taps != nil { context.tap(n.layer.name, "output", outs[0].value) }
       values.append(outs)
+      masks.append(Model.carried(context.mask, by: n.outputShapes.first))
     }
+    context.mask = outputs.first.flatMap(mask)
     return outputs.map(value)
   }
 
-  /// A chain (every node reads the one before) needs no table of values and no arrays.
+  /// A chain (every node reads the one before) needs no table of values and no arrays. The
+  /// mask flows in the context from layer to layer; on return it is the output's.
   @inline(__always)
   func forwardChain(_ x: Variable, logits: Bool, _ context: inout ForwardContext) -> Variable {
     var h = x
@@ -357,9 +375,26 @@ public final class Model {
     for i in 0..<nodes.count {
       let layer = nodes[i].layer
       h = logits && i == last ? layer.forwardLogitsSingle(h, &context) : layer.forwardSingle(h, &context)
+      if context.mask != nil { context.mask = Model.carried(context.mask, by: nodes[i].outputShapes.first) }
       if context.taps != nil { context.tap(layer.name, "output", h.value) }
     }
     return h
+  }
+
+  /// `mask` if a tensor of per-sample shape `shape` still has its time axis first (the
+  /// mask's T), else nil: a layer that reduced or reshaped the time axis away ends the mask
+  /// even if it does not clear it itself.
+  static func carried(_ mask: Tensor?, by shape: [Int]?) -> Tensor? {
+    guard let m = mask, m.rank == 2, let t = shape?.first, t == m.shape[1] else { return nil }
+    return m
+  }
+
+  /// Checks the values of a batch per input (in input order) with every layer that reads a
+  /// model input (an embedding's token ids), before any op runs.
+  func checkInputValues(_ xs: [Tensor]) throws {
+    for n in nodes {
+      for case .input(let i) in n.inputs where i < xs.count { try n.layer.checkInputValues(xs[i]) }
+    }
   }
 
   private func computeIsChain() -> Bool {

@@ -167,8 +167,16 @@ extension Model {
 
   // MARK: data checks
 
-  /// `x` reshaped to (N, inputShape…), or a ShapeError.
+  /// `x` reshaped to (N, inputShape…) with its values checked by the layers that read it
+  /// (`checkInputValues`), or a ShapeError / the layer's error.
   func prepareInputs(_ x: Tensor, _ what: String) throws -> Tensor {
+    let px = try shapedInputs(x, what)
+    try checkInputValues([px])
+    return px
+  }
+
+  /// `x` reshaped to (N, inputShape…), or a ShapeError.
+  func shapedInputs(_ x: Tensor, _ what: String) throws -> Tensor {
     guard let inShape = inputShape else { throw ModelError("the model has no input shape") }
     if Array(x.shape.dropFirst()) == inShape, x.rank >= 1 { return x }
     if inShape == [1], x.rank == 1 { return x.reshaped([x.count, 1]) }
@@ -218,6 +226,9 @@ extension Model {
       var t = y
       if perSample != out {
         if width == 1 && perSample.isEmpty { t = y.reshaped([n, 1]) }
+        else if out.count >= 2 && out.last == 1 && perSample == Array(out.dropLast()) {
+          t = y.reshaped([n] + out)  // one value per step of a (T, 1) sequence output
+        }
         else if loss == .categoricalCrossentropy && (perSample.isEmpty || perSample == [1]) {
           throw ModelError("categorical_crossentropy needs one-hot targets of shape "
                            + "\(out.kerasBatchShape) but \(yName) has shape "
@@ -241,21 +252,47 @@ extension Model {
 
   // MARK: forward
 
-  /// The model on a batch; the last layer's activation is left out when `logits`.
-  /// `extra` holds the inputs after the first, for a graph with several.
+  /// The model on a batch, and the mask of its output ((N, T) when a layer such as an
+  /// embedding with `maskZero` made one and the output kept the time axis); the last layer's
+  /// activation is left out when `logits`. `extra` holds the inputs after the first, for a
+  /// graph with several.
   @inline(__always)
   func forwardBatch(_ x: Variable, extra: [Variable] = [], training: Bool, logits: Bool,
-                    rng: inout SeededRandom) -> Variable {
+                    rng: inout SeededRandom) -> (output: Variable, mask: Tensor?) {
     var ctx = ForwardContext(training: training, rng: rng)
     let out = isChain && extra.isEmpty ? forwardChain(x, logits: logits, &ctx)
       : forwardGraph([x] + extra, logits: logits, &ctx)[0]
     rng = ctx.rng
-    return out
+    return (out, ctx.mask)
   }
 
-  /// The loss of a batch's output, weighted when `weights` (per sample) are given.
+  /// `mask` when it weighs the steps of a sequence output `out` (N, T, …): the mask is
+  /// (N, T) with the output's first two sizes. Else nil (the output has no time axis).
   @inline(__always)
-  func batchLoss(_ out: Variable, _ y: Tensor, _ plan: Plan, weights: Tensor?) -> Variable {
+  static func stepMask(_ mask: Tensor?, for out: [Int]) -> Tensor? {
+    guard let m = mask, m.rank == 2, out.count >= 3, out[0] == m.shape[0], out[1] == m.shape[1]
+    else { return nil }
+    return m
+  }
+
+  /// The rows the metrics of a batch of `count` samples are over, and their weights: one
+  /// row per time step weighted by the mask for a masked sequence output, else
+  /// `plan.rowsPerSample` rows per sample, unweighted.
+  @inline(__always)
+  static func metricRows(_ out: Tensor, _ mask: Tensor?, count: Int, _ plan: Plan) -> (Int, Tensor?) {
+    if let m = stepMask(mask, for: out.shape) { return (m.count, m) }
+    return (count * plan.rowsPerSample, nil)
+  }
+
+  /// The loss of a batch's output, weighted when `weights` (per sample) are given. A masked
+  /// sequence output (N, T, …) weighs each step by its mask (times its sample's weight) and
+  /// divides by Σ mask, as Keras: padded steps do not count.
+  @inline(__always)
+  func batchLoss(_ out: Variable, _ y: Tensor, _ plan: Plan, weights: Tensor?,
+                 mask: Tensor? = nil) -> Variable {
+    if let m = Model.stepMask(mask, for: out.shape) {
+      return maskedLoss(out, y, plan, weights: weights, mask: m)
+    }
     guard let w = weights else { return plan.loss.compute(out, targets: y, fused: plan.fused) }
     if plan.rowsPerSample == 1 { return plan.loss.compute(out, targets: y, fused: plan.fused, weights: w) }
     // A sequence output: each sample's weight covers its T rows.
@@ -264,6 +301,21 @@ extension Model {
     return plan.loss.compute(out, targets: y, fused: plan.fused,
                              weights: Tensor(shape: [rows.count], data: rows),
                              normalizer: Float(w.count * plan.rowsPerSample))
+  }
+
+  /// Σ w·m·ℓ / Σ m over the steps of a sequence output: `mask` (N, T), `weights` (N) or nil.
+  /// A batch of padding only has loss 0 (Keras divides by Σ m + ε).
+  func maskedLoss(_ out: Variable, _ y: Tensor, _ plan: Plan, weights: Tensor?, mask m: Tensor) -> Variable {
+    var rows = m.data
+    var total: Float = 0
+    for v in rows { total += v }
+    if let w = weights, w.count == m.shape[0] {
+      let t = m.shape[1]
+      for i in 0..<rows.count { rows[i] *= w.data[i / t] }
+    }
+    return plan.loss.compute(out, targets: y, fused: plan.fused,
+                             weights: Tensor(shape: [rows.count], data: rows),
+                             normalizer: Swift.max(total, 1e-7))
   }
 
   /// The weight penalties of all layers, as one op on the tape (nil when there are none).
@@ -362,9 +414,9 @@ extension Model {
                hooks: (() -> Void)? = nil) -> StepOutcome {
     let tape = Tape.current
     tape.reset()
-    let out = forwardBatch(Variable(x), extra: extra.isEmpty ? [] : extra.map { Variable($0) },
-                           training: true, logits: plan.fused, rng: &rng)
-    var lossVar = batchLoss(out, y, plan, weights: weights)
+    let (out, mask) = forwardBatch(Variable(x), extra: extra.isEmpty ? [] : extra.map { Variable($0) },
+                                   training: true, logits: plan.fused, rng: &rng)
+    var lossVar = batchLoss(out, y, plan, weights: weights, mask: mask)
     if !plan.regularized.isEmpty, let p = penalty(plan) { lossVar = lossVar + p }
     let lossValue = Double(lossVar.value.scalar)
     guard lossValue.isFinite else {
@@ -380,7 +432,8 @@ extension Model {
     optimizer.step(plan.trainable)
     if !plan.frozen.isEmpty { for p in plan.frozen where p.variable.grad != nil { p.variable.grad = nil } }
     lossSum += lossValue * Double(count)
-    evaluator.accumulate(out.value, y, rows: count * plan.rowsPerSample)
+    let (rows, rowWeights) = Model.metricRows(out.value, mask, count: count, plan)
+    evaluator.accumulate(out.value, y, rows: rows, mask: rowWeights)
     return .ok
   }
 
@@ -403,7 +456,8 @@ extension Model {
     if let p = cachedPlan { plan = p } else { plan = try makePlan(); cachedPlan = plan }
     guard let optimizer, let inShape = inputShape else { throw ModelError("the model is not compiled") }
     let bx = x.rank == inShape.count + 1 && x.shape.dropFirst().elementsEqual(inShape)
-      ? x : try prepareInputs(x, "")
+      ? x : try shapedInputs(x, "")
+    try checkInputValues([bx])
     let n = bx.shape[0]
     guard n > 0 else { throw ModelError("the batch is empty") }
     let by = try prepareTargets(y, samples: n, plan.loss, "")
@@ -483,10 +537,11 @@ extension Model {
         let bx = Model.rows(x, s0..<(s0 + count))
         let by = Model.rows(y, s0..<(s0 + count))
         let ex = extra.map { Variable(Model.rows($0, s0..<(s0 + count))) }
-        let out = forwardBatch(Variable(bx), extra: ex, training: false, logits: plan.fused, rng: &rng)
-        let l = plan.loss.compute(out, targets: by, fused: plan.fused)
+        let (out, mask) = forwardBatch(Variable(bx), extra: ex, training: false, logits: plan.fused, rng: &rng)
+        let l = batchLoss(out, by, plan, weights: nil, mask: mask)
         lossSum += (Double(l.value.scalar) + pen) * Double(count)
-        evaluator.accumulate(out.value, by, rows: count * plan.rowsPerSample)
+        let (rows, rowWeights) = Model.metricRows(out.value, mask, count: count, plan)
+        evaluator.accumulate(out.value, by, rows: rows, mask: rowWeights)
         s0 += count
       }
     }
@@ -525,8 +580,8 @@ extension Model {
       while s0 < n {
         let count = Swift.min(batchSize, n - s0)
         let ex = extra.map { Variable(Model.rows($0, s0..<(s0 + count))) }
-        let out = forwardBatch(Variable(Model.rows(px, s0..<(s0 + count))), extra: ex, training: false,
-                               logits: false, rng: &rng)
+        let (out, _) = forwardBatch(Variable(Model.rows(px, s0..<(s0 + count))), extra: ex, training: false,
+                                    logits: false, rng: &rng)
         result.data.withUnsafeMutableBufferPointer { d in
           out.value.data.withUnsafeBufferPointer { o in
             guard let db = d.baseAddress, let ob = o.baseAddress else { return }
