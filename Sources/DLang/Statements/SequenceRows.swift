@@ -78,7 +78,7 @@ extension Checker {
     }
     guard c.option("steps") != nil else {
       throw Diagnostic.error("generate needs steps=N, how many values to generate", at: c.range,
-                             hint: "e.g. generate \(exprText(c.args[0])) \(exprText(c.args[1])) steps=50")
+                             hint: "e.g. generate \(exprText(c.args[0])) test[0] steps=50")
     }
   }
 }
