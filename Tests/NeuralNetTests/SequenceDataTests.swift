@@ -199,3 +199,12 @@ import Testing
     }
   }
 }
+
+@Suite struct SequenceDataLimitTests {
+  @Test func windowsThatWouldHoldTooManyValuesAreRefused() throws {
+    let series = try Dataset(x: Tensor(shape: [70_000, 1], data: [Float](repeating: 0, count: 70_000)))
+    let error = try #require(throws: DataError.self) { try Windows.make(series, size: 35_000, horizon: 1) }
+    #expect(error.message.hasSuffix("use a larger stride= or a smaller size="))
+    #expect(try Windows.make(series, size: 35_000, horizon: 1, stride: 10_000).count == 4)
+  }
+}

@@ -8,7 +8,7 @@ extension StatementTable {
   static let windows = StatementRow(
     "windows", synopsis: "NAME = windows DATA size=N [horizon=H] [column=NAME] [stride=S]",
     summary: "Cut a series (a dataset, one row per time step, in order) into sliding windows of size steps, each labelled with the value of one column horizon steps after its last step.",
-    example: "train = windows past size=20 horizon=1",
+    example: "seq = windows wave size=20 horizon=1",
     arguments: [.expressions(1...1, what: "a series (a dataset with one row per time step)")],
     options: [
       OptionSpec("size", "N", "time steps per window: the inputs are (windows, N, features)",
@@ -27,7 +27,7 @@ extension StatementTable {
   static let generate = StatementRow(
     "generate", synopsis: "generate MODEL WINDOW steps=N",
     summary: "Continue a sequence: predict the next step from a window (a sample such as test[0]), append it, slide the window, repeat; prints the values and charts them after the true series.",
-    example: "generate f test[0] steps=50",
+    example: "generate f seq[0] steps=10",
     arguments: [.model, .expressions(1...1, what: "a starting window", suchAs: "test[0]")],
     options: [
       OptionSpec("steps", "N", "how many values to generate", example: "steps=50",

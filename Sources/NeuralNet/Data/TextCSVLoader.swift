@@ -90,6 +90,11 @@ struct TextCSVReader {
     }
     guard !texts.isEmpty else { throw DataError(path: path, message: "no data rows after the header") }
     try rejectNumbers(text: textIndex, header: header)
+    let (values, overflow) = texts.count.multipliedReportingOverflow(by: options.length)
+    guard !overflow, values <= Windows.maxValues else {
+      throw DataError(path: path, message: "\(plural(texts.count, "text")) of length=\(options.length) would hold "
+        + "more than \(Windows.maxValues) token ids; give a smaller length=")
+    }
     let tokenizer = try Tokenizer.fit(texts, vocabulary: options.vocabulary, length: options.length,
                                       padding: options.padding, truncating: options.truncating)
     var report = LoadReport(rowsRead: texts.count, rowsDropped: 0, missingFilled: [], labelMapping: [])

@@ -11,6 +11,10 @@ import Autograd
 /// shaped (windows, size, features); a target column of the series (`load … target=`) is not
 /// among them.
 public enum Windows {
+  /// Most values the windows of one series may hold (2³⁰ float32, 4 GB): overlapping windows
+  /// copy every row `size / stride` times.
+  public static let maxValues = 1 << 30
+
   /// Which column the windows' targets come from.
   public enum Column: Sendable, Equatable {
     /// The series' target column if it has one, else its only feature column.
@@ -41,6 +45,12 @@ public enum Windows {
     let (targets, targetName, classNames) = try targetColumn(series, column)
     let count = (n - need) / stride + 1
     let features = series.featureCount
+    let (perWindow, o1) = size.multipliedReportingOverflow(by: features)
+    let (total, o2) = perWindow.multipliedReportingOverflow(by: count)
+    guard !o1, !o2, total <= maxValues else {
+      throw DataError(path: nil, message: "\(plural(count, "window")) of \(size) steps × \(plural(features, "feature")) "
+        + "would hold more than \(maxValues) values; use a larger stride= or a smaller size=")
+    }
     let starts = (0..<count).map { $0 * stride }
     var x = [Float](repeating: 0, count: count * size * features)
     var y = [Float](repeating: 0, count: count)
