@@ -10,18 +10,25 @@
 /// are skipped and break the line. Every output line has the same display
 /// width (`width`, or more if `width` is too small to fit the labels).
 public struct LineChart: Sendable {
-  /// One named series of y values; the i-th value is plotted at x = `firstX + i`.
+  /// One named series of y values; the i-th value is plotted at x = `firstX + offset + i`.
   public struct Series: Sendable, Equatable {
     /// Legend name, e.g. `loss`.
     public var name: String
     /// The y values.
     public var values: [Double]
+    /// Points before the series' first value: a series that continues another starts where
+    /// that one ends (`offset` = its count).
+    public var offset: Int
 
-    /// Creates a series.
-    public init(_ name: String, _ values: [Double]) {
+    /// Creates a series starting `offset` points in (at most 2³⁰; negative counts as 0).
+    public init(_ name: String, _ values: [Double], offset: Int = 0) {
       self.name = name
       self.values = values
+      self.offset = min(max(0, offset), 1 << 30)
     }
+
+    /// Points from the chart's first x to the series' last value.
+    var extent: Int { values.isEmpty ? 0 : offset + values.count }
   }
 
   /// Title centred over the plot, if any.
@@ -58,7 +65,7 @@ public struct LineChart: Sendable {
     let ticks = yTicks(scale, rows: rows)
     let labelWidth = ticks.map { displayWidth($0.label) }.max() ?? 0
     let plotWidth = max(2, width - labelWidth - 2)
-    let pointCount = max(1, series.map(\.values.count).max() ?? 0)
+    let pointCount = max(1, series.map(\.extent).max() ?? 0)
     var canvas = ChartCanvas(columns: plotWidth, rows: rows, unicode: style.unicode)
     if fitted == nil {
       let note = TextLayout.truncate("(no data)", plotWidth, ellipsis: "")
@@ -120,7 +127,7 @@ public struct LineChart: Sendable {
     var points: [(Int, Int)] = []
     for (i, value) in s.values.enumerated() {
       guard let t = scale.transform(value) else { previous = nil; continue }
-      let point = (LineChart.xPoint(i, count: pointCount, canvas: canvas),
+      let point = (LineChart.xPoint(s.offset + i, count: pointCount, canvas: canvas),
                    LineChart.yPoint(scale.fraction(t), canvas: canvas))
       if let previous { canvas.line(from: previous, to: point, pen: pen, series: index) }
       points.append(point)

@@ -55,6 +55,9 @@ struct StatementTableTests {
         if case .model(let m)? = session.value(named: "net") { #expect(m.history.epochs == 65) }
         #expect(FileManager.default.fileExists(atPath: dir + "/runs/net.safetensors"))
       }
+      if let setup = StatementTableTests.setups[row.name] {
+        #expect(session.run(setup, file: "<setup \(row.name)>"), "\(setup): \(output.stderr)")
+      }
       #expect(session.run(row.spec.example, file: "<\(row.name)>"), "\(row.spec.example): \(output.stderr)")
       #expect(output.diagnostics == [], "\(row.name)")
       if row.name == "seed" { #expect(session.seed == 42) }
@@ -62,6 +65,13 @@ struct StatementTableTests {
     #expect(session.names.isEmpty, "reset ran")
     #expect(session.exitRequested, "exit ran")
   }
+
+  /// What an example needs that the rows before it do not make: a series for `windows`, and
+  /// a model that takes its windows for `generate`.
+  static let setups = [
+    "windows": "wave = load \"examples/data/sine.csv\"",
+    "generate": "model f {\n  input 20x1\n  flatten\n  dense 1\n}",
+  ]
 
   /// The example of `row` with `name=value` in place of (or added to) its own options.
   static func source(_ row: StatementRow, option name: String, value: String) -> String {

@@ -22,6 +22,7 @@ extension Interpreter {
       }
     }
     let header = try TableOptions.bool(c, "header", args) ?? true
+    let text = try TextLoadOptions.read(c, args)
     let sampleShape = try loadShape(c)
     let resolved = session.resolve(path)
     var dataset: Dataset, report: LoadReport
@@ -39,7 +40,12 @@ extension Interpreter {
               at: o.name.range)
           }
         }
-        (dataset, report) = try CSVLoader.load(path: resolved, target: target, header: header)
+        if let options = text?.options {
+          (dataset, report) = try CSVLoader.loadText(path: resolved, options: options, target: target,
+                                                     header: header)
+        } else {
+          (dataset, report) = try CSVLoader.load(path: resolved, target: target, header: header)
+        }
       }
       if let sampleShape { dataset = try dataset.reshapingSamples(to: sampleShape, source: resolved) }
     } catch var error as DataError {
@@ -50,10 +56,12 @@ extension Interpreter {
         error.message += Suggest.didYouMean(missing, in: siblingFiles(of: missing))
       }
       let isAboutTarget = error.row == nil && error.message.hasPrefix("target column")
+      let isAboutText = error.row == nil && error.message.hasPrefix("text column")
       let isAboutShape = error.message.hasPrefix("shape=")
       let labels = c.option("labels")
       let isAboutLabels = labels != nil && error.path != path
       let at = isAboutTarget ? c.option("target")?.value.range
+        : isAboutText ? c.option("text")?.value.range
         : isAboutShape ? c.option("shape")?.value.range
         : isAboutLabels ? labels?.value.range : nil
       throw Diagnostic.error(error.description, at: at ?? e.range)
@@ -68,6 +76,7 @@ extension Interpreter {
       lines.append("  labels: " + report.labelMapping.map { "\($0.0) → \($0.1)" }.joined(separator: ", "))
     }
     if report.rowsDropped > 0 { lines.append("  dropped \(plural(report.rowsDropped, "row")) with missing values") }
+    if let tokenizer = dataset.tokenizer { lines.append("  " + Interpreter.describe(tokenizer)) }
     show(lines.joined(separator: "\n"))
     return .dataset(dataset)
   }
@@ -95,8 +104,11 @@ extension Interpreter {
     return try ArrayDataset.load(archive: path, x: x, labels: labels, archiveName: written)
   }
 
-  /// `target=` and `header=` belong to CSV files.
+  /// `target=`, `header=` and `text=` belong to CSV files.
   private func rejectCSVOptions(_ c: Command, labelsHint: String) throws {
+    if let o = c.option("text") {
+      throw Diagnostic.error("text= reads a column of texts from a CSV file; this is an array file", at: o.name.range)
+    }
     for option in ["target", "header"] {
       if let o = c.option(option) {
         throw Diagnostic.error("\(option)= is for CSV files; give the labels of an array file with \(labelsHint)",

@@ -51,7 +51,7 @@ struct Interpreter {
   }
 
   func printValues(_ c: Command) throws {
-    let parts = try c.args.map { try display(try evaluate($0)) }
+    let parts = try c.args.map { try vocabularyTable($0) ?? display(try evaluate($0)) }
     let joined = parts.contains { $0.contains("\n") } ? parts.joined(separator: "\n") : parts.joined(separator: " ")
     show(joined)
   }

@@ -91,15 +91,17 @@ extension Interpreter {
     if let classes = model.classNames, !classes.isEmpty {
       lines.append("  classes: " + classes.enumerated().map { "\($0.offset) → \($0.element)" }.joined(separator: ", "))
     }
+    if let tokenizer = model.tokenizer { lines.append("  " + Interpreter.describe(tokenizer)) }
     show(lines.joined(separator: "\n"))
     return .model(model)
   }
 
-  /// After `fit MODEL DATASET`: the dataset's class names become the model's.
+  /// After `fit MODEL DATASET`: the dataset's class names and tokenizer become the model's.
   func noteTrainingClasses(_ c: Command) {
     guard c.args.count >= 2, case .model(let model)? = try? evaluate(c.args[0]),
-          case .dataset(let d)? = try? evaluate(c.args[1]), let names = d.classNames else { return }
-    model.classNames = names
+          case .dataset(let d)? = try? evaluate(c.args[1]) else { return }
+    if let names = d.classNames { model.classNames = names }
+    if let tokenizer = d.tokenizer { model.tokenizer = tokenizer }
   }
 }
 
@@ -126,6 +128,10 @@ public enum ModelFiles {
     public static let compile = "dl.compile"
     /// The class names (index → name) as a JSON list of strings; absent when unknown.
     public static let classes = "dl.classes"
+    /// The tokenizer's settings, `length=40 pad=pre truncate=pre`; absent without one.
+    public static let tokenizer = "dl.tokenizer"
+    /// The tokenizer's words as a JSON list of strings, the first having id 2.
+    public static let vocabulary = "dl.vocab"
   }
 
   /// The format version this dl writes and reads.
@@ -181,6 +187,10 @@ public enum ModelFiles {
     var metadata = [Key.version: version, Key.model: source]
     if let c = model.compiled { metadata[Key.compile] = c.optionsText }
     if let classes = model.classNames { metadata[Key.classes] = JSONStringList.encode(classes) }
+    if let t = model.tokenizer {
+      metadata[Key.tokenizer] = t.settingsText
+      metadata[Key.vocabulary] = JSONStringList.encode(t.words)
+    }
     let tensors = model.network.parameters.map {
       (name: $0.layer + "." + $0.parameter.name, tensor: $0.parameter.variable.value)
     }
@@ -229,7 +239,25 @@ public enum ModelFiles {
         throw ModelFileError("its \(Key.classes) metadata is not a list of strings (\(e))")
       }
     }
+    model.tokenizer = try tokenizer(meta)
     return (model, meta[Key.compile])
+  }
+
+  /// The tokenizer of a file's metadata (both keys, or neither).
+  static func tokenizer(_ meta: [String: String]) throws -> Tokenizer? {
+    switch (meta[Key.tokenizer], meta[Key.vocabulary]) {
+    case (nil, nil): return nil
+    case (let settings?, let vocabulary?):
+      let words: [String]
+      do { words = try JSONStringList.decode(vocabulary) } catch let e as SafeTensorsError {
+        throw ModelFileError("its \(Key.vocabulary) metadata is not a list of strings (\(e))")
+      }
+      do { return try Tokenizer(settingsText: settings, words: words) } catch let e as DataError {
+        throw ModelFileError("its tokenizer metadata is not valid: \(e.message)")
+      }
+    default:
+      throw ModelFileError("its metadata has only one of \(Key.tokenizer) and \(Key.vocabulary); a tokenizer needs both")
+    }
   }
 
   /// The network of a stored `model` block, built without any session values.

@@ -1,4 +1,5 @@
 import Autograd
+import NeuralNet
 import TermPlot
 
 /// The table `predict` prints: one row per sample with the predicted class (or value) and the
@@ -7,8 +8,11 @@ import TermPlot
 enum PredictionTable {
   static let maxRows = 20
 
+  /// Widest text shown in the `text` column of a prediction from raw texts.
+  static let textWidth = 40
+
   static func render(_ out: Tensor, truth: Tensor?, classNames: [String]?, top: Int?,
-                     lossName: String?, style: RenderStyle) -> String {
+                     lossName: String?, texts: [String]? = nil, style: RenderStyle) -> String {
     let n = out.shape.first ?? 0
     let width = n > 0 ? out.count / n : 0
     let isRegression = lossName == "mse" || lossName == "mae" || lossName == nil && width == 1 && !looksLikeProbability(out)
@@ -58,6 +62,10 @@ enum PredictionTable {
         rows.append(r)
       }
     }
+    if let texts {
+      headers.insert("text", at: 1)
+      for i in rows.indices where i < texts.count { rows[i].insert(shortened(texts[i]), at: 1) }
+    }
     var text = Table.render(headers: headers, rows: rows, style: style)
     if n > shown { text += "\n… \(n - shown) more rows (\(n) in all)" }
     return text
@@ -77,5 +85,47 @@ enum PredictionTable {
     return name(k)
   }
 
+  /// `text` on one line, at most `textWidth` characters (an ellipsis marks the cut).
+  static func shortened(_ text: String) -> String {
+    let line = text.map { $0.isNewline || $0 == "\t" ? " " : String($0) }.joined()
+    return line.count > textWidth ? String(line.prefix(textWidth - 1)) + "…" : line
+  }
+
   static func looksLikeProbability(_ t: Tensor) -> Bool { t.data.allSatisfy { $0 >= 0 && $0 <= 1 } }
+}
+
+extension Interpreter {
+  /// `predict MODEL ["text", …]` (or one string): the texts tokenized with the tokenizer the
+  /// model was trained with. False (nothing done) when the inputs are not strings.
+  func predictTexts(_ c: Command, model: ModelRef) throws -> Bool {
+    guard c.args.count >= 2 else { return false }
+    let e = c.args[1]
+    let texts: [String]
+    switch try evaluate(e) {
+    case .string(let s): texts = [s]
+    case .list(let items):
+      var strings: [String] = []
+      for item in items {
+        guard case .string(let s) = item else {
+          throw Diagnostic.error("predict takes numbers (a tensor) or texts (strings), not a mix", at: e.range)
+        }
+        strings.append(s)
+      }
+      texts = strings
+    default: return false
+    }
+    guard let tokenizer = model.tokenizer else {
+      throw Diagnostic.error("model '\(model.name)' has no tokenizer, so it cannot read texts", at: e.range,
+                             hint: "train it on text loaded with load \"FILE.csv\" text=COLUMN vocab=V length=L, then predict")
+    }
+    let x = try checkedFeatures(tokenizer.encode(texts), model, at: e.range)
+    let args = arguments(c)
+    let out: Tensor
+    do { out = try model.network.predict(x: x, batchSize: try TableOptions.int(c, "batch", args) ?? 32) } catch {
+      throw Diagnostic.error("\(error)", at: c.range)
+    }
+    show(PredictionTable.render(out, truth: nil, classNames: model.classNames, top: try TableOptions.int(c, "top", args),
+                                lossName: model.compiled?.loss, texts: texts, style: style))
+    return true
+  }
 }

@@ -128,6 +128,7 @@ extension Interpreter {
 
   func predict(_ c: Command) throws {
     let model = try modelArg(c)
+    if try predictTexts(c, model: model) { return }
     let args = arguments(c)
     let (x, y, classNames) = try data(c, model: model, needsTarget: false)
     let batch = try TableOptions.int(c, "batch", args) ?? 32

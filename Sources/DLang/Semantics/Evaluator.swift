@@ -80,6 +80,7 @@ struct Evaluator {
   func modelMember(_ ref: ModelRef, _ m: Name) throws -> Value {
     if ref.network.layers.contains(where: { $0.name == m.text }) { return .layer(ref, m.text) }
     if m.text == "history" { return .list(ref.history.names.map { .string($0) }) }
+    if m.text == Evaluator.vocabularyMember, let t = ref.tokenizer { return Evaluator.vocabulary(t) }
     let names = ref.network.layers.map(\.name)
     throw Diagnostic.unknown("model '\(ref.name)' has no layer '\(m.text)'", m.text, in: names, at: m.range,
                              fallbackHint: "its layers: " + names.joined(separator: ", "))
@@ -95,10 +96,23 @@ struct Evaluator {
     case "shape": return .list(d.x.shape.map { .number(Double($0)) })
     case "features": return .list(d.featureNames.map { .string($0) })
     case "classes": return .list((d.classNames ?? []).map { .string($0) })
+    case Evaluator.vocabularyMember:
+      guard let t = d.tokenizer else {
+        throw Diagnostic.error("this dataset has no vocabulary", at: m.range,
+                               hint: "a text column loaded with text=COLUMN vocab=V length=L has one")
+      }
+      return Evaluator.vocabulary(t)
     default:
       throw Diagnostic.error("a dataset has no member '\(m.text)'", at: m.range,
-                             hint: "datasets have: x, y, rows, shape, features, classes")
+                             hint: "datasets have: x, y, rows, shape, features, classes, vocab")
     }
+  }
+
+  /// `reviews.vocab`, `model.vocab`: the words by id (`<pad>`, `<unk>`, then the vocabulary).
+  static let vocabularyMember = "vocab"
+
+  static func vocabulary(_ t: Tokenizer) -> Value {
+    .list((Tokenizer.reservedNames + t.words).map { .string($0) })
   }
 
   func index(_ base: Value, _ indexExpr: Expr, _ range: SourceRange) throws -> Value {

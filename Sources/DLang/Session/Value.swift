@@ -60,6 +60,9 @@ public final class ModelRef {
   public var source: String?
   /// The class names of the dataset it was last trained on (index → name), when known.
   public var classNames: [String]?
+  /// The tokenizer of the text dataset it was last trained on (`load … text=`), which
+  /// `predict MODEL ["text", …]` uses; saved in the model file.
+  public var tokenizer: Tokenizer?
 
   /// A model called `name`; `source` is its self-contained `model` block, when it has one.
   public init(name: String, network: Model, source: String? = nil) {

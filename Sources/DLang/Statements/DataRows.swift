@@ -1,11 +1,14 @@
-// Rows of the statement table: the data statements — load, split, standardize, normalize.
+import NeuralNet
+
+// Rows of the statement table: the data statements — load, split, standardize, normalize
+// (and windows, with generate, in SequenceRows.swift).
 // Their run functions are in Interpreter/DataStatements.swift (and ModelFileStatements.swift
 // for a model file given to `load`); the longer checks in Semantics/CheckerStatements.swift.
 
 extension StatementTable {
   static let load = StatementRow(
-    "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false] [shape=HxWxC]  or  load \"X.npy\" [labels=\"Y.npy\"]  or  load \"A.npz\" [x=\"MEMBER\"] [labels=\"MEMBER\"]  or  NAME = load \"FILE.safetensors\"",
-    summary: "Load a CSV file (or a .npy / IDX array, or .npz archive) as a dataset, the target column holding the labels; or a model saved by save.",
+    "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false] [shape=HxWxC]  or  load \"FILE.csv\" text=COLUMN vocab=V length=L [pad=pre|post] [truncate=pre|post] [target=COLUMN]  or  load \"X.npy\" [labels=\"Y.npy\"]  or  load \"A.npz\" [x=\"MEMBER\"] [labels=\"MEMBER\"]  or  NAME = load \"FILE.safetensors\"",
+    summary: "Load a CSV file (or a .npy / IDX array, or .npz archive) as a dataset, the target column holding the labels; a CSV text column as token ids (text=); or a model saved by save.",
     example: "iris = load \"examples/data/iris.csv\" target=label",
     arguments: [.expressions(1...1, what: "a file name", suchAs: "\"data.csv\"", files: [".csv", ".npy", ".npz", ".safetensors"])],
     options: [
@@ -19,14 +22,18 @@ extension StatementTable {
                  values: .nothing, example: "x=\"x_train\""),
       OptionSpec("shape", "HxWxC", "reshape each sample's features, e.g. 64 CSV columns to 8x8x1 images",
                  values: .nothing, example: "shape=8x8x1"),
-    ],
+    ] + TextLoadOptions.specs,
     role: .value(check: { checker, c in
       guard let e = c.args.first, case .string = e.kind else {
         throw Diagnostic.error("load needs a file name in quotes", at: c.range,
                                hint: "e.g. iris = load \"examples/data/iris.csv\" target=label")
       }
       if c.args.count > 1 { throw Diagnostic.error("load takes one file name", at: c.args[1].range) }
-      return [try checker.loadKind(c)]
+      let kind = try checker.loadKind(c)
+      if kind.isDataset, let text = try TextLoadOptions.read(c, checker.arguments(c)) {
+        return [.dataset(text.length.map { [$0] })]
+      }
+      return [kind]
     }, run: { interpreter, c, names in
       [try interpreter.load(c, name: names.first ?? "value")]
     }))
@@ -75,5 +82,79 @@ extension Checker {
         throw Diagnostic.error("\(k) works on datasets; this is \(kind.description)", at: e.range)
       }
     }
+  }
+}
+
+/// `load "FILE.csv" text=COLUMN vocab=V length=L [pad=pre|post] [truncate=pre|post]`: the options
+/// that load a column of texts as token ids, read the same way by the checker and the
+/// interpreter.
+enum TextLoadOptions {
+  /// The options' rows in the `load` table.
+  static let specs: [OptionSpec] = [
+    OptionSpec("text", "COLUMN", "a column of texts: each becomes `length` token ids of a tokenizer fitted on the file (lowercase, split on non-letters; 0 = padding, 1 = unknown word, 2… the most frequent words)",
+               values: .nothing, example: "text=review"),
+    OptionSpec("vocab", "V", "with text=: token ids in all, so the V−2 most frequent words get their own id (ties: the word seen first)",
+               example: "vocab=2000", kind: .int(min: 3, max: Tokenizer.maxVocabulary)),
+    OptionSpec("length", "L", "with text=: ids per text; longer texts are cut, shorter ones padded with 0",
+               example: "length=40", kind: .int(min: 1, max: Tokenizer.maxLength)),
+    OptionSpec("pad", "pre|post", "with text=: pad short texts at the front (pre, the default, as Keras' pad_sequences) or at the end",
+               values: .words(sides), example: "pad=post"),
+    OptionSpec("truncate", "pre|post", "with text=: cut long texts at the front, keeping their last words (pre, the default, as Keras' pad_sequences), or at the end",
+               values: .words(sides), example: "truncate=post"),
+  ]
+
+  static let sides = Tokenizer.Side.allCases.map(\.rawValue)
+
+  /// What the options say; `vocab` and `length` are nil while they are not known (a name
+  /// the checker cannot evaluate).
+  struct Parsed {
+    var column: String
+    var vocab: Int?
+    var length: Int?
+    var padding: Tokenizer.Side
+    var truncating: Tokenizer.Side
+
+    /// The options for the loader, once every value is known.
+    var options: TextOptions? {
+      guard let vocab, let length else { return nil }
+      return TextOptions(column: column, vocabulary: vocab, length: length, padding: padding,
+                         truncating: truncating)
+    }
+  }
+
+  /// The text options of `c`: nil without `text=`; an error for a text option without it, a
+  /// missing vocab= or length=, or a pad=/truncate= that is not pre or post.
+  static func read(_ c: Command, _ args: Arguments) throws -> Parsed? {
+    guard let text = c.option("text") else {
+      for name in ["vocab", "length", "pad", "truncate"] {
+        if let o = c.option(name) {
+          throw Diagnostic.error("\(name)= belongs to a text column: name it with text=COLUMN", at: o.name.range,
+                                 hint: "e.g. load \"reviews.csv\" text=review target=label vocab=2000 length=40")
+        }
+      }
+      return nil
+    }
+    let column: String
+    switch text.value.kind {
+    case .identifier(let s), .string(let s): column = s
+    default: throw Diagnostic.error("text is a column name, e.g. text=review", at: text.value.range)
+    }
+    if let o = c.option("shape") {
+      throw Diagnostic.error("shape= reshapes numeric features; a text column becomes length= token ids", at: o.name.range)
+    }
+    for name in ["vocab", "length"] where c.option(name) == nil {
+      throw Diagnostic.error("text= needs \(name)=", at: text.name.range,
+                             hint: "e.g. text=\(column) vocab=2000 length=40: 2000 token ids, 40 per text")
+    }
+    return Parsed(column: column, vocab: try TableOptions.int(c, "vocab", args),
+                  length: try TableOptions.int(c, "length", args),
+                  padding: try side(c, "pad"), truncating: try side(c, "truncate"))
+  }
+
+  /// `pad=` / `truncate=`: pre (the default) or post.
+  static func side(_ c: Command, _ name: String) throws -> Tokenizer.Side {
+    guard let o = c.option(name) else { return .pre }
+    if case .identifier(let s) = o.value.kind, let side = Tokenizer.Side(rawValue: s) { return side }
+    throw Diagnostic.error("\(name) is pre or post", at: o.value.range)
   }
 }

@@ -55,8 +55,9 @@ struct StatementRow: Sendable {
 enum StatementTable {
   /// Every statement, in the order `help` lists them.
   static let rows: [StatementRow] = [
-    seed, load, split, standardize, normalize, model, compile, summary, fit, evaluate, predict,
-    plot, show, confusion, save, print, help, vars, reset, run, time, history, exit,
+    seed, load, split, standardize, normalize, windows, model, compile, summary, fit, evaluate,
+    predict, generate, plot, show, confusion, save, print, help, vars, reset, run, time, history,
+    exit,
   ]
 
   private static let byName: [String: StatementRow] =

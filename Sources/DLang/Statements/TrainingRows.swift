@@ -61,8 +61,8 @@ extension StatementTable {
                    run: { try $0.evaluate($1) }))
 
   static let predict = StatementRow(
-    "predict", synopsis: "predict MODEL X|DATA [batch=N] [top=N]",
-    summary: "Show the model's outputs for some inputs.", example: "predict net test top=3",
+    "predict", synopsis: "predict MODEL X|DATA|[\"TEXT\", ...] [batch=N] [top=N]",
+    summary: "Show the model's outputs for some inputs (raw texts for a model trained on text loaded with text=).", example: "predict net test top=3",
     arguments: [.model, .expressions(1...1, what: "inputs")],
     options: [
       OptionSpec("batch", "N", "samples per forward pass", example: "batch=64",
@@ -72,6 +72,7 @@ extension StatementTable {
     ],
     role: .command(check: { checker, c in
       _ = try checker.model(c.args.first, for: c.keyword.text, at: c.range)
+      if c.args.count == 2, [.list, .string].contains(try checker.kind(of: c.args[1])) { return }  // texts
       try checker.data(c.args.dropFirst(), for: c.keyword.text, at: c.range, needsTarget: false)
     }, run: { try $0.predict($1) }))
 

@@ -87,7 +87,10 @@ struct CSVTable {
   }
 
   /// The field's content bounds without surrounding blanks (quoted content may have some).
-  private func trimmed(_ f: CSVField) -> (Int, Int) {
+  private func trimmed(_ f: CSVField) -> (Int, Int) { CSVTable.trimmed(f, bytes) }
+
+  /// `f`'s content bounds in `bytes` without surrounding blanks.
+  static func trimmed(_ f: CSVField, _ bytes: UnsafeBufferPointer<UInt8>) -> (Int, Int) {
     var start = f.start
     var end = f.end
     while start < end, CSVTable.isSpace(bytes[start]) { start += 1 }
@@ -200,17 +203,23 @@ struct CSVTable {
     }
   }
 
+  private func encodeTarget() -> (values: [Float], classNames: [String]?, mapped: Bool) {
+    CSVTable.encodeTarget(targetCells, bytes)
+  }
+
   /// Text labels → indices in sorted label order; whole numbers (few distinct values, written
   /// without a decimal point) → classes likewise, unless they already are 0…K-1 (`mapped` is
   /// then false); other numbers as they are.
-  private func encodeTarget() -> (values: [Float], classNames: [String]?, mapped: Bool) {
+  static func encodeTarget(_ cells: [CSVField], _ bytes: UnsafeBufferPointer<UInt8>)
+    -> (values: [Float], classNames: [String]?, mapped: Bool)
+  {
     var values: [Float] = []
-    values.reserveCapacity(targetCells.count)
+    values.reserveCapacity(cells.count)
     var integers = true
-    for cell in targetCells {
-      let (start, end) = trimmed(cell)
+    for cell in cells {
+      let (start, end) = trimmed(cell, bytes)
       guard case .value(let v) = FloatParser.parse(bytes, start, end) else {
-        let labels = encodeLabels()
+        let labels = encodeLabels(cells, bytes)
         return (labels.values, labels.classNames, true)
       }
       if integers && !LabelEncoding.isWrittenAsInteger(bytes, start, end) { integers = false }
@@ -222,8 +231,10 @@ struct CSVTable {
     return (values, nil, false)
   }
 
-  private func encodeLabels() -> (values: [Float], classNames: [String]?) {
-    let labels = targetCells.map { cell -> String in
+  private static func encodeLabels(_ cells: [CSVField], _ bytes: UnsafeBufferPointer<UInt8>)
+    -> (values: [Float], classNames: [String]?)
+  {
+    let labels = cells.map { cell -> String in
       cell.quoted ? cell.text(in: bytes) : cell.text(in: bytes).trimmingBlanks()
     }
     let sorted = Array(Set(labels)).sorted()

@@ -16,6 +16,12 @@ public struct Dataset: Sendable {
   public var targetName: String?
   /// Class labels in index order, when text labels were mapped to indices.
   public var classNames: [String]?
+  /// The tokenizer that turned a text column into the token ids of `x` (`load … text=`);
+  /// kept by `subset`, so the parts of a split have it too.
+  public var tokenizer: Tokenizer?
+  /// Where each sample's window lies in the series it was cut from (`Windows.make`); kept
+  /// by `subset`, dropped when the features are rescaled.
+  public var windowSource: WindowSource?
 
   /// A dataset from tensors, checked for consistent shapes. Empty `featureNames` are
   /// generated as `f1`, `f2`, ….
@@ -41,12 +47,14 @@ public struct Dataset: Sendable {
 
   /// A dataset whose shapes the caller has already made consistent.
   init(unchecked x: Tensor, y: Tensor?, featureNames: [String], targetName: String?,
-       classNames: [String]?) {
+       classNames: [String]?, tokenizer: Tokenizer? = nil, windowSource: WindowSource? = nil) {
     self.x = x
     self.y = y
     self.featureNames = featureNames
     self.targetName = targetName
     self.classNames = classNames
+    self.tokenizer = tokenizer
+    self.windowSource = windowSource
   }
 
   /// Number of examples (rows).
@@ -85,7 +93,9 @@ public struct Dataset: Sendable {
 
   /// One line for the REPL, e.g. `150 rows × 4 features, target 'label' (3 classes)`.
   public var describe: String {
-    let shape = featureShape.count == 1
+    let shape = tokenizer != nil && featureShape.count == 1
+      ? plural(featureCount, "token id")
+      : featureShape.count == 1
       ? plural(featureCount, "feature")
       : featureShape.map(String.init).joined(separator: "×") + " features"
     var out = "\(plural(count, "row")) × \(shape)"
@@ -121,7 +131,8 @@ public struct Dataset: Sendable {
   public func subset(_ indices: [Int]) -> Dataset {
     Dataset(unchecked: Dataset.gather(x, indices),
             y: y.map { Dataset.gather($0, indices) },
-            featureNames: featureNames, targetName: targetName, classNames: classNames)
+            featureNames: featureNames, targetName: targetName, classNames: classNames,
+            tokenizer: tokenizer, windowSource: windowSource?.subset(indices))
   }
 
   /// Copies whole rows (axis 0) of `t` in the order given.

@@ -54,10 +54,12 @@ public struct Scaler: Sendable {
     }
   }
 
-  /// `d` with its features scaled by the fitted statistics (targets untouched).
+  /// `d` with its features scaled by the fitted statistics (targets untouched). Windows cut
+  /// from a series lose their `windowSource`, whose series was not scaled.
   public func apply(_ d: Dataset) throws -> Dataset {
     var out = d
     out.x = try apply(to: d.x)
+    out.windowSource = nil
     return out
   }
 
