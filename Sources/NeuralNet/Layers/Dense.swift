@@ -78,7 +78,7 @@ public final class Dense: UnaryLayer {
 
   public func forwardLogits(_ x: Variable, _ context: inout ForwardContext) -> Variable {
     guard let w = weights, let b = bias else { preconditionFailure("\(name) is not built") }
-    return matmul(x, w) + b
+    return matmul(x, w, bias: b)  // x·W + b as one op
   }
 
   public func forward(_ x: Variable, _ context: inout ForwardContext) -> Variable {
