@@ -1,3 +1,5 @@
+import COpenBLAS
+
 /// Matrix products too small to be worth an OpenBLAS call, computed in place with the same
 /// arithmetic.
 ///
@@ -33,28 +35,14 @@ enum SmallGemm {
       && m * n * k <= maxMultiplyAdds && matchesKernel
   }
 
-  /// C (m×n, row-major, leading dimension n) = op(A)·op(B) + (beta == 1 ? C : 0), each element
-  /// one fused multiply-add chain over k. Leading dimensions as in `BLAS.gemm`.
+  /// C (m×n, row-major, leading dimension n) = op(A)·op(B) + (accumulate ? C : 0), each element
+  /// one fused multiply-add chain over k. Leading dimensions as in `BLAS.gemm`. The loop is C
+  /// (`dl_small_sgemm`, in COpenBLAS): compiled for FMA, where Swift would call `fmaf` for
+  /// every multiply-add. (The Haswell kernel itself needs FMA, so the CPU has it.)
   @usableFromInline
   static func run(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                   a: UnsafePointer<Float>, b: UnsafePointer<Float>, accumulate: Bool,
                   c: UnsafeMutablePointer<Float>) {
-    // Steps through A along a row (over k) and between rows (over i); likewise B's columns.
-    let (aRow, aK) = transA ? (1, m) : (k, 1)
-    let (bK, bCol) = transB ? (1, k) : (n, 1)
-    for i in 0..<m {
-      let ai = a + i * aRow
-      let ci = c + i * n
-      for j in 0..<n {
-        var pa = ai, pb = b + j * bCol
-        var acc: Float = 0
-        for _ in 0..<k {
-          acc = acc.addingProduct(pa.pointee, pb.pointee)
-          pa += aK
-          pb += bK
-        }
-        ci[j] = acc + (accumulate ? ci[j] : 0)
-      }
-    }
+    dl_small_sgemm(transA, transB, m, n, k, a, b, accumulate, c)
   }
 }

@@ -1,0 +1,33 @@
+// Tiny matrix products with the arithmetic of OpenBLAS's Haswell sgemm kernel (Autograd's
+// SmallGemm decides when that holds; see Sources/Autograd/SmallGemm.swift).
+#ifndef DL_SMALL_SGEMM_H
+#define DL_SMALL_SGEMM_H
+#include <stdbool.h>
+
+// C (m×n, row-major, leading dimension n) = op(A)·op(B) + (accumulate ? C : 0), where op(A)
+// is m×k and op(B) k×n, row-major with sgemm's leading dimensions (A: k, or m when transA;
+// B: n, or k when transB). Each element is one chain of fused multiply-adds over k in order,
+// starting from +0, then added to C (or to +0). Compiled for FMA (a static inline function
+// is compiled with its own target): call it only on a CPU that has FMA.
+static inline __attribute__((target("fma")))
+void dl_small_sgemm(bool transA, bool transB, long m, long n, long k, const float *a,
+                    const float *b, bool accumulate, float *c) {
+  const long aRow = transA ? 1 : k, aK = transA ? m : 1;
+  const long bK = transB ? 1 : n, bCol = transB ? k : 1;
+  for (long i = 0; i < m; i++) {
+    const float *ai = a + i * aRow;
+    float *ci = c + i * n;
+    for (long j = 0; j < n; j++) {
+      const float *pa = ai, *pb = b + j * bCol;
+      float acc = 0;
+      for (long p = 0; p < k; p++) {
+        acc = __builtin_fmaf(*pa, *pb, acc);
+        pa += aK;
+        pb += bK;
+      }
+      ci[j] = acc + (accumulate ? ci[j] : 0.0f);
+    }
+  }
+}
+
+#endif
