@@ -8,9 +8,16 @@
 // is m×k and op(B) k×n, row-major with sgemm's leading dimensions (A: k, or m when transA;
 // B: n, or k when transB). Each element is one chain of fused multiply-adds over k in order,
 // starting from +0, then added to C (or to +0). Four columns are computed together (four
-// independent chains, held in registers). Compiled for FMA (a static inline function is
-// compiled with its own target): call it only on a CPU that has FMA.
-static inline __attribute__((target("fma")))
+// independent chains, held in registers). On x86-64 the function is compiled for FMA (a static
+// inline function gets its own target): call it only on a CPU that has FMA. Elsewhere it is
+// compiled as it is, never called (SmallGemm matches no kernel there).
+#if defined(__x86_64__)
+#define DL_SMALL_SGEMM_TARGET __attribute__((target("fma")))
+#else
+#define DL_SMALL_SGEMM_TARGET
+#endif
+
+static inline DL_SMALL_SGEMM_TARGET
 void dl_small_sgemm(bool transA, bool transB, long m, long n, long k, const float *a,
                     const float *b, bool accumulate, float *c) {
   const long aRow = transA ? 1 : k, aK = transA ? m : 1;
@@ -44,4 +51,5 @@ void dl_small_sgemm(bool transA, bool transB, long m, long n, long k, const floa
   }
 }
 
+#undef DL_SMALL_SGEMM_TARGET
 #endif

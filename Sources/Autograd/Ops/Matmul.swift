@@ -50,11 +50,12 @@ public func matmul(_ x: Variable, _ w: Variable, bias: Variable) -> Variable {
   precondition(bias.shape == [n], "matmul: bias \(bias.shape) for \(n) columns")
   var c = gemm(x.value, false, w.value, false, m: m, n: n, k: k)
   addRows(&c, bias.value, columns: n)
-  let xv = x.value, wv = w.value
+  // Backward keeps each operand only when the other one needs its gradient.
+  let xv = w.requiresGrad ? x.value : nil, wv = x.requiresGrad ? w.value : nil
   return Variable.result(c, .matmul, x, w, bias) { dC in
     if bias.requiresGrad { bias.accumulate(Broadcast.reduce(dC, to: bias.shape)) }
-    if x.requiresGrad { accumulateGemm(into: x, dC, false, wv, true, m: m, n: k, k: n) }
-    if w.requiresGrad { accumulateGemm(into: w, xv, true, dC, false, m: k, n: n, k: m) }
+    if let wv { accumulateGemm(into: x, dC, false, wv, true, m: m, n: k, k: n) }
+    if let xv { accumulateGemm(into: w, xv, true, dC, false, m: k, n: n, k: m) }
   }
 }
 
