@@ -24,3 +24,40 @@ enum Allocator {
     return block.capacity > 0
   }()
 }
+
+/// Storage for small tensors, made without the generic allocation path.
+///
+/// `[Float](unsafeUninitializedCapacity:)` and `[Float](repeating:count:)` reach the standard
+/// library's unspecialized array allocator, which looks up the storage class's metadata in the
+/// runtime's cache on every call: about 300 instructions, more than all the arithmetic of a
+/// tensor of a few dozen elements (a tiny network makes a dozen such tensors per step).
+/// Copying from a block of zeros is specialized here and skips the lookup. Large tensors keep
+/// the uninitialized path, where a copy would cost a pass over memory.
+enum SmallStorage {
+  /// Tensors of at most this many elements are made by copying `zeros`.
+  static let maxElements = 1024
+
+  /// `maxElements` zeros, never written.
+  private nonisolated(unsafe) static let zeros: UnsafeMutablePointer<Float> = {
+    let p = UnsafeMutablePointer<Float>.allocate(capacity: maxElements)
+    p.initialize(repeating: 0, count: maxElements)
+    return p
+  }()
+
+  /// `count` elements, zero when `count ≤ maxElements`, uninitialized otherwise (for kernels
+  /// that overwrite every element).
+  static func uninitialized(_ count: Int) -> [Float] {
+    if count <= maxElements { return Array(UnsafeBufferPointer(start: zeros, count: count)) }
+    return [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
+  }
+
+  /// `count` copies of `value`.
+  static func repeating(_ value: Float, _ count: Int) -> [Float] {
+    guard count <= maxElements else { return [Float](repeating: value, count: count) }
+    var out = Array(UnsafeBufferPointer(start: zeros, count: count))
+    if value.bitPattern != 0 {
+      out.withUnsafeMutableBufferPointer { p in p.update(repeating: value) }
+    }
+    return out
+  }
+}

@@ -3,6 +3,7 @@ import COpenBLAS
 /// Thin wrappers over OpenBLAS, row-major throughout.
 public enum BLAS {
   /// C = alpha · op(A) · op(B) + beta · C, where op(A) is m×k and op(B) is k×n (row-major).
+  /// Tiny products run as a loop with the same arithmetic (`SmallGemm`).
   @inlinable
   public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                           alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
@@ -11,6 +12,11 @@ public enum BLAS {
     if k == 0 {
       if beta == 0 { c.update(repeating: 0, count: m * n) }
       else if beta != 1 { for i in 0..<(m * n) { c[i] *= beta } }
+      return
+    }
+    if SmallGemm.covers(m: m, n: n, k: k, alpha: alpha, beta: beta) {
+      SmallGemm.run(transA: transA, transB: transB, m: m, n: n, k: k, a: a, b: b,
+                    accumulate: beta == 1, c: c)
       return
     }
     let lda = transA ? m : k

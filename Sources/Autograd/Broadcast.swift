@@ -2,7 +2,9 @@
 public enum Broadcast {
   /// The broadcast shape of `a` and `b`, or nil when they are incompatible.
   public static func shape(_ a: [Int], _ b: [Int]) -> [Int]? {
-    if a == b { return a }  // the common case, without allocating
+    if a == b { return a }  // the common cases, without allocating: equal shapes, and a
+    if b.count <= a.count && isSuffix(b, of: a) { return a }  // bias-like operand (its
+    if a.count < b.count && isSuffix(a, of: b) { return b }   // leading 1s ignored)
     let r = Swift.max(a.count, b.count)
     var out = [Int](repeating: 1, count: r)
     for i in 0..<r {

@@ -80,7 +80,7 @@ public final class Tape: @unchecked Sendable {
   /// Seeds `loss.grad` with ones (loss must hold one element, or pass `seed`), replays the
   /// records in reverse, then clears them.
   public func backward(from loss: Variable, seed: Tensor? = nil) {
-    let g = seed ?? Tensor(repeating: 1, shape: loss.shape)
+    let g = seed ?? (loss.shape.isEmpty ? Tape.unitSeed : Tensor(repeating: 1, shape: loss.shape))
     loss.accumulate(g)
     while let r = records.popLast() {
       guard let g = r.output.grad else { continue }
@@ -88,6 +88,9 @@ public final class Tape: @unchecked Sendable {
       r.backward(g)
     }
   }
+
+  /// The seed of a scalar loss, made once (shared copy-on-write: no allocation per step).
+  private static let unitSeed = Tensor(scalar: 1)
 
   /// Drops every record without running it (e.g. after a forward pass that was abandoned).
   public func reset() { records.removeAll(keepingCapacity: true) }

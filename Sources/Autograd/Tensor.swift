@@ -20,7 +20,7 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
   /// A tensor with every element equal to `value`.
   public init(repeating value: Float, shape: [Int]) {
     self.shape = shape
-    self.data = [Float](repeating: value, count: shape.reduce(1, *))
+    self.data = SmallStorage.repeating(value, shape.reduce(1, *))
   }
 
   /// Zeros of the given shape.
@@ -30,9 +30,7 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
   /// (sgemm with beta = 0), saving a pass over memory. Callers must write all of it.
   @usableFromInline
   static func uninitialized(_ shape: [Int]) -> Tensor {
-    let n = shape.reduce(1, *)
-    return Tensor(unchecked: shape,
-                  [Float](unsafeUninitializedCapacity: n) { _, count in count = n })
+    Tensor(unchecked: shape, SmallStorage.uninitialized(shape.reduce(1, *)))
   }
 
   /// A tensor from storage already known to fill `shape`.

@@ -1,1 +1,2 @@
 #include <cblas.h>
+#include "small_sgemm.h"

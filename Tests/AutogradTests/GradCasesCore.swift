@@ -8,7 +8,11 @@ extension GradCases {
              differentiable: [0]) { $0[0].relu() },
   ]
 
-  static let matmulCases: [GradCase] = [(false, false), (false, true), (true, false), (true, true)]
+  static let matmulCases: [GradCase] = [
+    GradCase(op: .matmul, label: "x·W + bias",
+             inputs: [testTensor([3, 5], seed: 1), testTensor([5, 2], seed: 2), testTensor([2], seed: 3)],
+             differentiable: [0, 1, 2]) { matmul($0[0], $0[1], bias: $0[2]) },
+  ] + [(false, false), (false, true), (true, false), (true, true)]
     .flatMap { ta, tb -> [GradCase] in
       let a = ta ? [5, 3] : [3, 5], b = tb ? [2, 5] : [5, 2]
       let ba = ta ? [2, 5, 3] : [2, 3, 5], bb = tb ? [2, 4, 5] : [2, 5, 4]

@@ -39,6 +39,39 @@ public func matmul(_ a: Variable, _ b: Variable, transA: Bool = false, transB: B
   }
 }
 
+/// x·W + bias, the bias (n) added to every row of the (m, n) product: one op for what
+/// `matmul(x, w) + bias` records as two, with the same arithmetic (the bias is added to the
+/// finished product; its gradient is the column sums of dC, taken before x's and W's).
+/// x: (m, k), w: (k, n), bias: (n).
+public func matmul(_ x: Variable, _ w: Variable, bias: Variable) -> Variable {
+  precondition(x.shape.count == 2 && w.shape.count == 2, "matmul: operands must be 2-D")
+  let (m, k, n) = (x.shape[0], x.shape[1], w.shape[1])
+  precondition(k == w.shape[0], "matmul: inner sizes differ, \(x.shape) · \(w.shape)")
+  precondition(bias.shape == [n], "matmul: bias \(bias.shape) for \(n) columns")
+  var c = gemm(x.value, false, w.value, false, m: m, n: n, k: k)
+  addRows(&c, bias.value, columns: n)
+  // Backward keeps each operand only when the other one needs its gradient.
+  let xv = w.requiresGrad ? x.value : nil, wv = x.requiresGrad ? w.value : nil
+  return Variable.result(c, .matmul, x, w, bias) { dC in
+    if bias.requiresGrad { bias.accumulate(Broadcast.reduce(dC, to: bias.shape)) }
+    if let wv { accumulateGemm(into: x, dC, false, wv, true, m: m, n: k, k: n) }
+    if let xv { accumulateGemm(into: w, xv, true, dC, false, m: k, n: n, k: m) }
+  }
+}
+
+/// c[i, j] += row[j] for every row i of `c` (`columns` wide).
+func addRows(_ c: inout Tensor, _ row: Tensor, columns n: Int) {
+  c.data.withUnsafeMutableBufferPointer { o in
+    row.data.withUnsafeBufferPointer { r in
+      var i = 0
+      while i < o.count {
+        for j in 0..<n { o[i + j] = o[i + j] + r[j] }
+        i += n
+      }
+    }
+  }
+}
+
 /// A batch of matrix products: a (B, m, k), b (B, k, n) → (B, m, n), with the same
 /// transposition options as `matmul` applied to each matrix of the batch.
 public func batchedMatmul(_ a: Variable, _ b: Variable, transA: Bool = false,

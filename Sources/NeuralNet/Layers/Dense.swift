@@ -82,10 +82,10 @@ public final class Dense: UnaryLayer {
 
   public func forwardLogits(_ x: Variable, _ context: inout ForwardContext) -> Variable {
     guard let w = weights, let b = bias else { preconditionFailure("\(name) is not built") }
-    guard x.shape.count == 3 else { return matmul(x, w) + b }
+    guard x.shape.count == 3 else { return matmul(x, w, bias: b) }  // x·W + b as one op
     // A sequence: every step through the same weights, as one (N·T, in) product.
     let (n, t, f) = (x.shape[0], x.shape[1], x.shape[2])
-    return (matmul(x.reshaped([n * t, f]), w) + b).reshaped([n, t, units])
+    return matmul(x.reshaped([n * t, f]), w, bias: b).reshaped([n, t, units])
   }
 
   public func forward(_ x: Variable, _ context: inout ForwardContext) -> Variable {
