@@ -16,6 +16,8 @@ struct LayerGradCase: CustomTestStringConvertible, Sendable {
   var x: Tensor
   /// Training-mode forward passes (batch statistics).
   var training = false
+  /// A (N, T) mask put in the forward context (recurrent layers).
+  var mask: Tensor? = nil
   var h: Double = 1e-3
   var atol: Double = 3e-3
   var rtol: Double = 3e-2
@@ -45,8 +47,8 @@ enum LayerGradCheck {
     return layer
   }
 
-  static func forward(_ layer: Layer, _ x: Variable, training: Bool) -> Variable {
-    var ctx = ForwardContext(training: training, rng: SeededRandom(seed: 0))
+  static func forward(_ layer: Layer, _ x: Variable, training: Bool, mask: Tensor? = nil) -> Variable {
+    var ctx = ForwardContext(training: training, rng: SeededRandom(seed: 0), mask: mask)
     return layer.forward([x], &ctx)[0]
   }
 
@@ -58,7 +60,7 @@ enum LayerGradCheck {
     Tape.current.reset()
     for p in params { p.variable.zeroGrad() }
     let xv = Variable(c.x, requiresGrad: true)
-    let y = forward(layer, xv, training: c.training)
+    let y = forward(layer, xv, training: c.training, mask: c.mask)
     let w = weights(y.value.count)
     var seed = y.value
     for i in 0..<seed.count { seed.data[i] = Float(cos(Double(y.value.data[i])) * w[i]) }
@@ -90,8 +92,8 @@ enum LayerGradCheck {
       plus.data[j] = Float(Double(c.x.data[j]) + c.h)
       minus.data[j] = Float(Double(c.x.data[j]) - c.h)
       let dx = Double(plus.data[j]) - Double(minus.data[j])
-      let lp = withoutGrad { objective(forward(layer, Variable(plus), training: c.training).value) }
-      let lm = withoutGrad { objective(forward(layer, Variable(minus), training: c.training).value) }
+      let lp = withoutGrad { objective(forward(layer, Variable(plus), training: c.training, mask: c.mask).value) }
+      let lm = withoutGrad { objective(forward(layer, Variable(minus), training: c.training, mask: c.mask).value) }
       g.data[j] = Float((lp - lm) / dx)
     }
     return g
@@ -108,9 +110,9 @@ enum LayerGradCheck {
       minus.data[j] = Float(Double(original.data[j]) - c.h)
       let dx = Double(plus.data[j]) - Double(minus.data[j])
       v.value = plus
-      let lp = withoutGrad { objective(forward(layer, x, training: c.training).value) }
+      let lp = withoutGrad { objective(forward(layer, x, training: c.training, mask: c.mask).value) }
       v.value = minus
-      let lm = withoutGrad { objective(forward(layer, x, training: c.training).value) }
+      let lm = withoutGrad { objective(forward(layer, x, training: c.training, mask: c.mask).value) }
       g.data[j] = Float((lp - lm) / dx)
     }
     v.value = original
