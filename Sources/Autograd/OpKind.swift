@@ -26,6 +26,8 @@ public enum OpKind: String, CaseIterable, Sendable {
   case dropout
   // Ops/BatchNorm.swift
   case batchNorm
+  // Ops/Recurrent.swift (one record per sequence: BPTT by hand)
+  case simpleRNN, lstm, gru
 }
 
 extension Variable {

@@ -26,6 +26,11 @@ public enum Initializer: Sendable, Equatable {
   case randomNormal
   /// U(−0.05, 0.05).
   case randomUniform
+  /// A random orthogonal matrix (Keras' `Orthogonal`, gain 1): the shape is viewed as
+  /// (rows = product of all but the last axis, cols = last axis); a normal (max, min) matrix is
+  /// orthonormalised column by column (Gram–Schmidt, the Q of its QR factorisation with a
+  /// positive diagonal in R), transposed when rows < cols. Keras' default recurrent kernel.
+  case orthogonal
 
   /// Keras' correction of a ±2σ truncated normal's standard deviation.
   static let truncationCorrection: Float = 0.87962566103423978
@@ -60,7 +65,38 @@ public enum Initializer: Sendable, Equatable {
     case .glorotNormal: return Initializer.truncated(shape, std: (2 / fanAvg).squareRoot(), &rng)
     case .heNormal: return Initializer.truncated(shape, std: (2 / fanIn).squareRoot(), &rng)
     case .lecunNormal: return Initializer.truncated(shape, std: (1 / fanIn).squareRoot(), &rng)
+    case .orthogonal: return Initializer.orthogonal(shape, &rng)
     }
+  }
+
+  /// See `orthogonal`. Columns that come out (numerically) dependent are redrawn.
+  static func orthogonal(_ shape: [Int], _ rng: inout SeededRandom) -> Tensor {
+    let cols = shape.last ?? 1
+    let rows = shape.count < 2 ? 1 : shape.dropLast().reduce(1, *)
+    let (m, k) = (Swift.max(rows, cols), Swift.min(rows, cols))  // a is m × k, k ≤ m
+    guard m > 0, k > 0 else { return Tensor.zeros(shape) }
+    var q = [[Double]]()  // k orthonormal columns of length m
+    q.reserveCapacity(k)
+    while q.count < k {
+      var v = (0..<m).map { _ in Double(rng.normal()) }
+      for _ in 0..<2 {  // twice: classical Gram–Schmidt re-orthogonalised is stable
+        for c in q {
+          var d = 0.0
+          for i in 0..<m { d += c[i] * v[i] }
+          for i in 0..<m { v[i] -= d * c[i] }
+        }
+      }
+      let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+      if norm > 1e-6 { q.append(v.map { $0 / norm }) }
+    }
+    // q as an m × k matrix (column j = q[j]); rows < cols: the result is its transpose.
+    var t = Tensor.zeros(shape)
+    for r in 0..<rows {
+      for c in 0..<cols {
+        t.data[r * cols + c] = Float(rows >= cols ? q[c][r] : q[r][c])
+      }
+    }
+    return t
   }
 
   private static func truncated(_ shape: [Int], std: Float, _ rng: inout SeededRandom) -> Tensor {
@@ -85,6 +121,7 @@ public enum Initializer: Sendable, Equatable {
     ("ones", .ones, "all ones"),
     ("random_normal", .randomNormal, "normal, mean 0, std 0.05"),
     ("random_uniform", .randomUniform, "uniform ±0.05"),
+    ("orthogonal", .orthogonal, "a random orthogonal matrix (default for recurrent weights)"),
   ]
 
   /// The initialiser called `name` (Keras names; case-insensitive), or nil.

@@ -3,7 +3,7 @@ import Testing
 
 /// The registry of gradient checks: every op's cases, from one file per op family.
 enum GradCases {
-  static var all: [GradCase] { core + math + layers + weighted }
+  static var all: [GradCase] { core + math + layers + weighted + recurrentCases }
 }
 
 @Suite("Gradient checks against central differences")

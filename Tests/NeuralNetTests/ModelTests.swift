@@ -150,7 +150,7 @@ import Testing
     #expect(Activation.named("swish") == nil)
     #expect(Activation.allNames == ["linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax"])
     #expect(Initializer.named("he_normal") == .heNormal && Initializer.glorotUniform.name == "glorot_uniform")
-    #expect(Initializer.allNames.count == 10)
+    #expect(Initializer.allNames.count == 11)
     #expect(Loss.named("sparse_categorical_crossentropy") == .sparseCategoricalCrossentropy)
     #expect(Loss.named("mean_squared_error") == .mse && Loss.allNames.count == 5)
     #expect(Metric.named("acc") == .accuracy && Metric.allNames == ["accuracy", "mae", "mse", "precision", "recall", "f1", "auc"])
