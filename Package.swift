@@ -19,9 +19,11 @@ let package = Package(
     .systemLibrary(name: "CLibEdit", path: "Sources/CLibEdit", pkgConfig: "libedit",
                    providers: [.apt(["libedit-dev"])]),
     .target(name: "CEditLine", dependencies: ["CLibEdit"], path: "Sources/CEditLine"),
+    // Direct one-channel convolution kernels: AVX2 + FMA chosen at run time, baseline fallback.
+    .target(name: "CConvKernels", path: "Sources/CConvKernels"),
 
     // Layers, bottom to top: Autograd -> NeuralNet -> DLang -> Notebook -> dl
-    .target(name: "Autograd", dependencies: ["COpenBLAS"],
+    .target(name: "Autograd", dependencies: ["COpenBLAS", "CConvKernels"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
     // Release: no dynamic exclusivity checks in the training loop (they cost ~5% of a tiny
     // step; exclusivity is a property of the code, checked in debug builds and tests).

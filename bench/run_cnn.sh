@@ -19,7 +19,10 @@
 #      build .build/release/dl), DL_SIDE (auto | bench | script | both; auto = both when `dl`
 #      accepts conv2d layers, else the DLBench engine only), BENCH_THREADS (2), BASELINE (a
 #      DLBench binary built from another commit: also run each round, `--unfused`, as the
-#      "before" column, e.g. the engine before this branch; see bench/FIGURES-cnn.md).
+#      "before" column, e.g. the engine before this branch; see bench/FIGURES-cnn.md),
+#      BASELINE_ARGS (flags for BASELINE, default --unfused; set it empty for the fused net),
+#      BASELINE_DL (a dl binary built from another commit: also run bench/W.dl with it each
+#      round, the script's "before" column).
 #
 # The data is the peers' own (common.py), exported as .npy by bench/cnn_data.py into
 # bench/data: the digits files are committed; the 31 MB of random 28×28 images are written on
@@ -70,13 +73,18 @@ for r in $(seq 1 "$ROUNDS"); do
         || { echo "run_cnn: DLBench failed:"; cat "$tmp/bench-$w-$r.out"; exit 1; }
     fi
     if [ -n "${BASELINE:-}" ]; then
-      /usr/bin/time -v -o "$tmp/base-$w-$r.time" "$BASELINE" --workload "$w" --unfused \
+      # shellcheck disable=SC2086
+      /usr/bin/time -v -o "$tmp/base-$w-$r.time" "$BASELINE" --workload "$w" ${BASELINE_ARGS---unfused} \
         --json "$tmp/base-$w-$r.json" >"$tmp/base-$w-$r.out" 2>&1 \
         || { echo "run_cnn: BASELINE failed:"; cat "$tmp/base-$w-$r.out"; exit 1; }
     fi
     if [ "$side" = script ] || [ "$side" = both ]; then
       /usr/bin/time -v -o "$tmp/dl-$w-$r.time" "$DL" "bench/$w.dl" >"$tmp/dl-$w-$r.out" 2>&1 \
         || { echo "run_cnn: dl bench/$w.dl failed:"; tail -5 "$tmp/dl-$w-$r.out"; exit 1; }
+    fi
+    if [ -n "${BASELINE_DL:-}" ]; then
+      /usr/bin/time -v -o "$tmp/basedl-$w-$r.time" "$BASELINE_DL" "bench/$w.dl" >"$tmp/basedl-$w-$r.out" 2>&1 \
+        || { echo "run_cnn: BASELINE_DL bench/$w.dl failed:"; tail -5 "$tmp/basedl-$w-$r.out"; exit 1; }
     fi
     /usr/bin/time -v -o "$tmp/torch-$w-$r.time" "$PY" "$PEERS/bench_torch.py" "$w" </dev/null \
       >"$tmp/torch-$w-$r.json" 2>"$tmp/torch-$w-$r.log" \
@@ -118,7 +126,7 @@ for w in workloads:
     print(f"{'round':>5} {'DLBench':>17} {'dl script':>17} {'PyTorch':>17} {'×DLBench':>9} {'×script':>8}"
           f" {'RSS DLBench':>12} {'RSS script':>11} {'RSS torch':>10} {'torch other-CPU %':>18}"
           + (f" {'baseline':>17} {'after/before':>13}" if os.path.exists(f"{d}/base-{w}-1.json") else ""))
-    rb, rs, rbase = [], [], []
+    rb, rs, rbase, rbdl = [], [], [], []
     for r in range(1, rounds + 1):
         bench = script = None
         bj = f"{d}/bench-{w}-{r}.json"
@@ -139,9 +147,16 @@ for w in workloads:
             base = json.load(open(bp))["cnn"][0]["sec_per_epoch"]
             if bench: rbase.append(base / bench)
             print(f" {cell(base):>17} {f(base / bench if bench else None, '.2f'):>13}", end="")
+        bdl, _ = dl_script_epoch(f"{d}/basedl-{w}-{r}.out")
+        if bdl:
+            if script: rbdl.append(bdl / script)
+            print(f"  script before {cell(bdl)}, ×script before {ts / bdl:.2f},"
+                  f" after/before {f(bdl / script if script else None, '.2f')}", end="")
         print()
     if rbase:
         print(f"  median speed-up of DLBench over the baseline (its s/epoch ÷ DLBench's): {statistics.median(rbase):.2f}x")
+    if rbdl:
+        print(f"  median speed-up of the dl script over BASELINE_DL's: {statistics.median(rbdl):.2f}x")
     tgt = TARGET[w]
     for name, rr in (("DLBench", rb), ("dl script", rs)):
         if rr:

@@ -80,6 +80,124 @@ import Testing
     }
   }
 
+  static let oneChannelShapes: [(x: [Int], k: [Int], stride: Int, padding: Padding)] = [
+    ([2, 28, 28, 1], [3, 3, 1, 32], 1, .valid),  // cnn_mnistlike's first convolution
+    ([3, 8, 8, 1], [3, 3, 1, 16], 1, .same),     // cnn_digits' first: border windows
+    ([2, 7, 6, 1], [3, 2, 1, 11], 2, .same),     // strided, a scalar tail of 3 filters
+    ([1, 9, 5, 1], [4, 5, 1, 5], 3, .valid),     // no 8-filter block at all
+  ]
+
+  /// `t` (…, 1) with a second channel of zeros; a (kh, kw, 1, f) kernel `k` with a second
+  /// input channel of `extra`.
+  static func twoChannels(_ t: Tensor, kernel extra: Tensor? = nil) -> Tensor {
+    if let extra {  // kernel (kh, kw, 1, f) → (kh, kw, 2, f)
+      let f = t.shape[3]
+      return Tensor(shape: [t.shape[0], t.shape[1], 2, f]) { i in
+        let (tap, ch, j) = (i / (2 * f), i / f % 2, i % f)
+        return ch == 0 ? t.data[tap * f + j] : extra.data[tap * f + j]
+      }
+    }
+    return Tensor(shape: Array(t.shape.dropLast()) + [2]) { i in i % 2 == 0 ? t.data[i / 2] : 0 }
+  }
+
+  @Test("one-channel direct kernels match the im2col path (a zero second channel)",
+        arguments: 0..<oneChannelShapes.count)
+  func oneChannelMatchesIm2col(_ i: Int) {
+    let s = Self.oneChannelShapes[i]
+    let x = testTensor(s.x, seed: 11), k = testTensor(s.k, seed: 12, lo: -0.4, hi: 0.4)
+    let b = testTensor([s.k[3]], seed: 13, lo: -0.3, hi: 0.3)
+    let x2 = Self.twoChannels(x), k2 = Self.twoChannels(k, kernel: testTensor(s.k, seed: 14))
+    func close(_ a: Tensor?, _ b: Tensor?, _ what: String) {
+      guard let a, let b, a.count == b.count else { Issue.record("\(what): missing or sizes differ"); return }
+      let err = zip(a.data, b.data).map { abs($0 - $1) / Swift.max(1, abs($1)) }.max() ?? 0
+      #expect(err < 1e-4, "\(s) \(what): relative error \(err)")
+    }
+    for act in [FusedActivation.linear, .relu] {
+      let direct = Self.run([x, k, b]) {
+        conv2d($0[0], kernel: $0[1], bias: $0[2], stride: s.stride, padding: s.padding, activation: act)
+      }
+      let seed = testTensor(direct.0.shape, seed: 99)
+      let im2col = Self.run([x2, k2, b], seed: seed) {
+        conv2d($0[0], kernel: $0[1], bias: $0[2], stride: s.stride, padding: s.padding, activation: act)
+      }
+      close(direct.0, im2col.0, "\(act) y")
+      let f = s.k[3]
+      let k2Grad = im2col.1[1].map { g in
+        Tensor(shape: s.k) { j in g.data[(j / f) * 2 * f + j % f] }  // channel 0's rows
+      }
+      let x2Grad = im2col.1[0].map { g in Tensor(shape: s.x) { j in g.data[2 * j] } }
+      close(direct.1[0], x2Grad, "\(act) dx")
+      close(direct.1[1], k2Grad, "\(act) dK")
+      close(direct.1[2], im2col.1[2], "\(act) db")
+    }
+  }
+
+  /// dK is bit for bit (the same kernel on the same masked values); db is summed per sample
+  /// on the fly and over all rows at once with dx, so it matches to rounding.
+  @Test("one-channel backward without dx (dZ masked on the fly) equals the one with dx, and accumulates",
+        arguments: 0..<oneChannelShapes.count)
+  func oneChannelWithoutInputGradient(_ i: Int) {
+    let s = Self.oneChannelShapes[i]
+    let x = testTensor(s.x, seed: 11), k = testTensor(s.k, seed: 12, lo: -0.4, hi: 0.4)
+    let b = testTensor([s.k[3]], seed: 13, lo: -0.3, hi: 0.3)
+    for act in [FusedActivation.linear, .relu] {
+      let withDx = Self.run([x, k, b]) {
+        conv2d($0[0], kernel: $0[1], bias: $0[2], stride: s.stride, padding: s.padding, activation: act)
+      }
+      let seed = testTensor(withDx.0.shape, seed: 99)
+      for uses in [1, 2] {
+        Tape.current.reset()
+        let xv = Variable(x), kv = Variable(k, requiresGrad: true), bv = Variable(b, requiresGrad: true)
+        var y = conv2d(xv, kernel: kv, bias: bv, stride: s.stride, padding: s.padding, activation: act)
+        if uses == 2 {
+          y = y + conv2d(xv, kernel: kv, bias: bv, stride: s.stride, padding: s.padding, activation: act)
+        }
+        Tape.current.backward(from: y, seed: seed)
+        #expect(xv.grad == nil)
+        if uses == 1 {
+          #expect(y.value == withDx.0)
+          #expect(kv.grad == withDx.1[1], "\(s) \(act) dK")
+          let db = zip(bv.grad?.data ?? [], withDx.1[2]?.data ?? []).map { abs($0 - $1) / Swift.max(1, abs($1)) }
+          #expect(db.count == s.k[3] && (db.max() ?? 1) < 1e-5, "\(s) \(act) db")
+        } else {  // the second use adds into the first's gradient
+          let twice = withDx.1[1].map { Tensor(shape: $0.shape, data: $0.data.map { 2 * $0 }) }
+          #expect(kv.grad == twice, "\(s) \(act) dK used twice")
+        }
+      }
+    }
+  }
+
+  static let blockedShapes: [(x: [Int], k: [Int], stride: Int, padding: Padding, per: Int)] = [
+    ([5, 13, 13, 32], [3, 3, 32, 64], 1, .valid, 2),  // cnn_mnistlike's second: blocks 2, 2, 1
+    ([4, 6, 7, 3], [3, 2, 3, 5], 2, .same, 3),         // strided, padded: blocks 3, 1
+  ]
+
+  @Test("the convolution in blocks of samples equals the whole-batch one (used once and twice)",
+        arguments: 0..<blockedShapes.count)
+  func blockedEqualsWhole(_ i: Int) {
+    let s = Self.blockedShapes[i]
+    let inputs = [testTensor(s.x, seed: 31), testTensor(s.k, seed: 32, lo: -0.4, hi: 0.4),
+                  testTensor([s.k[3]], seed: 33, lo: -0.3, hi: 0.3)]
+    #expect(ConvGeometry(n: 64, h: 13, w: 13, c: 32, kh: 3, kw: 3, stride: 1, top: 0, left: 0,
+                         ho: 11, wo: 11).samplesPerBlock(filters: 64) == 2)
+    for act in [FusedActivation.linear, .relu] {
+      for uses in [1, 2] {
+        func conv(_ v: [Variable], _ per: Int) -> Variable {
+          let y = conv2d(v[0], kernel: v[1], bias: v[2], stride: s.stride, padding: s.padding,
+                         activation: act, samplesPerBlock: per)
+          return uses == 1 ? y : y + conv2d(v[0], kernel: v[1], bias: v[2], stride: s.stride,
+                                            padding: s.padding, activation: act, samplesPerBlock: per)
+        }
+        let whole = Self.run(inputs) { conv($0, s.x[0]) }
+        let blocked = Self.run(inputs, seed: testTensor(whole.0.shape, seed: 99)) { conv($0, s.per) }
+        for (j, (a, b)) in zip([blocked.0] + blocked.1, [whole.0] + whole.1).enumerated() {
+          let err = zip(a?.data ?? [], b?.data ?? []).map { abs($0 - $1) / Swift.max(1, abs($1)) }.max()
+          #expect(a?.count == b?.count && (err ?? 1) < 1e-4, "\(s) \(act) ×\(uses) [\(j)]: \(err ?? -1)")
+        }
+      }
+    }
+  }
+
   @Test("max/min pooling: the whole-gradient backward equals the accumulating one",
         arguments: [([2, 7, 7, 16], Padding.valid), ([2, 5, 5, 9], .same), ([1, 6, 5, 3], .valid)])
   func poolBackwardPaths(_ shape: [Int], _ padding: Padding) {

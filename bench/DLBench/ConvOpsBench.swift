@@ -13,7 +13,9 @@ struct ConvOpResult {
   let forwardMACs: Int
   /// Multiply-adds of the backward pass (the kernel's gradient, plus the input's when needed).
   let backwardMACs: Int
-  /// ms of the same op's raw cblas_sgemm calls alone (forward, backward), for convolutions.
+  /// ms of the raw cblas_sgemm calls an im2col convolution of this shape makes (forward,
+  /// backward), for convolutions. One-channel inputs (conv1) make none: they run on the
+  /// direct kernels (CConvKernels), so their column is only a reference there.
   var rawGemmMillis: (Double, Double)? = nil
 }
 

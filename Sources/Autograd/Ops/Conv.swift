@@ -12,11 +12,17 @@
 //   dcols = dZ · Kᵀ           (sgemm), then col2im: each patch entry is added back into dX at
 //                              the input position it was copied from (padding positions drop)
 // 1×1 kernels with stride 1 need no im2col: cols is x itself, and dX = dZ · Kᵀ directly.
-// One-channel inputs store cols transposed (colsT, kh·kw × N·Ho·Wo: one run of Wo values per
-// tap and output row instead of kh runs of kw values per output position); the products
-// then read it transposed: Z = colsTᵀ · K, dK = colsT · dZ, dcolsT = K · dZᵀ.
+// One-channel inputs (a network's first convolution on grey images) need neither im2col nor
+// sgemm: a patch is only kh·kw values, so the direct kernels of CConvKernels (AVX2 + FMA when
+// the CPU has them) compute Z, the bias and the relu per output position, and dK and db in
+// one pass over x and dY with the relu mask applied on the fly (dZ is never written unless
+// dX is needed). dX, when needed, is dcolsT = K · dZᵀ (sgemm) then col2imT.
 // cols, dZ and dcols live in reused scratch blocks (Scratch.swift), never zero-filled: im2col
 // writes the padding zeros itself. cols is kept for backward only when K needs a gradient.
+// A batch whose cols would not fit in a core's L2 runs in blocks of samples instead
+// (ConvBlocked.swift): cols is then rebuilt per block in backward, not kept.
+
+import CConvKernels
 
 /// How windows (convolution kernels, pooling windows) meet the border.
 /// `same` = TensorFlow semantics: out = ceil(in / stride), padded with zeros (or, for pooling,
@@ -56,6 +62,14 @@ public func conv2d(_ x: Variable, kernel: Variable, bias: Variable?, stride: Int
 /// (linear) or `.conv2dRelu`.
 public func conv2d(_ x: Variable, kernel: Variable, bias: Variable?, stride: Int = 1,
                    padding: Padding = .valid, activation: FusedActivation) -> Variable {
+  conv2d(x, kernel: kernel, bias: bias, stride: stride, padding: padding, activation: activation,
+         samplesPerBlock: nil)
+}
+
+/// The op, with the im2col block size forced to `samplesPerBlock` samples (tests), or chosen
+/// from the geometry when nil (ConvBlocked.swift).
+func conv2d(_ x: Variable, kernel: Variable, bias: Variable?, stride: Int, padding: Padding,
+            activation: FusedActivation, samplesPerBlock: Int?) -> Variable {
   precondition(x.shape.count == 4, "conv2d: input must be NHWC, got \(x.shape)")
   precondition(kernel.shape.count == 4 && kernel.shape[2] == x.shape[3],
                "conv2d: kernel \(kernel.shape) does not fit input \(x.shape)")
@@ -68,18 +82,34 @@ public func conv2d(_ x: Variable, kernel: Variable, bias: Variable?, stride: Int
                        left: left, ho: ho, wo: wo)
   let m = g.rows, k = g.patch
   let direct = kh == 1 && kw == 1 && stride == 1  // then Ho = H, Wo = W, no padding
-  let transposed = c == 1 && !direct  // cols stored as colsT (patch × rows), see im2colT
+  let oneChannel = c == 1 && !direct  // the direct kernels: no im2col, no sgemm
+  if !direct && !oneChannel {
+    let per = samplesPerBlock ?? g.samplesPerBlock(filters: f)
+    if per >= 1 && per < n {
+      return conv2dBlocked(x, kernel: kernel, bias: bias, g, filters: f, per: per, activation: activation)
+    }
+  }
 
   let xv = x.value, kv = kernel.value
-  var y = Tensor.uninitialized([n, ho, wo, f])  // written whole by sgemm (beta = 0)
-  let cols: ScratchBuffer? = direct ? nil : ScratchBuffer(count: m * k)
+  var y = Tensor.uninitialized([n, ho, wo, f])  // written whole (sgemm with beta = 0)
+  let cols: ScratchBuffer? = direct || oneChannel ? nil : ScratchBuffer(count: m * k)
   withPointers(xv, kv, &y) { xp, kp, yp in
+    if oneChannel {
+      var cg = g.oneChannel(filters: f)
+      let relu: Int32 = activation == .relu ? 1 : 0
+      if let bias {
+        bias.value.data.withUnsafeBufferPointer { dl_conv1_forward(&cg, xp, kp, $0.baseAddress, relu, yp) }
+      } else {
+        dl_conv1_forward(&cg, xp, kp, nil, relu, yp)
+      }
+      return
+    }
     var a = xp
     if let cols {
-      if transposed { g.im2colT(xp, cols.base) } else { g.im2col(xp, cols.base) }
+      g.im2col(xp, cols.base)
       a = UnsafePointer(cols.base)
     }
-    convGemm(transA: transposed, transB: false, m: m, n: f, k: k, a: a, b: kp, c: yp)
+    convGemm(transA: false, transB: false, m: m, n: f, k: k, a: a, b: kp, c: yp)
     if let bias {
       bias.value.data.withUnsafeBufferPointer { bp in
         biasActivation(yp, rows: m, f: f, bias: bp.baseAddress, activation)
@@ -92,11 +122,16 @@ public func conv2d(_ x: Variable, kernel: Variable, bias: Variable?, stride: Int
   // Backward keeps cols (or x, for 1×1) only when the kernel needs its gradient, and the
   // output only for the relu mask.
   let savedCols = kernel.requiresGrad ? cols : nil
-  let savedX: Tensor? = kernel.requiresGrad && direct ? xv : nil
+  let savedX: Tensor? = kernel.requiresGrad && (direct || oneChannel) ? xv : nil
   let savedY: Tensor? = activation == .relu ? y : nil
   let inputs = bias.map { [x, kernel, $0] } ?? [x, kernel]
   return Variable.result(y, activation == .relu ? .conv2dRelu : .conv2d, inputs: inputs) { dy in
     let biasGrad = bias.flatMap { $0.requiresGrad ? $0 : nil }
+    if oneChannel && !x.requiresGrad, let savedX {
+      // The first layer's usual case: dK and db straight from dY (masked on the fly).
+      oneChannelGrads(kernel, biasGrad, g.oneChannel(filters: f), x: savedX, dy: dy, relu: savedY)
+      return
+    }
     var sums = biasGrad.map { _ in [Float](repeating: 0, count: f) }
     let dz: ScratchBuffer? = savedY == nil ? nil : ScratchBuffer(count: m * f)
     dy.data.withUnsafeBufferPointer { gp in
@@ -123,10 +158,15 @@ public func conv2d(_ x: Variable, kernel: Variable, bias: Variable?, stride: Int
       }
       if kernel.requiresGrad {
         if let savedCols {
-          gemmIntoGrad(kernel, UnsafePointer(savedCols.base), !transposed, gz, false, m: k, n: f, k: m)
+          gemmIntoGrad(kernel, UnsafePointer(savedCols.base), true, gz, false, m: k, n: f, k: m)
         } else if let savedX {
           savedX.data.withUnsafeBufferPointer { xp in
-            gemmIntoGrad(kernel, xp.baseAddress ?? g0, true, gz, false, m: k, n: f, k: m)
+            let xb = xp.baseAddress ?? g0
+            if oneChannel {
+              oneChannelKernelGrad(kernel, g.oneChannel(filters: f), x: xb, dz: gz, relu: nil, db: nil)
+            } else {
+              gemmIntoGrad(kernel, xb, true, gz, false, m: k, n: f, k: m)
+            }
           }
         }
       }
@@ -137,7 +177,7 @@ public func conv2d(_ x: Variable, kernel: Variable, bias: Variable?, stride: Int
             gemmIntoGrad(x, gz, false, kb, true, m: m, n: c, k: f)
           } else {
             let dcols = ScratchBuffer(count: m * k)
-            if transposed {  // dcolsT = K · dZᵀ
+            if oneChannel {  // dcolsT = K · dZᵀ
               convGemm(transA: false, transB: true, m: k, n: m, k: f, a: kb, b: gz, c: dcols.base)
               x.addIntoGrad { dx in g.col2imT(dcols.base, dx) }
             } else {
@@ -164,4 +204,45 @@ func gemmIntoGrad(_ v: Variable, _ a: UnsafePointer<Float>, _ ta: Bool, _ b: Uns
     }
   }
   v.grad = g
+}
+
+/// dK (into `kernel`'s gradient) and db (into `bias`'s, when given) of a one-channel
+/// convolution from x and the upstream gradient, masked by the relu output `relu` when given.
+func oneChannelGrads(_ kernel: Variable, _ bias: Variable?, _ g: dl_conv1_geometry, x: Tensor,
+                     dy: Tensor, relu: Tensor?) {
+  var sums = [Float](repeating: 0, count: Int(g.f))
+  x.data.withUnsafeBufferPointer { xp in
+    dy.data.withUnsafeBufferPointer { gp in
+      sums.withUnsafeMutableBufferPointer { sp in
+        let g0 = gp.baseAddress ?? UnsafePointer(emptyStorage)  // empty: sizes are 0
+        let db = bias == nil ? nil : sp.baseAddress
+        if let relu {
+          relu.data.withUnsafeBufferPointer { yp in
+            oneChannelKernelGrad(kernel, g, x: xp.baseAddress ?? g0, dz: g0, relu: yp.baseAddress ?? g0, db: db)
+          }
+        } else {
+          oneChannelKernelGrad(kernel, g, x: xp.baseAddress ?? g0, dz: g0, relu: nil, db: db)
+        }
+      }
+    }
+  }
+  bias?.addIntoGrad { db in for j in 0..<sums.count { db[j] += sums[j] } }
+}
+
+/// kernel.grad += the direct kernel's dK (the kernel requires a gradient) (dz masked by `relu` when given); column sums of the
+/// masked dz added into `db` when given.
+func oneChannelKernelGrad(_ kernel: Variable, _ g: dl_conv1_geometry, x: UnsafePointer<Float>,
+                          dz: UnsafePointer<Float>, relu: UnsafePointer<Float>?,
+                          db: UnsafeMutablePointer<Float>?) {
+  var cg = g
+  let work = ScratchBuffer(count: 2 * Int(g.kh * g.kw * g.f + g.f))
+  let fresh = kernel.grad == nil
+  var gk = kernel.grad ?? Tensor.uninitialized(kernel.shape)
+  kernel.grad = nil  // keep the buffer uniquely referenced: no copy-on-write
+  gk.data.withUnsafeMutableBufferPointer { kp in
+    if let kb = kp.baseAddress {
+      dl_conv1_kernel_grad(&cg, x, dz, relu, kb, fresh ? 0 : 1, db, work.base)
+    }
+  }
+  kernel.grad = gk
 }

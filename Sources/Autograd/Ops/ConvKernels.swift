@@ -7,6 +7,7 @@
 // crosses the left or right border; padding positions are zeros in cols and dropped in
 // col2im).
 
+import CConvKernels
 import COpenBLAS
 
 /// The convolution's sgemm calls. OpenBLAS starts its second thread for any product above
@@ -34,6 +35,12 @@ struct ConvGeometry {
   var rows: Int { n * ho * wo }
   /// Columns of the im2col matrix: one per kernel weight of a filter.
   var patch: Int { kh * kw * c }
+
+  /// The same geometry for the direct one-channel kernels (CConvKernels), with F filters.
+  func oneChannel(filters: Int) -> dl_conv1_geometry {
+    dl_conv1_geometry(n: n, h: h, w: w, kh: kh, kw: kw, stride: stride, top: top, left: left,
+                      ho: ho, wo: wo, f: filters)
+  }
 
   /// The valid kernel columns kx0..<kx1 of a window whose left edge is input column `ix0`.
   @inline(__always)
@@ -94,37 +101,8 @@ struct ConvGeometry {
     return (Swift.min(ox0, ox1), ox1)
   }
 
-  /// im2col transposed, for one-channel inputs: colsT (patch × rows), row t = ky·kw + kx holds
-  /// that kernel tap's input value for every output position. With C = 1 a patch row is only
-  /// kh·kw values; this layout instead copies one run of Wo values per tap and output row.
-  func im2colT(_ x: UnsafePointer<Float>, _ colsT: UnsafeMutablePointer<Float>) {
-    var dst = colsT
-    for ky in 0..<kh {
-      for kx in 0..<kw {
-        let (ox0, ox1) = outputColumns(kx - left)
-        for b in 0..<n {
-          for oy in 0..<ho {
-            let iy = oy * stride - top + ky
-            if iy < 0 || iy >= h || ox1 <= ox0 {
-              fillFloats(dst, 0, wo)
-            } else {
-              let src = x + (b * h + iy) * w + kx - left
-              fillFloats(dst, 0, ox0)
-              if stride == 1 {
-                copyFloats(src + ox0, dst + ox0, ox1 - ox0)
-              } else {
-                for ox in ox0..<ox1 { dst[ox] = src[ox * stride] }
-              }
-              fillFloats(dst + ox1, 0, wo - ox1)
-            }
-            dst += wo
-          }
-        }
-      }
-    }
-  }
-
-  /// Adds colsT (patch × rows, as im2colT writes it) back into the one-channel `dx`.
+  /// Adds colsT (patch × rows: row t = ky·kw + kx holds that kernel tap's patch entry for
+  /// every output position) back into the one-channel `dx`.
   func col2imT(_ colsT: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
     var src = colsT
     for ky in 0..<kh {

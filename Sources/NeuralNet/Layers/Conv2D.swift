@@ -5,7 +5,9 @@ import Autograd
 /// (out = ⌈in / stride⌉, the odd extra zero at the bottom/right); `valid` has none.
 ///
 ///     forward:  z = conv2d(x, kernel) + bias   (N, H, W, C) → (N, Ho, Wo, F);  y = act(z)
-///     backward: by the conv2d op (im2col · sgemm) and the activation's op
+///     backward: by the conv2d op (im2col · sgemm, in blocks of samples when the batch's
+///               unrolled windows outgrow the L2 cache; direct kernels for one-channel
+///               inputs) and the activation's op
 ///
 /// Every configuration the op cannot take (a kernel larger than a `valid` input, stride 0,
 /// an input that is not (H, W, C), sizes past 32-bit indexing) is rejected by `outputShape`.
