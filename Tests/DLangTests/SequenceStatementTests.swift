@@ -100,16 +100,16 @@ struct SequenceStatementTests {
     defer { ModelFileTests.cleanUp(dir) }
     #expect(s.run(Self.text + "\nprint reviews.vocab", file: "<cell 1>"), "\(out.stderr)")
     #expect(out.stdout.hasPrefix("""
-      reviews: 4863 rows × 12 token ids, target 'label' (2 classes)
+      reviews: 8841 rows × 12 token ids, target 'label' (2 classes)
         labels: negative → 0, positive → 1
         tokenizer: 500 ids (0 <pad>, 1 <unk>, 498 words), 12 per text, padded and cut at the front (pad=pre truncate=pre)
       """))
     #expect(out.stdout.contains("""
-      id  word   id  word   id  word
-      --  -----  --  -----  --  ----
-       0  <pad>  10  in     20  you
-       1  <unk>  11  that   21  an
-       2  the    12  as     22  t
+      id  word   id  word  id  word
+      --  -----  --  ----  --  -----
+       0  <pad>  10  that  20  movie
+       1  <unk>  11  in    21  its
+       2  the    12  this  22  but
       """))
     #expect(out.stdout.contains("… 470 more ids (500 in all; an unknown word is 1)"))
     let reviews = try dataset(s, "reviews"), train = try dataset(s, "train")

@@ -168,8 +168,8 @@ import Testing
     let path = DataTestSupport.exampleData("reviews.csv")
     let (d, report) = try CSVLoader.loadText(path: path, options: TextOptions(column: "review", vocabulary: 2000, length: 40),
                                              target: .named("label"))
-    #expect(d.count == 4863)
-    #expect(d.x.shape == [4863, 40])
+    #expect(d.count == 8841)
+    #expect(d.x.shape == [8841, 40])
     #expect(d.classNames == ["negative", "positive"])
     #expect(report.labelMapping.map(\.0) == ["negative", "positive"])
     #expect(d.tokenizer?.vocabularySize == 2000)

@@ -24,6 +24,8 @@ extension Interpreter {
     var name: String
     var sections: [ImageGrid.Section] = []
     var strip: [Float]?
+    /// A recurrent layer's gates and states over the time steps.
+    var timeStrips: TimeStrips?
     var mapCount: Int { sections.reduce(0) { $0 + $1.maps.count } }
   }
 
@@ -41,7 +43,8 @@ extension Interpreter {
     if let o = c.option("scale"), try arguments(c).choice(o.value, what: "scale", in: ShowTargets.scaleNames) == "shared" {
       scale = .shared
     }
-    let pictures = try targets.map { try picture($0, sample: sample) }
+    let units = try TableOptions.int(c, "units", arguments(c)) ?? 8
+    let pictures = try targets.map { try picture($0, sample: sample, units: units) }
     output.picture { style, width in
       Interpreter.trimmed(ShowLayout.render(pictures, scale: scale, style: style, width: width))
     }
@@ -69,7 +72,7 @@ extension Interpreter {
   }
 
   /// The picture of one value; a layer is run on `sample`.
-  func picture(_ shown: Shown, sample: (Tensor, Expr)?) throws -> ShowPicture {
+  func picture(_ shown: Shown, sample: (Tensor, Expr)?, units: Int = 8) throws -> ShowPicture {
     switch shown {
     case .sample(let t, let e):
       return try ShowLayout.picture(t, name: ShowTargets.text(e), title: ShowTargets.text(e) + sampleCaption(e, t),
@@ -80,12 +83,45 @@ extension Interpreter {
                                     at: e.range)
     case .layer(let ref, let layer, let e):
       guard let (x, sampleExpr) = sample else { throw ShowTargets.missingSample(e, at: e.range) }
-      let out = try layerOutput(ref, layer, x, sampleExpr)
       let name = ShowTargets.text(e)
+      if let strips = try recurrentStrips(ref, layer, x, sampleExpr, name: name, units: units) {
+        var p = ShowPicture(title: strips.title ?? name, name: name)
+        p.timeStrips = strips
+        return p
+      }
+      let out = try layerOutput(ref, layer, x, sampleExpr)
       return try ShowLayout.picture(out, name: name,
                                     title: "\(name) on \(ShowTargets.text(sampleExpr)): \(ValueFormat.shape(out.shape))",
                                     at: e.range)
     }
+  }
+
+  /// A recurrent layer's gates and states for the sample as heat strips over its time steps
+  /// (the layer's input first, then every (T, U) tap in recording order: gates on 0…1, the
+  /// first `units` units each); nil for a layer that records no such taps.
+  func recurrentStrips(_ ref: ModelRef, _ layer: String, _ x: Tensor, _ e: Expr, name: String,
+                       units: Int) throws -> TimeStrips? {
+    guard let node = ref.network.nodes.first(where: { $0.layer.name == layer }),
+          node.layer is Recurrent || node.layer is Bidirectional,
+          let input = ref.network.inputShape else { return nil }
+    if let d = ShowTargets.misfit(x.shape, model: ref.name, input: input, at: e.range) { throw d }
+    let sample = ShowTargets.reshaped(x.shape, input: input) ? x.reshaped(input) : x
+    let recorded: (input: Tensor, taps: [(name: String, value: Tensor)])
+    do { recorded = try ref.network.layerTaps(named: layer, for: sample) } catch {
+      throw Diagnostic.error("\(error)", at: e.range)
+    }
+    let taps = recorded.taps.filter { $0.value.rank == 2 }
+    guard !taps.isEmpty, recorded.input.rank == 2 else { return nil }
+    let steps = recorded.input.shape[0]
+    var blocks = [ShowLayout.block("input", recorded.input, limit: units, rowName: "feature")]
+    for (tap, value) in taps {
+      let label = String(tap.map { $0 == "_" ? " " : $0 })
+      blocks.append(ShowLayout.block(label, value, limit: units, rowName: "unit",
+                                     range: tap.hasSuffix("gate") ? 0...1 : nil))
+    }
+    let title = "\(name) on \(ShowTargets.text(e)): \(steps) steps"
+      + " (time runs left to right; one row per unit, the first \(units) of each unless units= says more)"
+    return TimeStrips(title: title, blocks: blocks)
   }
 
   /// `layer`'s output for the sample `x` (written `e`), which must fit the model's input.
@@ -128,6 +164,17 @@ extension Interpreter {
 
 /// How `show` turns tensors into maps and strips, and lays several of them out.
 enum ShowLayout {
+  /// A (T, U) tensor as a block of time strips: one row per unit (the first `limit`).
+  static func block(_ label: String, _ t: Tensor, limit: Int, rowName: String,
+                    range: ClosedRange<Double>? = nil) -> TimeStrips.Block {
+    let (steps, count) = (t.shape[0], t.shape[1])
+    let shown = Swift.min(count, limit)
+    let rows = (0..<shown).map { u in (0..<steps).map { Double(t.data[$0 * count + u]) } }
+    let labels = count == 1 ? nil : (0..<shown).map { "\(rowName) \($0)" }
+    let note = shown < count ? "first \(shown) of \(count) \(rowName)s" : nil
+    return TimeStrips.Block(label: label, rows: rows, rowLabels: labels, range: range, note: note)
+  }
+
   /// The picture of a tensor: a vector is a strip; a matrix one map; (H, W, C) one map per
   /// channel; a conv kernel (kh, kw, C, F) one map per filter (per input channel for C ≤ 4,
   /// else the mean over the input channels).
@@ -158,11 +205,14 @@ enum ShowLayout {
   /// one map, labelled by name; else a section per picture under its title), then the strips.
   static func render(_ pictures: [Interpreter.ShowPicture], scale: ImageGrid.Scale, style: RenderStyle,
                      width: Int) -> String {
+    if pictures.count == 1, let p = pictures.first, let strips = p.timeStrips {
+      return strips.render(style: style, width: width)
+    }
     if pictures.count == 1, let p = pictures.first {
       if let strip = p.strip { return VectorStrip(strip, title: p.title).render(style: style, width: width) }
       return ImageGrid(title: p.title, sections: p.sections, scale: scale).render(style: style, width: width)
     }
-    let grids = pictures.filter { $0.strip == nil }
+    let grids = pictures.filter { $0.strip == nil && $0.timeStrips == nil }
     var parts: [String] = []
     if !grids.isEmpty {
       let sections: [ImageGrid.Section]
@@ -179,6 +229,7 @@ enum ShowLayout {
     }
     for p in pictures {
       if let strip = p.strip { parts.append(VectorStrip(strip, title: p.title).render(style: style, width: width)) }
+      if let strips = p.timeStrips { parts.append(strips.render(style: style, width: width)) }
     }
     return parts.joined(separator: "\n")
   }

@@ -8,14 +8,17 @@ import NeuralNet
 
 extension StatementTable {
   static let show = StatementRow(
-    "show", synopsis: "show SAMPLE  or  show MODEL.LAYER SAMPLE  or  show MODEL.LAYER.kernel  or several, separated by ',', before one SAMPLE [scale=per_map|shared]",
-    summary: "Draw a sample as a heatmap, a layer's output for a sample (a grid of feature maps, or a strip for a dense layer) or a layer's kernel (its filters); several side by side.",
+    "show", synopsis: "show SAMPLE  or  show MODEL.LAYER SAMPLE  or  show MODEL.LAYER.kernel  or several, separated by ',', before one SAMPLE [scale=per_map|shared] [units=N]",
+    summary: "Draw a sample as a heatmap, a layer's output for a sample (a grid of feature maps, a strip for a dense layer, or for a recurrent layer its input, gates and states as heat strips over the time steps) or a layer's kernel (its filters); several side by side.",
     example: "show net.dense_1 test[0]",
     arguments: [.expressions(1...Int.max, what: "a sample, a layer or a kernel", suchAs: "test[0]")],
     options: [
       OptionSpec("scale", "per_map|shared",
                  "shade each map from its own minimum to its maximum (per_map, the default), or all maps on one scale",
                  values: .words(ShowTargets.scaleNames), example: "scale=shared"),
+      OptionSpec("units", "N",
+                 "for a recurrent layer: how many units of each gate and state to draw (the first N; 8 by default)",
+                 example: "units=16", kind: .int(min: 1, max: 4096)),
     ],
     syntax: .command { (p: inout Parser) throws(ParseAbort) in try p.parseShowStatement() },
     role: .command(check: { checker, c in try checker.checkShow(c) },

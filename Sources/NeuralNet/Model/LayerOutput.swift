@@ -40,6 +40,36 @@ extension Model {
     return out.reshaped(perSample)
   }
 
+  /// What the layer called `name` records inside itself for one `sample` (a recurrent layer's
+  /// gates and states: `forget_gate`, `cell`, `hidden`, …), in recording order, without the
+  /// batch axis, and the layer's input for that sample (what it read). Empty taps for a layer
+  /// that records nothing but its output. Throws as `layerOutput(named:for:)` does.
+  public func layerTaps(named name: String, for sample: Tensor) throws
+    -> (input: Tensor, taps: [(name: String, value: Tensor)]) {
+    guard let index = nodes.firstIndex(where: { $0.layer.name == name }) else {
+      throw ModelError("the model has no layer '\(name)'; its layers are: "
+                       + (layers.isEmpty ? "(none)" : layers.map(\.name).joined(separator: ", ")))
+    }
+    guard inputs.count == 1, let inShape = inputShape else {
+      throw ModelError("layerTaps takes a model with one input; \(self.name) has \(inputs.count)")
+    }
+    guard isBuilt else {
+      throw ModelError("the model is not built yet: compile or fit it first, so its weights exist")
+    }
+    let x = try Model.oneSample(sample, inputShape: inShape)
+    try checkInputValues([x])
+    let node = nodes[index]
+    var wanted: Set<String> = [name]
+    if case .node(let n, _)? = node.inputs.first { wanted.insert(nodes[n].layer.name) }
+    let recorder = taps(x, layers: wanted)
+    var input = x
+    if case .node(let n, _)? = node.inputs.first,
+       let v = recorder.value(layer: nodes[n].layer.name, name: "output") { input = v }
+    let inner = recorder.values.filter { $0.layer == name && $0.name != "output" }
+    func dropBatch(_ t: Tensor) -> Tensor { t.rank > 1 && t.shape[0] == 1 ? t.reshaped(Array(t.shape.dropFirst())) : t }
+    return (dropBatch(input), inner.map { ($0.name, dropBatch($0.value)) })
+  }
+
   /// `sample` as a batch of one with the input's shape, or a ShapeError.
   static func oneSample(_ sample: Tensor, inputShape inShape: [Int]) throws -> Tensor {
     if sample.shape == inShape { return sample.reshaped([1] + inShape) }
