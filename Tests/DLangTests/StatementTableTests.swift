@@ -67,10 +67,11 @@ struct StatementTableTests {
   }
 
   /// What an example needs that the rows before it do not make: a series for `windows`, and
-  /// a model that takes its windows for `generate`.
+  /// a model that takes its windows for `generate` (and a compiled one for `gradients`).
   static let setups = [
     "windows": "wave = load \"examples/data/sine.csv\"",
     "generate": "model f {\n  input 20x1\n  flatten\n  dense 1\n}",
+    "gradients": "model rnn {\n  input 20x1\n  simple_rnn 4\n  dense 1\n}\ncompile rnn loss=mse optimizer=sgd",
   ]
 
   /// The example of `row` with `name=value` in place of (or added to) its own options.
