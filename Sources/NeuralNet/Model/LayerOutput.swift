@@ -16,18 +16,8 @@ extension Model {
   /// error of a layer that refuses one of its values (a token id outside an embedding's
   /// vocabulary).
   public func layerOutput(named name: String, for sample: Tensor) throws -> Tensor {
-    guard let node = nodes.first(where: { $0.layer.name == name }) else {
-      throw ModelError("the model has no layer '\(name)'; its layers are: "
-                       + (layers.isEmpty ? "(none)" : layers.map(\.name).joined(separator: ", ")))
-    }
-    guard inputs.count == 1, let inShape = inputShape else {
-      throw ModelError("layerOutput takes a model with one input; \(self.name) has \(inputs.count)")
-    }
-    guard isBuilt else {
-      throw ModelError("the model is not built yet: compile or fit it first, so its weights exist")
-    }
-    let x = try Model.oneSample(sample, inputShape: inShape)
-    try checkInputValues([x])
+    let (index, x) = try prepareSample(sample, forLayer: name, "layerOutput")
+    let node = nodes[index]
     let recorder = taps(x, layers: [name])
     guard let out = recorder.value(layer: name, name: "output") else {
       throw ModelError("layer '\(name)' produced no output")  // not reached: every node is run
@@ -46,18 +36,7 @@ extension Model {
   /// that records nothing but its output. Throws as `layerOutput(named:for:)` does.
   public func layerTaps(named name: String, for sample: Tensor) throws
     -> (input: Tensor, taps: [(name: String, value: Tensor)]) {
-    guard let index = nodes.firstIndex(where: { $0.layer.name == name }) else {
-      throw ModelError("the model has no layer '\(name)'; its layers are: "
-                       + (layers.isEmpty ? "(none)" : layers.map(\.name).joined(separator: ", ")))
-    }
-    guard inputs.count == 1, let inShape = inputShape else {
-      throw ModelError("layerTaps takes a model with one input; \(self.name) has \(inputs.count)")
-    }
-    guard isBuilt else {
-      throw ModelError("the model is not built yet: compile or fit it first, so its weights exist")
-    }
-    let x = try Model.oneSample(sample, inputShape: inShape)
-    try checkInputValues([x])
+    let (index, x) = try prepareSample(sample, forLayer: name, "layerTaps")
     let node = nodes[index]
     var wanted: Set<String> = [name]
     if case .node(let n, _)? = node.inputs.first { wanted.insert(nodes[n].layer.name) }
@@ -68,6 +47,24 @@ extension Model {
     let inner = recorder.values.filter { $0.layer == name && $0.name != "output" }
     func dropBatch(_ t: Tensor) -> Tensor { t.rank > 1 && t.shape[0] == 1 ? t.reshaped(Array(t.shape.dropFirst())) : t }
     return (dropBatch(input), inner.map { ($0.name, dropBatch($0.value)) })
+  }
+
+  /// The node index of layer `name` and `sample` as a checked batch of one, or the error that
+  /// `layerOutput` / `layerTaps` (`caller`) throws.
+  func prepareSample(_ sample: Tensor, forLayer name: String, _ caller: String) throws -> (Int, Tensor) {
+    guard let index = nodes.firstIndex(where: { $0.layer.name == name }) else {
+      throw ModelError("the model has no layer '\(name)'; its layers are: "
+                       + (layers.isEmpty ? "(none)" : layers.map(\.name).joined(separator: ", ")))
+    }
+    guard inputs.count == 1, let inShape = inputShape else {
+      throw ModelError("\(caller) takes a model with one input; \(self.name) has \(inputs.count)")
+    }
+    guard isBuilt else {
+      throw ModelError("the model is not built yet: compile or fit it first, so its weights exist")
+    }
+    let x = try Model.oneSample(sample, inputShape: inShape)
+    try checkInputValues([x])
+    return (index, x)
   }
 
   /// `sample` as a batch of one with the input's shape, or a ShapeError.
