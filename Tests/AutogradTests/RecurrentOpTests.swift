@@ -1,4 +1,9 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 @testable import Autograd
 
 /// Properties of the recurrent op beyond its gradient checks (GradCasesRecurrent.swift).
@@ -155,5 +160,21 @@ struct RecurrentOpTests {
     #expect(res.trace.map(\.name) == cell.traceNames)
     #expect(res.trace.last?.value == res.output.value)
     #expect(res.trace.allSatisfy { $0.value.shape == [2, 4, 3] })
+  }
+
+  @Test("the cells' rational tanh is within 8 ulp of tanh, bounded by 1, odd, and keeps NaN")
+  func rationalTanhAccuracy() {
+    var worst: Double = 0, unbounded = 0, notOdd = 0
+    for i in -200_000...200_000 {
+      let x = Float(i) * 5e-5  // [-10, 10]
+      let y = rationalTanh(x), ref = tanh(Double(x))
+      if ref != 0 { worst = Swift.max(worst, abs(Double(y) - ref) / Double(Float(abs(ref)).ulp)) }
+      if abs(y) > 1 { unbounded += 1 }
+      if rationalTanh(-x) != -y { notOdd += 1 }
+    }
+    #expect(unbounded == 0 && notOdd == 0)
+    #expect(worst <= 8, "max error \(worst) ulp")
+    #expect(rationalTanh(1e-6) == 1e-6 && rationalTanh(50) == 1 && rationalTanh(-50) == -1)
+    #expect(rationalTanh(.nan).isNaN)
   }
 }

@@ -33,7 +33,7 @@ public enum RecurrentActivation: String, Sendable, CaseIterable {
 
   @inline(__always) func apply(_ x: Float) -> Float {
     switch self {
-    case .tanh: return tanhf(x)
+    case .tanh: return rationalTanh(x)
     case .relu: return x > 0 ? x : 0
     case .sigmoid: return sigma(x)
     case .linear: return x
@@ -49,6 +49,29 @@ public enum RecurrentActivation: String, Sendable, CaseIterable {
     case .linear: return 1
     }
   }
+}
+
+/// tanh as a rational function (Eigen's float `ptanh`: odd degree-13 numerator over even
+/// degree-6 denominator on x clamped to ±7.90531, where float tanh is ±1; x itself below
+/// |x| < 4·10⁻⁴). Within 7 ulp of tanh (2·10⁻⁷ absolute near ±1, checked against double
+/// tanh on 2.2M points), |result| ≤ 1, NaN stays NaN. glibc's `tanhf` goes through `expm1f`
+/// and was 40% of an LSTM's training time; this is a few multiply-adds and one division.
+@inline(__always) func rationalTanh(_ x: Float) -> Float {
+  let c = Swift.max(Swift.min(x, 7.90531110763549805), -7.90531110763549805)  // NaN passes
+  let x2 = c * c
+  var p: Float = -2.76076847742355e-16
+  p = p * x2 + 2.00018790482477e-13
+  p = p * x2 - 8.60467152213735e-11
+  p = p * x2 + 5.12229709037114e-08
+  p = p * x2 + 1.48572235717979e-05
+  p = p * x2 + 6.37261928875436e-04
+  p = p * x2 + 4.89352455891786e-03
+  var q: Float = 1.19825839466702e-06
+  q = q * x2 + 1.18534705686654e-04
+  q = q * x2 + 2.26843463243900e-03
+  q = q * x2 + 4.89352518554385e-03
+  let y = c * p / q
+  return Swift.abs(x) < 0.0004 ? x : y
 }
 
 /// The logistic function, stable for large |x|.
