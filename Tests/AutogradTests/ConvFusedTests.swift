@@ -35,9 +35,23 @@ import Testing
     let separate = Self.run(inputs) {
       conv2d($0[0], kernel: $0[1], bias: $0[2], stride: s.stride, padding: s.padding).relu()
     }
-    #expect(fused.0 == separate.0)
+    // Bit for bit when OpenBLAS runs both with the same thread count. Swift Testing runs other
+    // suites at the same time, and `convGemm` sets OpenBLAS's (process-wide) thread count for
+    // small products, so under load the two sides can see different partitions of one sgemm
+    // and differ in the last bit (seen once in a full run at load 2): allow 4 ulp.
+    #expect(Self.close(fused.0, separate.0))
     #expect(fused.0.data.contains(0) && fused.0.data.contains { $0 > 0 }, "both sides of the kink")
-    for j in 0..<3 { #expect(fused.1[j] == separate.1[j], "gradient of input \(j)") }
+    for j in 0..<3 {
+      #expect(fused.1[j] != nil && separate.1[j] != nil, "gradient of input \(j)")
+      if let a = fused.1[j], let b = separate.1[j] { #expect(Self.close(a, b), "gradient of input \(j)") }
+    }
+  }
+
+  /// Same shape, every element within 4 ulp of the other (exactly equal zeros stay zeros).
+  static func close(_ a: Tensor, _ b: Tensor) -> Bool {
+    a.shape == b.shape && zip(a.data, b.data).allSatisfy { x, y in
+      x == y || abs(x - y) <= 4 * max(x.magnitude, y.magnitude).ulp
+    }
   }
 
   @Test func fusedRecordsItsOwnOpAndLinearStaysConv2d() {
