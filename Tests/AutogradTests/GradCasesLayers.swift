@@ -158,5 +158,14 @@ extension GradCases {
              differentiable: [0, 1, 2]) {
       batchNorm($0[0], gamma: $0[1], beta: $0[2], state: BatchNormState(features: 4), training: true)
     }
-  }
+  } + [
+    // A (2, 3) sequence mask over (2, 3, 4): statistics from the four real steps only.
+    GradCase(op: .batchNorm, label: "training (2,3,4) masked rows",
+             inputs: [testTensor([2, 3, 4]), testTensor([4], seed: 2, lo: 0.5, hi: 1.5),
+                      testTensor([4], seed: 3)],
+             differentiable: [0, 1, 2]) {
+      batchNorm($0[0], gamma: $0[1], beta: $0[2], state: BatchNormState(features: 4),
+                training: true, rowWeights: [1, 1, 0, 1, 0, 1])
+    },
+  ]
 }

@@ -208,4 +208,25 @@ import Testing
     #expect(s.momentum == 0.99 && s.epsilon == 1e-3)
     #expect(s.runningMean.data == [0, 0, 0] && s.runningVariance.data == [1, 1, 1])
   }
+
+  @Test func batchNormRowWeightsKeepPaddingOutOfTheStatistics() {
+    // Rows 0, 1, 3 are real, rows 2 and 4 padding with huge values that must not count.
+    let x = Variable(Tensor(shape: [5, 1], data: [1, 2, 1000, 6, -1000]))
+    let state = BatchNormState(features: 1, momentum: 0)
+    let y = batchNorm(x, gamma: Variable(Tensor(repeating: 1, shape: [1])),
+                      beta: Variable(Tensor.zeros([1])), state: state, training: true,
+                      rowWeights: [1, 1, 0, 1, 0]).value
+    // Real rows 1, 2, 6: mean 3, biased variance (4 + 1 + 9)/3.
+    let v: Float = 14.0 / 3
+    #expect(abs(state.runningMean.data[0] - 3) < 1e-5)
+    #expect(abs(state.runningVariance.data[0] - v) < 1e-4)
+    #expect(abs(y.data[0] - (1 - 3) / (v + 1e-3).squareRoot()) < 1e-5)
+    #expect(abs(y.data[2] - (1000 - 3) / (v + 1e-3).squareRoot()) < 1e-2)
+    // All weights 0: every row counts, as without weights.
+    let all = BatchNormState(features: 1, momentum: 0)
+    _ = batchNorm(x, gamma: Variable(Tensor(repeating: 1, shape: [1])),
+                  beta: Variable(Tensor.zeros([1])), state: all, training: true,
+                  rowWeights: [0, 0, 0, 0, 0])
+    #expect(abs(all.runningMean.data[0] - 1.8) < 1e-4)
+  }
 }

@@ -84,4 +84,24 @@ struct BatchNormLayerTests {
     #expect(throws: ShapeError.self) { try m.add(BatchNormalization(epsilon: 0)) }
     #expect(m.nodes.isEmpty)
   }
+
+  @Test("after a masking embedding, the batch statistics come from the real time steps only")
+  func sequenceMaskKeepsPaddingOutOfTheStatistics() throws {
+    var rng = SeededRandom(seed: 3)
+    let m = Model(inputShape: [3])
+    let embedding = Embedding(vocabulary: 4, dimension: 2, maskZero: true)
+    let layer = BatchNormalization(momentum: 0)
+    try m.add(embedding, rng: &rng)
+    try m.add(layer, rng: &rng)
+    let table = try #require(embedding.embeddings?.value)
+    var ctx = ForwardContext(training: true, rng: rng)
+    let ids: [[Float]] = [[3, 0, 1], [2, 0, 0]]
+    _ = m.forwardChain(Variable(Tensor(shape: [2, 3], data: ids.flatMap { $0 })), logits: false, &ctx)
+    // Real tokens 3, 1, 2: the per-feature mean of their embedding rows (row 0 never counts).
+    for j in 0..<2 {
+      let real = [3, 1, 2].map { table.data[$0 * 2 + j] }
+      let mean = real.reduce(0, +) / 3
+      #expect(abs((layer.movingMean?.value.data[j] ?? .nan) - mean) < 1e-5)
+    }
+  }
 }

@@ -13,6 +13,12 @@ import Darwin
 //              running ← running·momentum + batch·(1 − momentum)   (μ and biased σ², Keras 3)
 //   inference: μ, σ² are the running statistics (constants):
 //              dβ = Σ dy      dγ = Σ dy·x̂      dx = dy·γ·s
+// With row weights w (a sequence mask: 1 for a real time step, 0 for padding; Keras 3's
+// BatchNormalization `mask`), the statistics count the real rows only, W = Σ w:
+//              μ = Σ w·x / W, σ² = Σ w·(x − μ)² / W; every row is normalised with them
+//              dx = γ·s · (dy − w/W · (dβ + x̂·dγ))    (dβ, dγ still sum over every row)
+// which is the formula above when every w is 1. A batch whose rows are all padding (W = 0)
+// uses every row.
 
 /// Running statistics and hyper-parameters of one batch-normalisation layer.
 public final class BatchNormState {
@@ -34,9 +40,10 @@ public final class BatchNormState {
 
 /// Normalises `x` per feature (last axis) with batch statistics (`training`, which also updates
 /// `state`'s running statistics) or the running statistics, then scales by `gamma` and shifts
-/// by `beta` (both (F,)).
+/// by `beta` (both (F,)). `rowWeights` (one non-negative weight per row of the non-feature axes, e.g.
+/// a flattened (N, T) sequence mask) restricts the batch statistics to the rows of weight 1.
 public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, state: BatchNormState,
-                      training: Bool) -> Variable {
+                      training: Bool, rowWeights: [Float]? = nil) -> Variable {
   precondition(!x.shape.isEmpty, "batchNorm: input must have a feature axis")
   let f = x.shape[x.shape.count - 1]
   precondition(gamma.shape == [f] && beta.shape == [f],
@@ -46,6 +53,12 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, state: Bat
   let total = x.value.count
   let m = f == 0 ? 0 : total / f
   precondition(!training || m > 0, "batchNorm: empty batch in training")
+  precondition(rowWeights == nil || rowWeights?.count == m,
+               "batchNorm: \(rowWeights?.count ?? 0) row weights for \(m) rows")
+  // The weights in use: nil when every row counts (no mask, or a batch of padding only).
+  var weights = training ? rowWeights : nil
+  if let w = weights, !(w.reduce(0, +) > 0) { weights = nil }
+  let count = weights.map { Double($0.reduce(0, +)) } ?? Double(m)
 
   // Per-feature mean and inverse standard deviation.
   var mean = [Float](repeating: 0, count: f)
@@ -57,17 +70,22 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, state: Bat
     var variance = [Float](repeating: 0, count: f)
     x.value.data.withUnsafeBufferPointer { xp in
       sum.withUnsafeMutableBufferPointer { sp in
-        for r in 0..<m { for j in 0..<f { sp[j] += Double(xp[r * f + j]) } }
-        for j in 0..<f { mean[j] = Float(sp[j] / Double(m)) }
+        for r in 0..<m {
+          let w = Double(weights?[r] ?? 1)
+          if w != 0 { for j in 0..<f { sp[j] += w * Double(xp[r * f + j]) } }
+        }
+        for j in 0..<f { mean[j] = Float(sp[j] / count) }
       }
       sq.withUnsafeMutableBufferPointer { qp in
         mean.withUnsafeBufferPointer { mp in
           for r in 0..<m {
-            for j in 0..<f { let d = Double(xp[r * f + j]) - Double(mp[j]); qp[j] += d * d }
+            let w = Double(weights?[r] ?? 1)
+            if w == 0 { continue }
+            for j in 0..<f { let d = Double(xp[r * f + j]) - Double(mp[j]); qp[j] += w * d * d }
           }
         }
         for j in 0..<f {
-          variance[j] = Float(qp[j] / Double(m))
+          variance[j] = Float(qp[j] / count)
           invStd[j] = 1 / sqrtf(variance[j] + eps)
         }
       }
@@ -121,7 +139,16 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, state: Bat
         if x.requiresGrad {
           gv.data.withUnsafeBufferPointer { gam in
             x.addIntoGrad { dx in
-              if training {
+              if training, let weights {
+                let inv = Float(1 / count)
+                for r in 0..<m {
+                  let o = r * f, share = weights[r] * inv
+                  for j in 0..<f {
+                    let k = gam[j] * invStd[j]
+                    dx[o + j] += k * (gp[o + j] - share * (dBeta[j] + hp[o + j] * dGamma[j]))
+                  }
+                }
+              } else if training {
                 let fm = Float(m), inv = 1 / Float(m)
                 for r in 0..<m {
                   let o = r * f

@@ -32,7 +32,7 @@ public enum LayerTable {
               summary: "while training, zeroes each value with probability RATE and scales the rest by 1/(1-RATE)",
               example: "dropout 0.2", options: [], build: buildDropout),
     LayerSpec(name: "batchnorm", synopsis: "batchnorm [momentum=M] [epsilon=E]",
-              summary: "normalises each feature with the batch's mean and variance while training (moving averages at inference), then scales and shifts",
+              summary: "normalises each feature with the batch's mean and variance while training (moving averages at inference), then scales and shifts; on a masked sequence (mask_zero) the statistics leave padded steps out",
               example: "batchnorm momentum=0.99", options: ["momentum", "epsilon"], build: { args in
                 args.accepting(["momentum", "epsilon", "name"])
                 let m = try args.option("momentum").flatMap {

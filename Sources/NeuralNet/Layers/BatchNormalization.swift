@@ -6,7 +6,10 @@ import Autograd
 /// (moving ← moving·momentum + batch·(1 − momentum)); at inference the moving statistics are
 /// used. `gamma` and `beta` are trained; `moving_mean` and `moving_variance` are
 /// non-trainable parameters, so they are counted, saved, checkpointed and restored with the
-/// weights. The arithmetic and its derivatives are the `batchNorm` op's.
+/// weights. The arithmetic and its derivatives are the `batchNorm` op's. After a masking
+/// embedding, a sequence input (N, T, F) takes its batch statistics from the real time steps
+/// only (Keras 3 passes the mask to BatchNormalization the same way); padded steps are
+/// normalised with them and stay masked downstream.
 public final class BatchNormalization: UnaryLayer {
   public var name: String
   public var typeName: String { "BatchNormalization" }
@@ -73,12 +76,20 @@ public final class BatchNormalization: UnaryLayer {
     // The parameters are the source of truth (they may have been loaded or restored).
     state.runningMean = m.value
     state.runningVariance = v.value
-    let y = batchNorm(x, gamma: g, beta: b, state: state, training: context.training)
+    let y = batchNorm(x, gamma: g, beta: b, state: state, training: context.training,
+                      rowWeights: BatchNormalization.rowWeights(context.mask, for: x.shape))
     if context.training {
       m.value = state.runningMean
       v.value = state.runningVariance
     }
     return y
+  }
+
+  /// The sequence mask (N, T) as one weight per (N·T) row of a (N, T, F) input; nil when
+  /// there is no mask or it does not fit the input.
+  static func rowWeights(_ mask: Tensor?, for shape: [Int]) -> [Float]? {
+    guard let mask, shape.count == 3, mask.shape == [shape[0], shape[1]] else { return nil }
+    return mask.data
   }
 
   public func flops(input: [Int]) -> Int { 4 * input.reduce(1, *) }
