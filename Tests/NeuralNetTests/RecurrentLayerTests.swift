@@ -28,6 +28,13 @@ struct RecurrentLayerTests {
                   make: { Bidirectional(Recurrent(.simple, units: 2, returnSequences: true), merge: .mul) }, x: x),
     LayerGradCase(label: "bidirectional lstm 2 ave",
                   make: { Bidirectional(Recurrent(.lstm, units: 2), merge: .ave) }, x: x),
+    LayerGradCase(label: "lstm 2 return_state: the cell state c, mask",
+                  make: { Recurrent(.lstm, units: 2, returnState: true) }, x: x, mask: mask, output: 2),
+    LayerGradCase(label: "bidirectional lstm 2 return_state: the backward h, mask",
+                  make: { Bidirectional(Recurrent(.lstm, units: 2, returnState: true)) }, x: x, mask: mask,
+                  output: 3),
+    LayerGradCase(label: "bidirectional gru 2 return_state: the forward h",
+                  make: { Bidirectional(Recurrent(.gru, units: 2, returnState: true)) }, x: x, output: 1),
   ]
 
   @Test("gradients match finite differences through time", arguments: gradCases)
@@ -161,5 +168,41 @@ struct RecurrentLayerTests {
       "bidirectional_1.forward_lstm.kernel", "bidirectional_1.forward_lstm.recurrent_kernel",
       "bidirectional_1.forward_lstm.bias", "bidirectional_1.backward_lstm.kernel",
       "bidirectional_1.backward_lstm.recurrent_kernel", "bidirectional_1.backward_lstm.bias"])
+  }
+
+  @Test("bidirectional return_state: the forward states are a forward LSTM's, the backward states an LSTM's on the reversed real steps")
+  func bidirectionalStates() throws {
+    let (n, t, f, u) = (2, 5, 3, 4)
+    var rng = SeededRandom(seed: 11)
+    let bi = Bidirectional(Recurrent(.lstm, units: u, returnState: true))
+    try Model(inputShape: [t, f]).add(bi, rng: &rng)
+    let x = Tensor(shape: [n, t, f], data: (0..<(n * t * f)).map { sin(Float($0) * 0.7) })
+    // Sample 0 has all five steps, sample 1 three real steps and two of padding.
+    let mask = Tensor(shape: [n, t], data: [1, 1, 1, 1, 1, 1, 1, 1, 0, 0])
+    var ctx = ForwardContext(training: false, rng: SeededRandom(seed: 0), mask: mask)
+    let outs = bi.forward([Variable(x)], &ctx)
+    #expect(outs.map(\.shape) == [[n, 2 * u], [n, u], [n, u], [n, u], [n, u]])
+
+    // A plain LSTM (one direction) with a direction's weights, run on one sample's steps.
+    func states(_ direction: Recurrent, sample: Int, steps: [Int]) throws -> [[Float]] {
+      let plain = Recurrent(.lstm, units: u, returnState: true)
+      var r = SeededRandom(seed: 0)
+      try Model(inputShape: [steps.count, f]).add(plain, rng: &r)
+      for (p, q) in zip(plain.parameters, direction.parameters) { p.variable.value = q.variable.value }
+      let rows = steps.flatMap { s in (0..<f).map { x.data[(sample * t + s) * f + $0] } }
+      var c = ForwardContext(training: false, rng: SeededRandom(seed: 0))
+      return plain.forward([Variable(Tensor(shape: [1, steps.count, f], data: rows))], &c)
+        .dropFirst().map { Array($0.value.data) }
+    }
+    func row(_ v: Variable, _ i: Int) -> [Float] { Array(v.value.data[(i * u)..<((i + 1) * u)]) }
+    func close(_ a: [Float], _ b: [Float]) -> Bool { zip(a, b).allSatisfy { abs($0 - $1) < 1e-5 } }
+    for (sample, real) in [(0, 5), (1, 3)] {
+      let fw = try states(bi.forwardLayer, sample: sample, steps: Array(0..<real))
+      let bw = try states(bi.backwardLayer, sample: sample, steps: Array((0..<real).reversed()))
+      #expect(close(row(outs[1], sample), fw[0]) && close(row(outs[2], sample), fw[1]))
+      #expect(close(row(outs[3], sample), bw[0]) && close(row(outs[4], sample), bw[1]))
+      // The merged output (return_sequences false) is [forward h, backward h].
+      #expect(close(Array(outs[0].value.data[(sample * 2 * u)..<(sample * 2 * u + 2 * u)]), fw[0] + bw[0]))
+    }
   }
 }
