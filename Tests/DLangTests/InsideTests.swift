@@ -112,6 +112,20 @@ struct InsideTests {
     #expect(first("v = 2 @ 3") == "1:5: '@' multiplies matrices, but this is a number")
   }
 
+  @Test("the parser: '@' binds as '*', a layer applied to a value, loops with nested blocks")
+  func parsing() throws {
+    func sketch(_ source: String) -> [String] {
+      let p = Parser.parse(source: source)
+      return p.diagnostics.isEmpty ? p.statements.map(\.sketch) : p.diagnostics.map { "\($0.range.start): \($0.message)" }
+    }
+    #expect(sketch("v = a + b @ c * d") == ["v = (a + ((b @ c) * d))"])
+    #expect(sketch("v = net.dense_1(x[0]) + 1") == ["v = (net.dense_1(x[0]) + 1)"])
+    #expect(sketch("v = sum(x, axis=0)") == ["v = sum(x, axis=0)"])
+    #expect(sketch("for i in range(3) { for j in [1, 2] { print i; print j }\n  print i\n}")
+            == ["for i in range(3) { for j in [1, 2] { print i; print j }; print i }"])
+    #expect(sketch("for s in [1] {\n}") == ["for s in [1] {  }"])
+  }
+
   // MARK: loops
 
   @Test("for runs its block per item, nested, with one-line and multi-line bodies")
