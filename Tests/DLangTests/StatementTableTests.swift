@@ -72,6 +72,7 @@ struct StatementTableTests {
     "windows": "wave = load \"examples/data/sine.csv\"",
     "generate": "model f {\n  input 20x1\n  flatten\n  dense 1\n}",
     "gradients": "model rnn {\n  input 20x1\n  simple_rnn 4\n  dense 1\n}\ncompile rnn loss=mse optimizer=sgd",
+    "trace": "x = [[2, 5]]\ny = [0]\nmodel neuron {\n  input 2\n  dense 1 sigmoid\n}\ncompile neuron loss=mse optimizer=sgd",
   ]
 
   /// The example of `row` with `name=value` in place of (or added to) its own options.

@@ -41,6 +41,7 @@ extension Expr {
       return name.text + "(" + parts.joined(separator: ", ") + ")"
     case .unary(let op, let operand): return "(" + op.rawValue + operand.sketch + ")"
     case .binary(let op, let a, let b): return "(" + a.sketch + " " + op.rawValue + " " + b.sketch + ")"
+    case .apply(let base, let args): return base.sketch + "(" + args.map(\.sketch).joined(separator: ", ") + ")"
     }
   }
 }
@@ -64,6 +65,8 @@ extension Statement {
     case .model(let name, let layers):
       return "model \(name.text) { " + layers.map(\.sketch).joined(separator: "; ") + " }"
     case .time(let inner): return "time " + inner.sketch
+    case .loop(let variable, let sequence, let body):
+      return "for \(variable.text) in \(sequence.sketch) { " + body.map(\.sketch).joined(separator: "; ") + " }"
     }
   }
 }

@@ -177,7 +177,7 @@ struct CompleterTableTests {
     let session = Session(output: RecordingOutput())
     let completer = Completer(session: session)
     let fromTable = Statements.all.filter(\.takesModel).map(\.name)
-    #expect(Set(fromTable) == ["compile", "fit", "evaluate", "predict", "generate", "summary", "plot", "confusion", "gradients", "save"])
+    #expect(Set(fromTable) == ["compile", "fit", "evaluate", "predict", "generate", "summary", "plot", "confusion", "gradients", "save", "trace", "activations"])
     #expect(fromTable == Statements.all.filter { $0.synopsis.hasPrefix($0.name + " MODEL") }.map(\.name))
     #expect(completer.complete(line: "sa", cursor: 2).candidates.contains("save"))
     #expect(completer.candidatesFor(word: "", head: "").contains("save"))

@@ -16,6 +16,9 @@ public enum HelpText {
     lines.append("Initializers: " + Initializer.allNames.joined(separator: ", "))
     lines.append("Schedules (lr=…): " + ScheduleTable.names.joined(separator: ", "))
     lines.append("Clipping (optimizer settings): " + clippingNames.joined(separator: ", "))
+    lines.append("Functions (in values): " + Functions.all.map(\.name).joined(separator: ", ")
+                 + "; operators + - * / and @ (the matrix product)")
+    lines.append("Inside a model: net.dense_1(x) (a layer's output), net.dense_1.weights.grad (help grad)")
     lines.append("")
     lines.append("help TOPIC shows the syntax, options and an example, e.g. help fit, help dense, help adam, help epochs")
     return lines.joined(separator: "\n")
@@ -98,6 +101,20 @@ public enum HelpText {
     if let c = Optimizers.clippingSettings.first(where: { $0.name == name }) {
       parts.append("optimizer setting \(c.name)=V (any optimizer; at most one clipping setting)\n  \(c.help)"
         + "\n  example: optimizer=adam(lr=0.001, \(c.name)=1)")
+    }
+    if let f = Functions.named(name) {
+      parts.append("function \(f.synopsis)\n  \(f.summary)\n  example: v = \(f.example)")
+    }
+    if name == "functions" || name == "function" {
+      var text = "functions: the language as a calculator, on numbers and tensors (help NAME for one)"
+      for f in Functions.all { text += "\n  \(f.synopsis)  \(f.summary)" }
+      text += "\n  x @ w is the matrix product; x * w multiplies element by element (two matrices that"
+      text += "\n  would both be broadcast when x @ w fits are an error: write @)"
+      parts.append(text)
+    }
+    if name == Evaluator.gradMember {
+      parts.append("MODEL.LAYER.PARAMETER.grad\n  the gradient of the loss for that parameter in the last training step"
+        + " (of fit or trace); an error before the model took a step\n  example: print net.dense_1.weights.grad")
     }
     if name == "clipping" {
       var text = "gradient clipping: one of these settings in any optimizer call (Keras' semantics)"

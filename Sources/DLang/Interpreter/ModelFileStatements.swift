@@ -342,6 +342,7 @@ enum ModelSource {
     case .binary(_, let l, let r): return readsSession(l, session) || readsSession(r, session)
     case .call(_, let args, let options):
       return args.contains { readsSession($0, session) } || options.contains { readsSession($0.value, session) }
+    case .apply(let base, let args): return readsSession(base, session) || args.contains { readsSession($0, session) }
     default: return false
     }
   }

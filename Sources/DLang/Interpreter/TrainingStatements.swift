@@ -29,7 +29,8 @@ extension Interpreter {
     let hasValidation: Bool = { if case .none = validation { return false }; return true }()
     let observer = FitObserver(output: output, epochs: o.epochs, verbose: o.verbose,
                                interrupt: session.interruptLevel)
-    var callbacks: [Callback] = [observer]
+    let lastGradients = LastGradients()
+    var callbacks: [Callback] = [observer, lastGradients]
     var early: EarlyStopping?
     if let es = o.earlyStopping {
       let monitor = es.monitor ?? (hasValidation ? "val_loss" : "loss")
@@ -83,6 +84,8 @@ extension Interpreter {
       let at = text.hasPrefix("class_weight") || text.hasPrefix("class weights") ? c.option("class_weight")?.value.range : nil
       throw Diagnostic.error(text, at: at ?? c.range)
     }
+    let gradients = lastGradients.values
+    if !gradients.isEmpty { model.lastGradients = gradients }
     if let early, early.restoreBest, early.bestEpoch > 0 {
       model.network.markBestEpoch(before + early.bestEpoch)
     }

@@ -105,6 +105,11 @@ struct Checker {
       }
       if !names.isEmpty, j + 1 < tokens.count, tokens[j + 1].isSymbol("=") { written.formUnion(names) }
     }
+    return written.subtracting(definedNames(statements))
+  }
+
+  /// The names `statements` define, inside `time` and loop bodies too.
+  static func definedNames(_ statements: [Statement]) -> Set<String> {
     var defined: Set<String> = []
     for s in statements {
       var kind = s.kind
@@ -113,10 +118,11 @@ struct Checker {
       case .model(let name, _): defined.insert(name.text)
       case .assign(let targets, _):
         for case .name(let n) in targets { defined.insert(n.text) }
+      case .loop(_, _, let body): defined.formUnion(definedNames(body))
       default: break
       }
     }
-    return written.subtracting(defined)
+    return defined
   }
 
   /// Checks one statement through its row of the statement table. A command's simple options
@@ -169,6 +175,7 @@ struct Checker {
     case .list(let items): return items.contains(where: containsIdentifier)
     case .unary(_, let x): return containsIdentifier(x)
     case .binary(_, let l, let r): return containsIdentifier(l) || containsIdentifier(r)
+    case .apply: return true
     default: return false
     }
   }
@@ -188,6 +195,49 @@ struct Checker {
     case .call(_, let args, let options):
       for a in args { try requireNames(a) }
       for o in options { try requireNames(o.value) }
+    case .apply(let base, let args):
+      try requireNames(base)
+      for a in args { try requireNames(a) }
+    default: break
+    }
+  }
+
+  /// A value's expression: its names are defined, every function it calls exists and gets
+  /// the right number of arguments and options (`Functions.validate`), and a value known
+  /// before running (literals: `[[1, 2]] @ [[3], [4]]`) evaluates.
+  func checkExpression(_ e: Expr) throws {
+    try requireNames(e)
+    try checkCalls(e)
+    if isConstant(e) { _ = try Evaluator(session: session).evaluate(e) }
+  }
+
+  /// Whether `e` is made of literals, operators and the calculator's functions only.
+  func isConstant(_ e: Expr) -> Bool {
+    switch e.kind {
+    case .number, .string, .bool, .shape: return true
+    case .list(let items): return items.allSatisfy(isConstant)
+    case .unary(_, let x): return isConstant(x)
+    case .binary(_, let l, let r): return isConstant(l) && isConstant(r)
+    case .call(let name, let args, let options):
+      return Functions.named(name.text) != nil && args.allSatisfy(isConstant) && options.allSatisfy { isConstant($0.value) }
+    default: return false
+    }
+  }
+
+  private func checkCalls(_ e: Expr) throws {
+    switch e.kind {
+    case .call(let name, let args, let options):
+      try Functions.validate(name, args: args, options: options, at: e.range)
+      for a in args { try checkCalls(a) }
+      for o in options { try checkCalls(o.value) }
+    case .list(let items): for i in items { try checkCalls(i) }
+    case .member(let base, _): try checkCalls(base)
+    case .index(let b, let i): try checkCalls(b); try checkCalls(i)
+    case .unary(_, let x): try checkCalls(x)
+    case .binary(_, let l, let r): try checkCalls(l); try checkCalls(r)
+    case .apply(let base, let args):
+      try checkCalls(base)
+      for a in args { try checkCalls(a) }
     default: break
     }
   }

@@ -152,6 +152,7 @@ extension Checker {
     let produced: [Kind]
     switch value {
     case .expr(let e):
+      try checkExpression(e)
       produced = [try kind(of: e)]
     case .command(let c):
       guard let row = StatementTable.row(c.keyword.text), case .value(let check, _) = row.role else {

@@ -18,12 +18,20 @@ struct Evaluator {
     case .shape(let dims): return .tensor(Tensor(shape: [dims.count], data: dims.map(Float.init)))
     case .identifier(let name): return try lookup(name, e.range)
     case .list(let items): return try list(items, e.range)
-    case .member(let base, let member): return try self.member(try evaluate(base), member, base)
+    case .member(let base, let member):
+      if member.text == Evaluator.gradMember, let g = try gradient(base, member) { return g }
+      return try self.member(try evaluate(base), member, base)
     case .index(let base, let index): return try self.index(try evaluate(base), index, e.range)
-    case .call(let name, _, _):
-      throw Diagnostic.error("'\(name.text)(…)' is not a value here", at: e.range,
-                             hint: "calls such as adam(lr=0.01) are written as option values: optimizer=adam(lr=0.01)")
+    case .call(let name, let args, let options):
+      guard Functions.named(name.text) != nil else {
+        throw Diagnostic.unknown("unknown function '\(name.text)'", name.text, in: Functions.all.map(\.name), at: name.range,
+                                 fallbackHint: "calls such as adam(lr=0.01) are written as option values: optimizer=adam(lr=0.01)")
+      }
+      return try call(name, args, options, e.range)
+    case .apply(let base, let args): return try apply(base, args, e.range)
     case .unary(_, let x): return try negate(try evaluate(x), e.range)
+    case .binary(.matmul, let l, let r):
+      return try matrixProduct(try evaluate(l), try evaluate(r), l, r, e.range)
     case .binary(let op, let l, let r): return try arithmetic(op, try evaluate(l), try evaluate(r), e.range)
     }
   }
@@ -71,7 +79,9 @@ struct Evaluator {
     case .dataset(let d): return try datasetMember(d, m)
     case .tensor(let t):
       if m.text == "shape" { return .list(t.shape.map { .number(Double($0)) }) }
-      throw Diagnostic.error("a tensor has no member '\(m.text)'", at: m.range, hint: "tensors have: shape")
+      throw Diagnostic.error("a tensor has no member '\(m.text)'", at: m.range,
+                             hint: m.text == Evaluator.gradMember ? "a layer's parameter has one: net.dense_1.weights.grad"
+                               : "tensors have: shape")
     default:
       throw Diagnostic.error("\(base.kindName) has no members", at: m.range)
     }
@@ -154,6 +164,7 @@ struct Evaluator {
     case .subtract: f = (-)
     case .multiply: f = (*)
     case .divide: f = (/)
+    case .matmul: f = (*)  // not reached: `@` is `matrixProduct`
     }
     switch (l, r) {
     case (.number(let a), .number(let b)):
@@ -164,6 +175,8 @@ struct Evaluator {
       case .divide:
         if b == 0 { throw Diagnostic.error("division by zero", at: range) }
         return .number(a / b)
+      case .matmul:
+        throw Diagnostic.error("'@' multiplies matrices, not numbers", at: range, hint: "for numbers use '*'")
       }
     case (.string(let a), .string(let b)) where op == .add: return .string(a + b)
     default:
@@ -171,9 +184,12 @@ struct Evaluator {
         throw Diagnostic.error("cannot combine \(l.kindName) and \(r.kindName) with '\(op.rawValue)'", at: range)
       }
       guard let shape = Broadcast.shape(a.shape, b.shape) else {
+        let product = op == .multiply && a.rank == 2 && b.rank == 2 && a.shape[1] == b.shape[0]
         throw Diagnostic.error(
-          "shapes \(ValueFormat.shape(a.shape)) and \(ValueFormat.shape(b.shape)) do not broadcast", at: range)
+          "shapes \(ValueFormat.shape(a.shape)) and \(ValueFormat.shape(b.shape)) do not broadcast", at: range,
+          hint: product ? "'*' multiplies element by element; for the matrix product write '@'" : nil)
       }
+      if op == .multiply { try checkBroadcastTrap(a, b, shape, range) }
       return .tensor(Broadcast.apply(a, b, shape, f))
     }
   }

@@ -63,6 +63,9 @@ public final class ModelRef {
   /// The tokenizer of the text dataset it was last trained on (`load … text=`), which
   /// `predict MODEL ["text", …]` uses; saved in the model file.
   public var tokenizer: Tokenizer?
+  /// The gradient of every trainable parameter (by path, `dense_1.weights`) in the last
+  /// training step of `fit` or `trace`: what `net.dense_1.weights.grad` reads.
+  public var lastGradients: [String: Tensor] = [:]
 
   /// A model called `name`; `source` is its self-contained `model` block, when it has one.
   public init(name: String, network: Model, source: String? = nil) {

@@ -21,7 +21,7 @@ extension StatementTable {
     arguments: [.expressions(1...Int.max, what: "a value")],
     syntax: .command { (p: inout Parser) throws(ParseAbort) in try p.parsePrintStatement() },
     role: .command(check: { checker, c in
-      for e in c.args { try checker.requireNames(e) }
+      for e in c.args { try checker.checkExpression(e) }
     }, run: { try $0.printValues($1) }))
 
   static let help = StatementRow(

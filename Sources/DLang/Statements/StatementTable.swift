@@ -57,7 +57,7 @@ enum StatementTable {
   static let rows: [StatementRow] = [
     seed, load, split, standardize, normalize, windows, model, compile, summary, fit, evaluate,
     predict, generate, plot, show, confusion, gradients, save, print, help, vars, reset, run, time,
-    history, exit,
+    history, exit, trace, activations, forLoop,
   ]
 
   private static let byName: [String: StatementRow] =
@@ -73,6 +73,7 @@ enum StatementTable {
     case .command(let c): return row(c.keyword.text)
     case .model: return model
     case .time: return time
+    case .loop: return forLoop
     case .assign: return nil
     }
   }

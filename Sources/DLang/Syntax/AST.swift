@@ -59,12 +59,14 @@ public enum UnaryOp: String, Sendable, Equatable {
   case negate = "-"
 }
 
-/// Infix arithmetic operators; `*` and `/` bind tighter than `+` and `-`.
+/// Infix arithmetic operators; `*`, `/` and `@` bind tighter than `+` and `-`.
 public enum BinaryOp: String, Sendable, Equatable {
   case add = "+"
   case subtract = "-"
   case multiply = "*"
   case divide = "/"
+  /// The matrix product (NumPy's `@`).
+  case matmul = "@"
 }
 
 /// The shape of an expression.
@@ -86,6 +88,9 @@ public indirect enum ExprKind: Sendable, Equatable {
   case call(Name, args: [Expr], options: [Option])
   case unary(UnaryOp, Expr)
   case binary(BinaryOp, Expr, Expr)
+  /// `base(args)` where `base` is not a plain name: a layer applied to a value,
+  /// `net.dense_1(x)`.
+  case apply(Expr, args: [Expr])
 }
 
 /// An expression with its source range (parentheses included when present).
@@ -208,6 +213,8 @@ public indirect enum StatementKind: Sendable, Equatable {
   case assign(targets: [AssignTarget], value: AssignValue)
   case model(name: Name, layers: [LayerDecl])
   case time(Statement)
+  /// `for NAME in SEQUENCE { statements }`.
+  case loop(variable: Name, sequence: Expr, body: [Statement])
 }
 
 /// A statement with its source range.

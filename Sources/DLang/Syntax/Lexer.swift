@@ -4,7 +4,7 @@
 /// Splits `.dl` source text into tokens.
 public struct Lexer: Sendable {
   /// Operator symbols.
-  public static let operators: [String] = ["+", "-", "*", "/", "="]
+  public static let operators: [String] = ["+", "-", "*", "/", "@", "="]
   /// Punctuation symbols.
   public static let punctuation: [String] = ["(", ")", "[", "]", "{", "}", ",", ".", ";"]
 

@@ -22,6 +22,8 @@ public struct Parser: Sendable {
   /// most that deep.
   var depth = 0
   static let maxDepth = 256
+  /// How many `for … {` blocks are open: inside one, `}` also ends a statement.
+  var blockDepth = 0
 
   init(tokens: [Token]) {
     self.tokens = tokens
@@ -89,6 +91,7 @@ public struct Parser: Sendable {
   mutating func expectEndOfStatement() throws(ParseAbort) {
     let token = peek
     if token.endsStatement { return }
+    if blockDepth > 0 && token.isSymbol("}") { return }
     if token.isSymbol(")") || token.isSymbol("]") || token.isSymbol("}") {
       throw failAt(token, "unmatched '\(token.text)'")
     }
@@ -104,7 +107,7 @@ public struct Parser: Sendable {
     if let resume = abort.resumeAt, resume >= current {
       current = resume
     } else {
-      skipLine(depth: openBrackets.count, stopAtClosingBrace: false)
+      skipLine(depth: openBrackets.count, stopAtClosingBrace: blockDepth > 0)
     }
     openBrackets = []
   }

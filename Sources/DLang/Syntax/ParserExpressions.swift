@@ -35,12 +35,12 @@ extension Parser {
     return left
   }
 
-  /// term = unary , { ( "*" | "/" ) , unary } ;
+  /// term = unary , { ( "*" | "/" | "@" ) , unary } ;
   mutating func parseTerm() throws(ParseAbort) -> Expr {
     var left = try parseUnary()
     let entered = depth
     defer { depth = entered }
-    while let op = binaryOperator(["*": .multiply, "/": .divide]) {
+    while let op = binaryOperator(["*": .multiply, "/": .divide, "@": .matmul]) {
       try enter()
       let right = try parseUnary()
       left = Expr(kind: .binary(op, left, right), range: left.range.union(right.range))
@@ -65,22 +65,45 @@ extension Parser {
     return Expr(kind: .unary(.negate, operand), range: minus.range.union(operand.range))
   }
 
-  /// postfix = primary , { "." , identifier | "[" , expression , "]" } ;
+  /// postfix = primary , { "." , identifier | "[" , expression , "]" | "(" , [ expression , { "," , expression } ] , ")" } ;
+  ///
+  /// The `(…)` form applies a layer to a value (`net.dense_1(x)`); it follows a `.member`
+  /// directly, without a space.
   mutating func parsePostfix() throws(ParseAbort) -> Expr {
     var base = try parsePrimary()
     let entered = depth
     defer { depth = entered }
     while true {
-      if peek.isSymbol(".") || (peek.isSymbol("[") && !peek.spaceBefore) { try enter() }
+      let applies = peek.isSymbol("(") && !peek.spaceBefore && isMember(base)
+      if peek.isSymbol(".") || (peek.isSymbol("[") && !peek.spaceBefore) || applies { try enter() }
       if match(".") {
         let member = try expectIdentifier("expected a name after '.'")
         base = Expr(kind: .member(base, member), range: base.range.union(member.range))
       } else if peek.isSymbol("[") && !peek.spaceBefore {
         base = try parseIndex(of: base)
+      } else if applies {
+        base = try parseApplication(of: base)
       } else {
         return base
       }
     }
+  }
+
+  private func isMember(_ e: Expr) -> Bool {
+    if case .member = e.kind { return true }
+    return false
+  }
+
+  /// The `( expression , … )` part of `postfix`: `net.dense_1(x)`.
+  private mutating func parseApplication(of base: Expr) throws(ParseAbort) -> Expr {
+    let open = advance()
+    openBrackets.append(open)
+    var args: [Expr] = []
+    try parseSeparated(open, close: ")", what: "arguments") { (parser) throws(ParseAbort) in
+      args.append(try parser.parseExpression())
+    }
+    _ = openBrackets.popLast()
+    return Expr(kind: .apply(base, args: args), range: base.range.union(previous.range))
   }
 
   /// The `[ expression ]` part of `postfix`.

@@ -62,8 +62,10 @@ public enum Keywords {
   public static let statements: [String] = Statements.all.map(\.name)
   /// Literal words.
   public static let literals: [String] = ["true", "false"]
+  /// Words that only join the parts of a statement (`for s in …`).
+  public static let connectives: [String] = ["in"]
   /// Every reserved word.
-  public static let all: [String] = statements + literals
+  public static let all: [String] = statements + literals + connectives
   /// Fast membership test for `all`.
   static let set: Set<String> = Set(all)
 }

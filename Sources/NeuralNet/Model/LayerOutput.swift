@@ -49,6 +49,23 @@ extension Model {
     return (dropBatch(input), inner.map { ($0.name, dropBatch($0.value)) })
   }
 
+  /// Every layer's output for a batch `x` (N, input…) or one sample (input…), in inference
+  /// mode, in layer order: what `activations net x` prints. A sample keeps its batch axis of
+  /// one. Throws as `layerOutput(named:for:)` does (a ShapeError when `x` fits neither).
+  public func layerOutputs(for x: Tensor) throws -> [(layer: String, value: Tensor)] {
+    guard inputs.count == 1, let inShape = inputShape else {
+      throw ModelError("activations take a model with one input; \(self.name) has \(inputs.count)")
+    }
+    guard isBuilt else {
+      throw ModelError("the model is not built yet: compile or fit it first, so its weights exist")
+    }
+    let batch = x.shape == inShape ? x.reshaped([1] + inShape) : try shapedInputs(x, "")
+    guard batch.shape[0] > 0 else { throw ShapeError("the batch has no samples") }
+    try checkInputValues([batch])
+    let recorder = taps(batch)
+    return layers.compactMap { l in recorder.value(layer: l.name, name: "output").map { (l.name, $0) } }
+  }
+
   /// The node index of layer `name` and `sample` as a checked batch of one, or the error that
   /// `layerOutput` / `layerTaps` (`caller`) throws.
   func prepareSample(_ sample: Tensor, forLayer name: String, _ caller: String) throws -> (Int, Tensor) {
