@@ -61,8 +61,7 @@ struct CrossValidationTests {
     #expect(ok, "\(out.stderr)")
     guard case .model(let m)? = s.value(named: "net") else { Issue.record("no model"); return }
     #expect(m.history.epochs == 0)
-    // The same declaration without the crossval has the same initial weights... after the
-    // one number crossval draws, so compare with a session that declares only.
+    // A session that only declares the model has the same weights: crossval trained copies.
     let (s2, _, _) = Self.run("")
     guard case .model(let m2)? = s2.value(named: "net") else { Issue.record("no model"); return }
     #expect(m.network.weightsSnapshot().map(\.1.data) == m2.network.weightsSnapshot().map(\.1.data))
