@@ -86,6 +86,17 @@ struct SearchGrid {
 }
 
 extension Checker {
+  /// The model and data of `crossval` and `search`: a compiled model and a labelled dataset
+  /// (not X Y tensors: the dataset's rows are dealt to the folds).
+  mutating func checkValidationData(_ c: Command) {
+    if let e = c.args.dropFirst().first, let k = try? kind(of: e), !(k.isDataset || k == .unknown) {
+      record(Diagnostic.error("'\(c.keyword.text)' needs a dataset (its rows are dealt to the folds), not \(k.description)",
+                              at: e.range, hint: "load one with target=COLUMN, e.g. iris = load \"examples/data/iris.csv\" target=label"))
+      return
+    }
+    checkTraining(c)
+  }
+
   /// The options of `crossval` and `search`, each mistake on its own.
   mutating func checkValidation(_ c: Command) {
     var errors: [Diagnostic] = []

@@ -27,7 +27,7 @@ extension StatementTable {
                  values: .words(AugmentOptions.names), example: "augment=[flip_h, shift(2)]"),
     ],
     role: .command(check: { checker, c in
-      checker.checkTraining(c)
+      checker.checkValidationData(c)
       checker.checkValidation(c)
     }, run: { try $0.crossval($1) }))
 
@@ -45,7 +45,7 @@ extension StatementTable {
                  values: .nothing, example: "epochs=[10, 20]"),
     ],
     role: .command(check: { checker, c in
-      checker.checkTraining(c)
+      checker.checkValidationData(c)
       checker.checkValidation(c)
     }, run: { try $0.search($1) }))
 }
