@@ -262,6 +262,12 @@ public enum ModelFiles {
 
   /// The network of a stored `model` block, built without any session values.
   static func build(source: String, name: String) throws -> Model {
+    var rng = SeededRandom(seed: 0)  // the weights are replaced by the file's
+    return try build(source: source, name: name, rng: &rng)
+  }
+
+  /// `build`, its initial weights drawn from `rng` (the fresh copies of `crossval`).
+  static func build(source: String, name: String, rng: inout SeededRandom) throws -> Model {
     let program = Parser.parse(source: source)
     if let d = program.diagnostics.first(where: { $0.severity == .error }) {
       throw ModelFileError("its model block does not parse: line \(d.range.start): \(d.message)")
@@ -280,7 +286,6 @@ public enum ModelFiles {
     guard let network = builder.network else {
       throw ModelFileError("the model stored in it has no input layer")
     }
-    var rng = SeededRandom(seed: 0)  // the weights are replaced by the file's
     do { try network.build(rng: &rng) } catch {
       throw ModelFileError("the model stored in it does not build: \(error)")
     }

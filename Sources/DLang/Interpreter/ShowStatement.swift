@@ -30,6 +30,7 @@ extension Interpreter {
   }
 
   func showPictures(_ c: Command) throws {
+    if let first = c.args.first, let call = try AugmentCall.parse(first) { return try showAugment(c, call) }
     var targets = try c.args.map(showTarget)
     var sample: (Tensor, Expr)?
     if targets.contains(where: { if case .layer = $0 { return true }; return false }) {

@@ -75,17 +75,20 @@ extension Interpreter {
     do {
       history = try model.network.fit(x: x, y: y, epochs: o.epochs, batchSize: o.batch, validation: validation,
                                        shuffle: o.shuffle, classWeight: o.classWeight, callbacks: callbacks,
-                                       initialEpoch: initialEpoch, rng: &session.rng, note: note)
+                                       initialEpoch: initialEpoch, augment: o.augment, rng: &session.rng,
+                                       note: note)
     } catch let d as Diagnostic {
       throw d
     } catch {
       // A class-weight list that does not fit the model is known only now: point at it.
       let text = "\(error)"
-      let at = text.hasPrefix("class_weight") || text.hasPrefix("class weights") ? c.option("class_weight")?.value.range : nil
+      let at = text.hasPrefix("class_weight") || text.hasPrefix("class weights") ? c.option("class_weight")?.value.range
+        : o.augment != nil && (text.hasPrefix("flips") || text.hasPrefix("augmentation")) ? c.option("augment")?.value.range : nil
       throw Diagnostic.error(text, at: at ?? c.range)
     }
     let gradients = lastGradients.values
     if !gradients.isEmpty { model.lastGradients = gradients }
+    if let a = o.augment { session.lastAugmentation = a }
     if let early, early.restoreBest, early.bestEpoch > 0 {
       model.network.markBestEpoch(before + early.bestEpoch)
     }

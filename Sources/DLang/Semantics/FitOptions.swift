@@ -18,6 +18,8 @@ struct FitOptions {
   var log: (path: String, range: SourceRange)?
   var checkpoint: (path: String, range: SourceRange)?
   var resume: (path: String, range: SourceRange)?
+  /// Image augmentation of the training batches (`augment=[flip_h, shift(2)]`).
+  var augment: Augmentation?
 
   /// Most epochs (for patience and start_from): the table's bound on `epochs`.
   static var maxEpochs: Int {
@@ -79,6 +81,7 @@ struct FitOptions {
     each("log") { o.log = try path($0.value, args, "log") }
     each("checkpoint") { o.checkpoint = try path($0.value, args, "checkpoint") }
     each("resume") { o.resume = try path($0.value, args, "resume") }
+    each("augment") { o.augment = try AugmentOptions.read($0.value, args) }
     return o
   }
 

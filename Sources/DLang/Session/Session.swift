@@ -38,6 +38,9 @@ public final class Session {
   public internal(set) var exitRequested = false
   /// Whether a `model` block echoes its layers when it runs (the REPL echoes them as typed).
   public var echoModelLayers = true
+  /// The augmentation of the last `fit … augment=`, which `show augment(SAMPLE, N)` draws
+  /// when it is given no steps.
+  var lastAugmentation: Augmentation?
   /// Called before each statement runs, with its source text (transcripts use it).
   public var willRun: ((_ source: String, _ comments: [String]) -> Void)?
 
@@ -103,6 +106,7 @@ public final class Session {
     order = []
     seed = nil
     generator = SeededRandom(seed: 0)
+    lastAugmentation = nil
   }
 
   /// Reseeds the generator.

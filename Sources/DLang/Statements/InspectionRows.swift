@@ -8,8 +8,8 @@ import NeuralNet
 
 extension StatementTable {
   static let show = StatementRow(
-    "show", synopsis: "show SAMPLE  or  show MODEL.LAYER SAMPLE  or  show MODEL.LAYER.kernel  or several, separated by ',', before one SAMPLE [scale=per_map|shared] [units=N]",
-    summary: "Draw a sample as a heatmap, a layer's output for a sample (a grid of feature maps, a strip for a dense layer, or for a recurrent layer its input, gates and states as heat strips over the time steps) or a layer's kernel (its filters); several side by side.",
+    "show", synopsis: "show SAMPLE  or  show MODEL.LAYER SAMPLE  or  show MODEL.LAYER.kernel  or several, separated by ',', before one SAMPLE  or  show augment(SAMPLE, N[, [STEP, ...]]) [scale=per_map|shared] [units=N]",
+    summary: "Draw a sample as a heatmap, a layer's output for a sample (a grid of feature maps, a strip for a dense layer, or for a recurrent layer its input, gates and states as heat strips over the time steps) or a layer's kernel (its filters); several side by side; augment(SAMPLE, N) draws an image and N augmented copies (the steps given, else those of the last fit augment=).",
     example: "show net.dense_1 test[0]",
     arguments: [.expressions(1...Int.max, what: "a sample, a layer or a kernel", suchAs: "test[0]")],
     options: [
@@ -67,6 +67,7 @@ extension Checker {
   /// `show …`: every value a sample, a layer of a known model or one of its parameters; a
   /// layer needs the sample after it, of the shape its model takes (when both are known).
   mutating func checkShow(_ c: Command) throws {
+    if let first = c.args.first, let call = try AugmentCall.parse(first) { return try checkShowAugment(c, call) }
     var layers: [(model: String, network: Model?)] = []
     for (i, e) in c.args.enumerated() {
       let isSample = i == c.args.count - 1 && !layers.isEmpty

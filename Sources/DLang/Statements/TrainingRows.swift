@@ -6,7 +6,7 @@ import NeuralNet
 
 extension StatementTable {
   static let fit = StatementRow(
-    "fit", synopsis: "fit MODEL DATA|X Y [epochs=N] [batch=N] [validation=FRACTION|DATA] [shuffle=B] [verbose=0|1|2] [early_stopping=N] [class_weight=balanced|[W, ...]] [log=\"FILE.csv\"] [checkpoint=\"DIR\"] [resume=\"DIR\"]",
+    "fit", synopsis: "fit MODEL DATA|X Y [epochs=N] [batch=N] [validation=FRACTION|DATA] [shuffle=B] [verbose=0|1|2] [early_stopping=N] [class_weight=balanced|[W, ...]] [log=\"FILE.csv\"] [checkpoint=\"DIR\"] [resume=\"DIR\"] [augment=[STEP, ...]]",
     summary: "Train a model on a dataset, or on inputs X and targets Y.",
     example: "fit net train epochs=60 batch=16 validation=0.1",
     arguments: [.model, .expressions(1...2, what: "training data")],
@@ -38,6 +38,13 @@ extension StatementTable {
       OptionSpec("resume", "\"DIR\"",
                  "continue from the checkpoint in DIR (bit-identical to an uninterrupted run); starts afresh when DIR has none",
                  values: .nothing, example: "resume=\"runs/net.ckpt\""),
+      OptionSpec("augment", "[STEP, ...]",
+                 "augment every training batch of images on the fly (never the validation data), drawing from the session seed",
+                 values: .words(AugmentOptions.names),
+                 details: ["steps, applied in order to each image with fresh random draws (Keras' preprocessing layers):"]
+                   + Augmentation.table.map { "  \($0.name)\($0.setting.isEmpty ? "" : "(\($0.setting))")  \($0.help)" }
+                   + ["the geometric steps are composed and each image is sampled once (bilinear); see it with show augment(train[0], 6, [STEP, ...])"],
+                 example: "augment=[flip_h, shift(2), rotate(10), zoom(0.1), noise(0.05)]"),
     ],
     role: .command(check: { checker, c in
       checker.checkTraining(c)

@@ -74,6 +74,8 @@ struct FitLoop {
   let callbacks: [Callback]
   /// Whether a schedule sets the rate (then `lr` is logged every epoch).
   let scheduled: Bool
+  /// Augmentation of the training batches, if any.
+  var augment: Augmentation? = nil
 
   /// Runs epochs `from + 1 … epochs`; returns the history of the epochs run.
   func run(epochs: Int, from initialEpoch: Int, rng: inout SeededRandom,
@@ -141,6 +143,9 @@ struct FitLoop {
             if let w = data.weights, fullW != nil { Model.gather(w, 1, p, s0, count, &fullW!) }
             for k in data.extra.indices { Model.gather(data.extra[k], extraRows[k], p, s0, count, &fullE[k]) }
           }
+        }
+        if let augment {
+          if isTail { augment.apply(&tailX, rng: &rng) } else { augment.apply(&fullX, rng: &rng) }
         }
         let rngBefore = rng
         let outcome = model.runStep(isTail ? tailX : fullX, extra: isTail ? tailE : fullE,

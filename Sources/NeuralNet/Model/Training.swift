@@ -335,7 +335,8 @@ extension Model {
   /// dropout) comes from `rng`. `classWeight` weighs the training loss per class (Keras'
   /// class_weight); the weights used are reported through `note`. Callbacks run in order
   /// after the built-in ones (gradient clipping and the learning-rate schedule of the
-  /// optimizer). `initialEpoch` skips epochs already trained (a resumed run).
+  /// optimizer). `initialEpoch` skips epochs already trained (a resumed run). `augment`
+  /// transforms every training batch (never the validation data), drawing from `rng`.
   ///
   /// A NaN guard is always on: at the first non-finite loss or gradient, training stops, the
   /// first layer whose output or gradient is non-finite is named, and the weights are the last
@@ -347,13 +348,14 @@ extension Model {
   public func fit(x: Tensor, y: Tensor, epochs: Int = 1, batchSize: Int = 32,
                   validation: Validation = .none, shuffle: Bool = true,
                   classWeight: ClassWeighting? = nil, callbacks: [Callback] = [],
-                  initialEpoch: Int = 0, rng: inout SeededRandom,
+                  initialEpoch: Int = 0, augment: Augmentation? = nil, rng: inout SeededRandom,
                   note: @escaping (String) -> Void = { _ in }) throws -> History {
     let (plan, optimizer) = try fitSetup(epochs: epochs, batchSize: batchSize)
     var data = try FitData(model: self, x: x, y: y, validation: validation, plan: plan)
+    try augment?.validate(sampleShape: Array(data.x.shape.dropFirst()))
     return try fit(data: &data, plan: plan, optimizer: optimizer, epochs: epochs, batchSize: batchSize,
                    shuffle: shuffle, classWeight: classWeight, callbacks: callbacks,
-                   initialEpoch: initialEpoch, rng: &rng, note: note)
+                   initialEpoch: initialEpoch, augment: augment, rng: &rng, note: note)
   }
 
   /// `fit` with inputs keyed by name, for models with several inputs; validation is the last
@@ -383,6 +385,7 @@ extension Model {
 
   func fit(data: inout FitData, plan: Plan, optimizer: Optimizer, epochs: Int, batchSize: Int,
            shuffle: Bool, classWeight: ClassWeighting?, callbacks: [Callback], initialEpoch: Int,
+           augment: Augmentation? = nil,
            rng: inout SeededRandom, note: @escaping (String) -> Void) throws -> History {
     if let cw = classWeight {
       let (perClass, sample) = try classWeights(cw, targets: data.y)
@@ -398,7 +401,7 @@ extension Model {
     all += callbacks
     let loop = FitLoop(model: self, plan: plan, optimizer: optimizer, data: data,
                        batchSize: batchSize, shuffle: shuffle, callbacks: all,
-                       scheduled: optimizer.schedule != nil)
+                       scheduled: optimizer.schedule != nil, augment: augment)
     let result = try loop.run(epochs: epochs, from: initialEpoch, rng: &rng, note: note)
     return result
   }
