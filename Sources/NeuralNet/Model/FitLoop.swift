@@ -143,6 +143,7 @@ struct FitLoop {
           }
         }
         let rngBefore = rng
+        let sumBefore = lossSum
         let outcome = model.runStep(isTail ? tailX : fullX, extra: isTail ? tailE : fullE,
                                     isTail ? tailY : fullY,
                                     weights: isTail ? tailW : fullW, rows: count, plan: plan,
@@ -155,6 +156,7 @@ struct FitLoop {
           break epochLoop
         }
         seen += count
+        ctx.batchLoss = (lossSum - sumBefore) / Double(count)
         ctx.batch = b + 1
         ctx.logs = means(seen)
         ctx.elapsed = Model.seconds(clock.now - start)
