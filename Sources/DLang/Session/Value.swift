@@ -63,6 +63,10 @@ public final class ModelRef {
   /// The tokenizer of the text dataset it was last trained on (`load … text=`), which
   /// `predict MODEL ["text", …]` uses; saved in the model file.
   public var tokenizer: Tokenizer?
+  /// The training health of every epoch fitted with `health=true` (`plot M gradients`).
+  public var health: [EpochHealth] = []
+  /// The loss of every training batch, in order, across `fit` calls (`plot M batches`).
+  public var batchLosses: [Double] = []
 
   /// A model called `name`; `source` is its self-contained `model` block, when it has one.
   public init(name: String, network: Model, source: String? = nil) {
