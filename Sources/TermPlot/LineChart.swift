@@ -45,6 +45,10 @@ public struct LineChart: Sendable {
   public var firstX: Int
   /// A point index to mark with a vertical line (the best epoch), with its legend text.
   public var marker: (index: Int, label: String)?
+  /// Tick labels placed by the caller instead of the whole numbers from `firstX`: each at a
+  /// (fractional) point index, e.g. the decades of a learning rate swept on a log scale.
+  /// Labels that would touch an earlier one are left out.
+  public var xTicks: [(index: Double, label: String)]?
 
   /// Creates a chart.
   public init(title: String? = nil, series: [Series], width: Int = 60, height: Int = 15,
@@ -168,8 +172,17 @@ public struct LineChart: Sendable {
 
   /// The x axis line with tick marks and the line of x tick labels.
   func xAxisLines(pointCount: Int, canvas: ChartCanvas, layout: Layout, style: RenderStyle) -> [String] {
-    let placed = XTicks.place(pointCount: pointCount, firstX: firstX, plotWidth: layout.plotWidth) {
-      LineChart.xPoint($0, count: pointCount, canvas: canvas) / canvas.subX
+    let placed: [XTicks.Tick]
+    if let custom = xTicks {
+      placed = XTicks.place(custom, plotWidth: layout.plotWidth) { index in
+        guard pointCount > 1, index.isFinite else { return 0 }
+        let span = Double(canvas.pointWidth - 1)
+        return Numeric.int(min(max(index / Double(pointCount - 1), 0), 1) * span) / canvas.subX
+      }
+    } else {
+      placed = XTicks.place(pointCount: pointCount, firstX: firstX, plotWidth: layout.plotWidth) {
+        LineChart.xPoint($0, count: pointCount, canvas: canvas) / canvas.subX
+      }
     }
     let (corner, fill, mark) = style.unicode ? ("└", "─", "┬") : ("+", "-", "+")
     let tickColumns = Set(placed.map(\.column))
@@ -231,17 +244,29 @@ enum XTicks {
       index += step
     }
     var placed: [Tick] = []
-    for i in candidates {
-      let label = String(firstX + i)
-      let col = Numeric.clamp(column(i), 0...max(0, plotWidth - 1))
-      let len = label.count
-      let start = Numeric.clamp(col - (len - 1) / 2, 0...max(0, plotWidth - len))
-      let clear = placed.allSatisfy { start > $0.start + $0.label.count || start + len < $0.start }
-      if clear && len <= plotWidth && !placed.contains(where: { $0.column == col }) {
-        placed.append(Tick(column: col, label: label, start: start))
-      }
+    for i in candidates { add(String(firstX + i), column: column(i), plotWidth: plotWidth, to: &placed) }
+    return placed
+  }
+
+  /// Ticks given by the caller, in order; `column(index)` maps a point index to its column.
+  static func place(_ ticks: [(index: Double, label: String)], plotWidth: Int,
+                    column: (Double) -> Int) -> [Tick] {
+    var placed: [Tick] = []
+    for t in ticks where t.index.isFinite {
+      add(TextLayout.singleLine(t.label), column: column(t.index), plotWidth: plotWidth, to: &placed)
     }
     return placed
+  }
+
+  /// Adds a tick labelled `label` centred at `column` unless it would touch one placed.
+  static func add(_ label: String, column: Int, plotWidth: Int, to placed: inout [Tick]) {
+    let col = Numeric.clamp(column, 0...max(0, plotWidth - 1))
+    let len = label.count
+    let start = Numeric.clamp(col - (len - 1) / 2, 0...max(0, plotWidth - len))
+    let clear = placed.allSatisfy { start > $0.start + $0.label.count || start + len < $0.start }
+    if clear && len <= plotWidth && !placed.contains(where: { $0.column == col }) {
+      placed.append(Tick(column: col, label: label, start: start))
+    }
   }
 
   /// Smallest step from 1, 2, 5, 10, 20, 25, 50, 100, … giving at most `maxTicks` intervals.

@@ -73,6 +73,7 @@ struct StatementTableTests {
     "generate": "model f {\n  input 20x1\n  flatten\n  dense 1\n}",
     "gradients": "model rnn {\n  input 20x1\n  simple_rnn 4\n  dense 1\n}\ncompile rnn loss=mse optimizer=sgd",
     "trace": "x = [[2, 5]]\ny = [0]\nmodel neuron {\n  input 2\n  dense 1 sigmoid\n}\ncompile neuron loss=mse optimizer=sgd",
+    "compare": "model net2 {\n  input 4\n  dense 3 softmax\n}\ncompile net2 loss=sparse_categorical_crossentropy optimizer=sgd metrics=[accuracy]\nfit net2 train epochs=2 verbose=0",
   ]
 
   /// The example of `row` with `name=value` in place of (or added to) its own options.

@@ -30,7 +30,9 @@ extension Interpreter {
     let observer = FitObserver(output: output, epochs: o.epochs, verbose: o.verbose,
                                interrupt: session.interruptLevel)
     let lastGradients = LastGradients()
-    var callbacks: [Callback] = [observer, lastGradients]
+    var callbacks: [Callback] = [observer, lastGradients, BatchLossRecorder(model)]
+    let health = o.health ? healthMonitor(model, x: x) : nil
+    if let health { callbacks.append(health) }
     var early: EarlyStopping?
     if let es = o.earlyStopping {
       let monitor = es.monitor ?? (hasValidation ? "val_loss" : "loss")
@@ -92,6 +94,10 @@ extension Interpreter {
     if let early, early.restoreBest, early.bestEpoch > 0 {
       model.network.markBestEpoch(before + early.bestEpoch)
     }
+    if let health, !health.epochs.isEmpty {
+      model.health += health.epochs
+      show(HealthText.summary(health.epochs, model: model.name, thresholds: health.thresholds, style: style))
+    }
     if let stop = history.stopped {
       output.progress(.note("stopped by Ctrl-C in epoch \(stop.epoch)/\(o.epochs), batch \(stop.batch)/\(observer.batches); weights kept"
                              + (observer.aborted ? " (second Ctrl-C: validation skipped)" : "")))
@@ -149,9 +155,12 @@ extension Interpreter {
 
   func plot(_ c: Command) throws {
     let model = try modelArg(c)
+    let log = try TableOptions.bool(c, "log", arguments(c)) ?? false
     var metric = "loss"
     if c.args.count > 1 {
       let e = c.args[1]
+      if case .identifier("gradients") = e.kind { return try plotGradients(model, at: e.range) }
+      if case .identifier("batches") = e.kind { return try plotBatches(model, log: log, at: e.range) }
       if case .identifier("lr") = e.kind, model.history["lr"] == nil {
         throw Diagnostic.error("model '\(model.name)' has no learning-rate history", at: e.range,
                                hint: "the rate is recorded when the optimizer has a schedule, e.g. adam(lr=cosine(0.003, epochs=50))")
@@ -163,7 +172,7 @@ extension Interpreter {
       guard available.contains(m) else {
         throw Diagnostic.error("model '\(model.name)' has no history of '\(m)'", at: e.range,
                                hint: available.isEmpty ? "train it first: fit \(model.name) …"
-                                 : "recorded: " + available.joined(separator: ", "))
+                                 : "recorded: " + (available + ["gradients", "batches"]).joined(separator: ", "))
       }
       metric = m
     }
@@ -174,9 +183,12 @@ extension Interpreter {
     var series = [LineChart.Series(metric, model.history.series(metric))]
     let val = model.history.series("val_" + metric)
     if !val.isEmpty { series.append(LineChart.Series("val_" + metric, val)) }
-    var chart = LineChart(title: "\(model.name): \(metric) per epoch", series: series, width: 60, height: 15)
+    var chart = LineChart(title: "\(model.name): \(metric) per epoch" + (log ? " (log scale)" : ""),
+                          series: series, width: 60, height: 15, logY: log)
     if let best = model.history.bestEpoch {
       chart.marker = (best - 1, "best epoch \(best) (weights restored)")
+    } else if metric == "loss", let low = HealthText.lowest(model.history.series("val_loss")) {
+      chart.marker = (low, "lowest val_loss: epoch \(low + 1)")
     }
     show(chart.render(style: style))
   }

@@ -20,6 +20,8 @@ struct FitOptions {
   var resume: (path: String, range: SourceRange)?
   /// Image augmentation of the training batches (`augment=[flip_h, shift(2)]`).
   var augment: Augmentation?
+  /// `health=true`: per-layer gradient norms and dead ReLU units every epoch.
+  var health = false
 
   /// Most epochs (for patience and start_from): the table's bound on `epochs`.
   static var maxEpochs: Int {
@@ -63,6 +65,7 @@ struct FitOptions {
     o.batch = (try? TableOptions.int(c, "batch", args)) ?? o.batch
     o.verbose = (try? TableOptions.int(c, "verbose", args)) ?? o.verbose
     o.shuffle = (try? TableOptions.bool(c, "shuffle", args)) ?? o.shuffle
+    o.health = ((try? TableOptions.bool(c, "health", args)) ?? nil) ?? false
     each("validation") { opt in
       if case .number = opt.value.kind {
         if let f = try args.number(opt.value, what: "the validation fraction", lo: 0, hi: 1, openHigh: true) {

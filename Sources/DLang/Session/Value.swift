@@ -66,6 +66,10 @@ public final class ModelRef {
   /// The gradient of every trainable parameter (by path, `dense_1.weights`) in the last
   /// training step of `fit` or `trace`: what `net.dense_1.weights.grad` reads.
   public var lastGradients: [String: Tensor] = [:]
+  /// The training health of every epoch fitted with `health=true` (`plot M gradients`).
+  public var health: [EpochHealth] = []
+  /// The loss of every training batch, in order, across `fit` calls (`plot M batches`).
+  public var batchLosses: [Double] = []
 
   /// A model called `name`; `source` is its self-contained `model` block, when it has one.
   public init(name: String, network: Model, source: String? = nil) {

@@ -17,7 +17,7 @@ extension ArgumentShape {
       }
       return parts.joined(separator: " , ")
     case .path: return "string"
-    case .word(_, _, .metric): return "[ identifier ]"
+    case .word(_, _, .metric): return "[ identifier | \"gradients\" ]"
     case .word(_, _, .helpTopic): return "[ identifier | keyword ]"
     case .statement: return "statement"
     }

@@ -56,8 +56,8 @@ enum StatementTable {
   /// Every statement, in the order `help` lists them.
   static let rows: [StatementRow] = [
     seed, load, split, standardize, normalize, windows, model, compile, summary, fit, evaluate,
-    crossval, search, predict, generate, plot, show, confusion, gradients, trace, activations, save,
-    print, forLoop, help, vars, reset, run, time, history, exit,
+    crossval, search, predict, generate, plot, show, confusion, gradients, trace, activations, lrfind,
+    compare, save, print, forLoop, help, vars, reset, run, time, history, exit,
   ]
 
   private static let byName: [String: StatementRow] =

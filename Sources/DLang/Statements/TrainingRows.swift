@@ -6,7 +6,7 @@ import NeuralNet
 
 extension StatementTable {
   static let fit = StatementRow(
-    "fit", synopsis: "fit MODEL DATA|X Y [epochs=N] [batch=N] [validation=FRACTION|DATA] [shuffle=B] [verbose=0|1|2] [early_stopping=N] [class_weight=balanced|[W, ...]] [log=\"FILE.csv\"] [checkpoint=\"DIR\"] [resume=\"DIR\"] [augment=[STEP, ...]]",
+    "fit", synopsis: "fit MODEL DATA|X Y [epochs=N] [batch=N] [validation=FRACTION|DATA] [shuffle=B] [verbose=0|1|2] [early_stopping=N] [class_weight=balanced|[W, ...]] [log=\"FILE.csv\"] [checkpoint=\"DIR\"] [resume=\"DIR\"] [augment=[STEP, ...]] [health=B]",
     summary: "Train a model on a dataset, or on inputs X and targets Y.",
     example: "fit net train epochs=60 batch=16 validation=0.1",
     arguments: [.model, .expressions(1...2, what: "training data")],
@@ -45,6 +45,9 @@ extension StatementTable {
                    + Augmentation.table.map { "  \($0.name)\($0.setting.isEmpty ? "" : "(\($0.setting))")  \($0.help)" }
                    + ["the geometric steps are composed and each image is sampled once (bilinear); see it with show augment(train[0], 6, [STEP, ...])"],
                  example: "augment=[flip_h, shift(2), rotate(10), zoom(0.1), noise(0.05)]"),
+      OptionSpec("health", "true|false",
+                 "each epoch, each layer's gradient norm and the share of dead ReLU units; flags vanishing (norm < 1e-6) and exploding (norm > 1e3) gradients; plot MODEL gradients draws the norms",
+                 example: "health=true", kind: .bool),
     ],
     role: .command(check: { checker, c in
       checker.checkTraining(c)
@@ -84,10 +87,14 @@ extension StatementTable {
     }, run: { try $0.predict($1) }))
 
   static let plot = StatementRow(
-    "plot", synopsis: "plot MODEL [METRIC|lr]",
-    summary: "Plot the training history (loss, or the given metric, or lr: the learning rate per epoch); marks the best epoch after early stopping.",
+    "plot", synopsis: "plot MODEL [METRIC|lr|gradients|batches] [log=B]",
+    summary: "Plot the training history (loss, or the given metric, or lr: the learning rate per epoch; gradients: each layer's gradient norm per epoch of a fit with health=true; batches: the loss of every training batch); marks the best epoch after early stopping, else the epoch of the lowest val_loss.",
     example: "plot net accuracy",
     arguments: [.model, .word(what: "a metric name", suchAs: "accuracy", of: .metric)],
+    options: [
+      OptionSpec("log", "true|false", "a logarithmic y axis (gradients are always drawn on one)",
+                 example: "log=true", kind: .bool),
+    ],
     role: .command(check: { checker, c in
       _ = try checker.model(c.args.first, for: c.keyword.text, at: c.range)
       if c.args.count > 2 { throw Diagnostic.error("plot takes a model and a metric", at: c.args[2].range) }

@@ -83,7 +83,9 @@ extension Parser {
   mutating func parseWord(_ keyword: Name, _ kind: WordKind,
                           missing: String) throws(ParseAbort) -> Expr? {
     let isTopic = kind == .helpTopic
-    if (peek.kind == .identifier && !atOption) || (isTopic && peek.kind == .keyword) {
+    // `plot net gradients`: the one statement keyword that is also a chart of the history.
+    let chartKeyword = kind == .metric && peek.kind == .keyword && peek.text == "gradients"
+    if (peek.kind == .identifier && !atOption) || (isTopic && peek.kind == .keyword) || chartKeyword {
       let word = advance()
       return Expr(kind: .identifier(word.text), range: word.range)
     }

@@ -18,6 +18,8 @@ public final class TrainingContext {
   /// After a batch: running means over the epoch so far; after an epoch: its results,
   /// validation included. Keras 3 order: training names alphabetically, then `val_` names.
   public internal(set) var logs: [(String, Double)] = []
+  /// The loss of the batch just finished alone (not a running mean), penalties included.
+  public internal(set) var batchLoss = 0.0
   /// Seconds since the epoch began.
   public internal(set) var elapsed = 0.0
   /// The trainable parameters (their gradients are set in `gradientsReady`).

@@ -148,6 +148,7 @@ struct FitLoop {
           if isTail { augment.apply(&tailX, rng: &rng) } else { augment.apply(&fullX, rng: &rng) }
         }
         let rngBefore = rng
+        let sumBefore = lossSum
         let outcome = model.runStep(isTail ? tailX : fullX, extra: isTail ? tailE : fullE,
                                     isTail ? tailY : fullY,
                                     weights: isTail ? tailW : fullW, rows: count, plan: plan,
@@ -160,6 +161,7 @@ struct FitLoop {
           break epochLoop
         }
         seen += count
+        ctx.batchLoss = (lossSum - sumBefore) / Double(count)
         ctx.batch = b + 1
         ctx.logs = means(seen)
         ctx.elapsed = Model.seconds(clock.now - start)
