@@ -83,6 +83,7 @@ extension Interpreter {
       let at = text.hasPrefix("class_weight") || text.hasPrefix("class weights") ? c.option("class_weight")?.value.range : nil
       throw Diagnostic.error(text, at: at ?? c.range)
     }
+    model.lastFit = FitRecord(x: x, y: y, batch: o.batch, epochs: o.epochs, shuffle: o.shuffle)
     if let early, early.restoreBest, early.bestEpoch > 0 {
       model.network.markBestEpoch(before + early.bestEpoch)
     }

@@ -63,6 +63,8 @@ public final class ModelRef {
   /// The tokenizer of the text dataset it was last trained on (`load … text=`), which
   /// `predict MODEL ["text", …]` uses; saved in the model file.
   public var tokenizer: Tokenizer?
+  /// The data and settings of its last `fit`: what `export MODEL "FILE.py"` trains on.
+  public var lastFit: FitRecord?
 
   /// A model called `name`; `source` is its self-contained `model` block, when it has one.
   public init(name: String, network: Model, source: String? = nil) {

@@ -56,7 +56,7 @@ enum StatementTable {
   /// Every statement, in the order `help` lists them.
   static let rows: [StatementRow] = [
     seed, load, split, standardize, normalize, windows, model, compile, summary, fit, evaluate,
-    predict, generate, plot, show, confusion, gradients, save, print, help, vars, reset, run, time,
+    predict, generate, plot, show, confusion, gradients, save, export, print, help, vars, reset, run, time,
     history, exit,
   ]
 
