@@ -64,7 +64,7 @@ enum Template {
         return x, mask.sum(1).long().clamp(min=1).cpu()
 
 
-    class \(PyTorchScript.identifier(name).capitalizedFirst)(nn.Module):
+    class Network(nn.Module):
         \"\"\"dl's model block `\(name)`.\"\"\"
 
         def __init__(self):
@@ -133,7 +133,7 @@ enum Template {
         with safe_open(DATA, "pt") as f:
             meta = f.metadata() or {}
         dl_loss, dl_first = meta.get("dl.loss"), meta.get("dl.first_batch_loss")
-        net = \(PyTorchScript.identifier(name).capitalizedFirst)()
+        net = Network()
         net.load_dl_weights(WEIGHTS)
         if rank == 0:
             print(f"loss before training (dl's weights): {mean_loss(net, x, y):.6f}"
@@ -185,9 +185,4 @@ enum Template {
 
     """
   }
-}
-
-extension String {
-  /// The string with its first letter upper-cased (a Python class name).
-  var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
 }
