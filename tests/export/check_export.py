@@ -57,14 +57,17 @@ def export_examples(dl, tmp):
         text = open(os.path.join(ROOT, "examples", script)).read()
         models = re.findall(r"^\s*model\s+(\w+)", text, re.M)
         fitted = set(re.findall(r"^\s*fit\s+(\w+)", text, re.M))
-        lines = [text.rstrip("\n"), ""]
+        exports = []
         for m in models:
-            lines.append(f'export {m} "{tmp}/{stem}_{m}.onnx"')
+            exports.append(f'export {m} "{tmp}/{stem}_{m}.onnx"')
             if m in fitted:
-                lines.append(f'export {m} "{tmp}/{stem}_{m}.py"')
+                exports.append(f'export {m} "{tmp}/{stem}_{m}.py"')
+        # The exports go before a `reset` or `exit` (which end the models), else at the end.
+        end = re.search(r"^\s*(reset|exit)\b", text, re.M)
+        cut = end.start() if end else len(text)
         path = os.path.join(tmp, script)
         with open(path, "w") as f:
-            f.write("\n".join(lines) + "\n")
+            f.write(text[:cut].rstrip("\n") + "\n" + "\n".join(exports) + "\n" + text[cut:])
         r = subprocess.run([dl, path], cwd=ROOT, capture_output=True, text=True, timeout=600)
         if r.returncode != 0:
             failures.append(f"{script}: dl exited {r.returncode}: {(r.stderr or r.stdout)[-800:]}")
