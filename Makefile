@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make demo   builds dl (release) and runs the demo script
-#   make test   builds dl (release, as users get it) and runs every test
+#   make test   builds dl (release, as users get it) and runs every test, then the export
+#               check in onnxruntime and PyTorch (tests/export/run.sh)
 # Both install the C libraries dl needs with apt-get when they are missing.
 #   make fuzz   builds the libFuzzer targets (fuzz/build.sh) and runs each for 10^6 inputs
 SHELL := /bin/bash
@@ -26,6 +27,7 @@ demo: release
 test: deps
 	swift build -c release --product dl
 	swift test
+	tests/export/run.sh
 
 bench: deps
 	swift build -c release --product DLBench

@@ -11,6 +11,9 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     // Reads .npz archives (zip of .npy members): zlib inflate and CRC-32.
     .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    // Writes ONNX models (the runtime library only; the onnx.proto code is generated once
+    // and committed in Sources/ModelExport/Generated, so no build runs the protoc plugin).
+    .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
   ],
   targets: [
     // C libraries
@@ -32,7 +35,11 @@ let package = Package(
             ],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
     .target(name: "TermPlot"),
-    .target(name: "DLang", dependencies: ["NeuralNet", "TermPlot"]),
+    // Export of a trained model to other engines: ONNX (protobuf) and a PyTorch script.
+    .target(name: "ModelExport", dependencies: [
+              "NeuralNet", "Autograd", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
+    .target(name: "DLang", dependencies: ["NeuralNet", "TermPlot", "ModelExport"]),
     .target(name: "Notebook", dependencies: ["DLang", "TermPlot", "CEditLine", "CLibEdit"]),
     .executableTarget(name: "dl", dependencies: [
       "Notebook", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -44,6 +51,10 @@ let package = Package(
                 resources: [.copy("Fixtures")]),
     .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"], exclude: ["Fixtures"]),
     .testTarget(name: "TermPlotTests", dependencies: ["TermPlot"]),
+    .testTarget(name: "ModelExportTests", dependencies: [
+                  "ModelExport", "NeuralNet", "Autograd",
+                  .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                ]),
     .testTarget(name: "DLangTests", dependencies: ["DLang"], exclude: ["Parse", "ErrorScripts"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"], exclude: ["Golden"]),
   ]

@@ -91,6 +91,7 @@ extension Interpreter {
     let gradients = lastGradients.values
     if !gradients.isEmpty { model.lastGradients = gradients }
     if let a = o.augment { session.lastAugmentation = a }
+    model.lastFit = FitRecord(x: x, y: y, batch: o.batch, epochs: o.epochs, shuffle: o.shuffle)
     if let early, early.restoreBest, early.bestEpoch > 0 {
       model.network.markBestEpoch(before + early.bestEpoch)
     }

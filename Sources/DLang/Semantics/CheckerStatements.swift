@@ -293,3 +293,19 @@ extension Checker {
     return "MODEL"
   }
 }
+
+extension Checker {
+  /// `export MODEL "FILE.onnx"` or `"FILE.py"`: a model and a file name of one of the two kinds.
+  mutating func checkExport(_ c: Command) throws {
+    _ = try model(c.args.first, for: c.keyword.text, at: c.range)
+    guard c.args.count == 2, case .string(let path) = c.args[1].kind else {
+      throw Diagnostic.error("export needs a model and a file name in quotes", at: c.range,
+                             hint: "e.g. export net \"runs/net.onnx\" or export net \"train_net.py\"")
+    }
+    guard ExportKind(path) != nil else {
+      throw Diagnostic.error("export writes ONNX models (.onnx) or PyTorch scripts (.py), not '\(path)'",
+                             at: c.args[1].range,
+                             hint: "e.g. export \(exprText(c.args[0])) \"net.onnx\" or \"train_net.py\"")
+    }
+  }
+}

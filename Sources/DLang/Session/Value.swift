@@ -70,6 +70,8 @@ public final class ModelRef {
   public var health: [EpochHealth] = []
   /// The loss of every training batch, in order, across `fit` calls (`plot M batches`).
   public var batchLosses: [Double] = []
+  /// The data and settings of its last `fit`: what `export MODEL "FILE.py"` trains on.
+  public var lastFit: FitRecord?
 
   /// A model called `name`; `source` is its self-contained `model` block, when it has one.
   public init(name: String, network: Model, source: String? = nil) {

@@ -48,3 +48,13 @@ extension StatementTable {
     role: .command(check: { checker, c in try checker.checkSave(c) },
                    run: { try $0.saveModel($1) }))
 }
+
+extension StatementTable {
+  static let export = StatementRow(
+    "export", synopsis: "export MODEL \"FILE.onnx\" | \"FILE.py\"",
+    summary: "Write a trained model for other engines: an ONNX model (opset 17, with a sample of inputs and dl's outputs beside it), or a PyTorch script that trains it on many processes with DistributedDataParallel (with dl's weights and training data beside it).",
+    example: "export net \"runs/net.onnx\"",
+    arguments: [.model, .path(extensions: [".onnx", ".py"])],
+    role: .command(check: { checker, c in try checker.checkExport(c) },
+                   run: { try $0.exportModel($1) }))
+}

@@ -57,7 +57,7 @@ enum StatementTable {
   static let rows: [StatementRow] = [
     seed, load, split, standardize, normalize, windows, model, compile, summary, fit, evaluate,
     crossval, search, predict, generate, plot, show, confusion, gradients, trace, activations, lrfind,
-    compare, save, print, forLoop, help, vars, reset, run, time, history, exit,
+    compare, save, export, print, forLoop, help, vars, reset, run, time, history, exit,
   ]
 
   private static let byName: [String: StatementRow] =

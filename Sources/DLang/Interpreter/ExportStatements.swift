@@ -1,0 +1,132 @@
+import Autograd
+import Foundation
+import ModelExport
+import NeuralNet
+import TermPlot
+
+/// The data and settings of a model's last `fit`, kept so that `export MODEL "FILE.py"`
+/// can train on the same data in the same way.
+public struct FitRecord {
+  /// The features and targets the fit read (after load, split and scaling).
+  public let x: Tensor, y: Tensor
+  /// Batch size and epochs.
+  public let batch: Int, epochs: Int
+  /// Whether the fit shuffled.
+  public let shuffle: Bool
+}
+
+/// What `export` writes, from the file name's extension.
+enum ExportKind {
+  case onnx, pytorch
+  init?(_ path: String) {
+    let p = path.lowercased()
+    if p.hasSuffix(".onnx") { self = .onnx } else if p.hasSuffix(".py") { self = .pytorch } else { return nil }
+  }
+}
+
+/// `export MODEL "FILE.onnx"` and `export MODEL "FILE.py"`.
+///
+/// ONNX: the network in inference mode (ModelExport's `OnnxExport`), and beside it
+/// `FILE.sample.safetensors`: up to 16 inputs (the first samples of the last fit's data, or
+/// seeded random ones) with dl's outputs for them, so any runtime can check it reproduces dl.
+///
+/// PyTorch: the script (`PyTorchScript`), `FILE.safetensors` (the model file `save` writes:
+/// the starting weights) and `FILE.data.safetensors` (the last fit's x and y, with dl's loss
+/// of the weights on them in the metadata as `dl.loss`, and on the first batch as
+/// `dl.first_batch_loss`). Every file is written atomically.
+extension Interpreter {
+  func exportModel(_ c: Command) throws {
+    let model = try modelArg(c)
+    guard c.args.count == 2, case .string(let path) = c.args[1].kind, let kind = ExportKind(path) else {
+      throw Diagnostic.error("export needs a model and a file name ending in .onnx or .py", at: c.range)
+    }
+    do {
+      switch kind {
+      case .onnx: try exportONNX(model, path, at: c)
+      case .pytorch: try exportPyTorch(model, path, at: c)
+      }
+    } catch let e as ExportError {
+      throw Diagnostic.error(e.message, at: c.args[0].range, hint: e.hint)
+    } catch let e as FileError {
+      throw Diagnostic.error(e.description, at: c.args[1].range)
+    } catch let e as ModelFileError {
+      throw Diagnostic.error(e.message, at: c.args[0].range, hint: e.hint)
+    }
+  }
+
+  /// `base` + `suffix` where `base` is `path` without its extension.
+  static func sibling(_ path: String, _ suffix: String) -> String {
+    guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return path + suffix }
+    return String(path[..<dot]) + suffix
+  }
+
+  private func write(_ bytes: [UInt8], _ path: String) throws {
+    try AtomicFile.write(bytes, to: session.resolve(path), displayPath: path,
+                         protecting: session.inputFiles, createDirectories: true)
+  }
+
+  private func exportONNX(_ model: ModelRef, _ path: String, at c: Command) throws {
+    let network = model.network
+    let bytes = try OnnxExport.encode(network)
+    let sample = try referenceSample(model)
+    let output = try network.predict(x: sample)
+    let samplePath = Interpreter.sibling(path, ".sample.safetensors")
+    let sampleBytes = try SafeTensors.encode([("input", sample), ("output", output)],
+                                             metadata: ["dl.model": model.name])
+    try write(bytes, path)
+    try write(sampleBytes, samplePath)
+    show("exported \(model.name) to \(path): ONNX opset \(OnnxExport.opset), "
+         + "\(Format.integer(bytes.count)) bytes; \(sample.shape[0]) sample inputs with dl's outputs in \(samplePath)")
+  }
+
+  /// Up to 16 inputs for the sample: the last fit's first rows, or seeded random values
+  /// (token ids for a model that starts with an embedding).
+  private func referenceSample(_ model: ModelRef) throws -> Tensor {
+    if let fit = model.lastFit, fit.x.rank >= 1, fit.x.shape[0] > 0 {
+      let n = Swift.min(16, fit.x.shape[0])
+      let per = fit.x.count / fit.x.shape[0]
+      return Tensor(shape: [n] + Array(fit.x.shape.dropFirst()), data: Array(fit.x.data[0..<(n * per)]))
+    }
+    guard let shape = model.network.inputs.first?.shape else { throw ExportError("\(model.name) has no input") }
+    var rng = SeededRandom(seed: 0)
+    let vocabulary = (model.network.nodes.first?.layer as? Embedding)?.vocabulary
+    let n = 16, per = shape.reduce(1, *)
+    let data = (0..<(n * per)).map { _ -> Float in
+      if let v = vocabulary { return Float(Int(rng.nextUnit() * Float(v - 1)) + (v > 1 ? 1 : 0)) }
+      return rng.nextUnit()
+    }
+    return Tensor(shape: [n] + shape, data: data)
+  }
+
+  private func exportPyTorch(_ model: ModelRef, _ path: String, at c: Command) throws {
+    guard let fit = model.lastFit else {
+      throw ExportError("\(model.name) has not been fitted in this session, so there is no data for the script to train on",
+                        hint: "fit it first; the script continues from its weights on the same data")
+    }
+    let name = { (p: String) in p.split(separator: "/").last.map(String.init) ?? p }
+    let weightsPath = Interpreter.sibling(path, ".safetensors")
+    let dataPath = Interpreter.sibling(path, ".data.safetensors")
+    let plan = TorchTrainingPlan(weightsFile: name(weightsPath), dataFile: name(dataPath), batchSize: fit.batch,
+                                 epochs: fit.epochs, shuffle: fit.shuffle, modelName: model.name,
+                                 scriptFile: name(path))
+    let script = try PyTorchScript.render(model.network, plan: plan)
+    let weights = try ModelFiles.encode(model)
+    let loss = try model.network.evaluate(x: fit.x, y: fit.y).first?.1 ?? .nan
+    let n = Swift.min(fit.batch, fit.x.shape[0])
+    let first = try model.network.evaluate(x: Interpreter.rows(fit.x, n), y: Interpreter.rows(fit.y, n)).first?.1 ?? .nan
+    let data = try SafeTensors.encode([("x", fit.x), ("y", fit.y)],
+                                      metadata: ["dl.loss": "\(loss)", "dl.first_batch_loss": "\(first)"])
+    try write(Array(script.utf8), path)
+    try write(weights, weightsPath)
+    try write(data, dataPath)
+    show("exported \(model.name) to \(path): a PyTorch DistributedDataParallel script "
+         + "(torchrun --nproc_per_node=N \(name(path))); dl's weights in \(weightsPath), "
+         + "its training data (\(fit.x.shape[0]) samples) in \(dataPath)")
+  }
+
+  /// The first `n` rows of `t`.
+  static func rows(_ t: Tensor, _ n: Int) -> Tensor {
+    let per = t.shape.first.map { $0 > 0 ? t.count / $0 : 0 } ?? 0
+    return Tensor(shape: [n] + Array(t.shape.dropFirst()), data: Array(t.data[0..<(n * per)]))
+  }
+}

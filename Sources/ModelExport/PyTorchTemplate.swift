@@ -1,0 +1,188 @@
+/// The text around the generated module: imports, helpers, the training loop.
+enum Template {
+  static func indent(_ lines: [String], _ n: Int) -> String {
+    let pad = String(repeating: " ", count: n)
+    return lines.map { pad + $0 }.joined(separator: "\n")
+  }
+
+  // swiftlint:disable:next function_parameter_count
+  static func script(plan: TorchTrainingPlan, inputShape: [Int], modules: [String], forward: [String],
+                     load: [String], loss: String, fused: Bool, optimizer: String, clipping: [String],
+                     schedule: String, target: String, hasMask: Bool) -> String {
+    let name = plan.modelName
+    let shape = "(" + inputShape.map(String.init).joined(separator: ", ") + (inputShape.count == 1 ? ",)" : ")")
+    return """
+    #!/usr/bin/env python3
+    \"\"\"Trains dl's model `\(name)` with PyTorch, on one process or many.
+
+    Written by dl (`export \(name) "…py"`). The network is the model block as an nn.Module
+    (images stay NHWC, as in dl); it starts from dl's weights in \(plan.weightsFile) (dl's
+    `save` format, safetensors) and trains on \(plan.dataFile) (the tensors x and y that dl
+    trained on, after loading, splitting and scaling), with dl's loss, optimizer, clipping and
+    learning-rate schedule.
+
+        python \(plan.scriptFile)                      # one process
+        torchrun --nproc_per_node=4 \(plan.scriptFile)   # 4 processes (gloo on CPU, nccl on GPU)
+
+    Options: --epochs E (default \(plan.epochs)), --batch B (per process, default
+    \(plan.batchSize)), --no-shuffle, --out FILE (the trained state_dict, default beside the
+    script). Before training it prints the loss of dl's weights on the data (inference mode)
+    and dl's own figure for it.
+    \"\"\"
+    import argparse
+    import math
+    import os
+
+    import torch
+    import torch.distributed as dist
+    import torch.nn as nn
+    import torch.nn.functional as F
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+    from torch.nn.parallel import DistributedDataParallel
+    from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+
+    HERE = os.path.dirname(os.path.abspath(__file__))
+    WEIGHTS = os.path.join(HERE, "\(plan.weightsFile)")
+    DATA = os.path.join(HERE, "\(plan.dataFile)")
+    EPOCHS, BATCH, SHUFFLE = \(plan.epochs), \(plan.batchSize), \(plan.shuffle ? "True" : "False")
+    INPUT_SHAPE = \(shape)  # one sample
+    FUSED = \(fused ? "True" : "False")  # the loss reads the last layer's logits, as dl's fused head
+
+
+    def _gates(t, order, units):
+        \"\"\"Keras' gate blocks of the last axis in PyTorch's order.\"\"\"
+        return torch.cat([t[..., i * units:(i + 1) * units] for i in order], -1)
+
+
+    def _compact(x, mask):
+        \"\"\"Each sequence's real steps moved to the front, in order, and their counts: dl's
+        padded steps keep the state, as a packed sequence of the real steps does.\"\"\"
+        steps = torch.arange(x.shape[1], 0, -1, device=x.device, dtype=x.dtype)
+        order = torch.argsort(mask * steps, dim=1, descending=True, stable=True)
+        x = x.gather(1, order[:, :, None].expand_as(x))
+        return x, mask.sum(1).long().clamp(min=1).cpu()
+
+
+    class Network(nn.Module):
+        \"\"\"dl's model block `\(name)`.\"\"\"
+
+        def __init__(self):
+            super().__init__()
+    \(indent(modules.isEmpty ? ["pass"] : modules, 8))
+
+        def forward(self, x, logits=False):
+            mask = None
+    \(indent(forward, 8))
+            return x
+
+        @torch.no_grad()
+        def load_dl_weights(self, path):
+            \"\"\"Copies dl's tensors (Keras layouts) into the modules.\"\"\"
+            w = load_file(path)
+    \(indent(load.isEmpty ? ["pass"] : load, 8))
+
+
+    def loss_fn(out, y):
+        \(target)
+        return \(loss)
+
+
+    def make_optimizer(params):
+        return \(optimizer)
+
+
+    def learning_rate(epoch):
+        \"\"\"dl's schedule, epochs counted from 0 (None: keep the rate).\"\"\"
+        \(schedule)
+
+
+    def clip(model):
+    \(indent(clipping.isEmpty ? ["pass"] : clipping, 4))
+
+
+    def mean_loss(net, x, y, batch=256):
+        \"\"\"The loss over (x, y) in inference mode.\"\"\"
+        net.eval()
+        total = 0.0
+        with torch.no_grad():
+            for i in range(0, len(x), batch):
+                xb, yb = x[i:i + batch], y[i:i + batch]
+                total += loss_fn(net(xb, logits=FUSED), yb).item() * len(xb)
+        return total / len(x)
+
+
+    def main():
+        p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+        p.add_argument("--epochs", type=int, default=EPOCHS)
+        p.add_argument("--batch", type=int, default=BATCH)
+        p.add_argument("--no-shuffle", action="store_true")
+        p.add_argument("--out", default=os.path.join(HERE, "\(name).trained.pt"))
+        args = p.parse_args()
+        distributed = "RANK" in os.environ
+        cuda = torch.cuda.is_available()
+        if distributed:
+            dist.init_process_group("nccl" if cuda else "gloo")
+        rank = dist.get_rank() if distributed else 0
+        world = dist.get_world_size() if distributed else 1
+        device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if cuda else "cpu")
+        torch.manual_seed(0)
+
+        data = load_file(DATA)
+        x, y = data["x"], data["y"]
+        with safe_open(DATA, "pt") as f:
+            meta = f.metadata() or {}
+        dl_loss, dl_first = meta.get("dl.loss"), meta.get("dl.first_batch_loss")
+        net = Network()
+        net.load_dl_weights(WEIGHTS)
+        if rank == 0:
+            print(f"loss before training (dl's weights): {mean_loss(net, x, y):.6f}"
+                  + (f" (dl: {float(dl_loss):.6f})" if dl_loss else ""), flush=True)
+            first = mean_loss(net, x[:args.batch], y[:args.batch])
+            print(f"first batch loss (dl's weights): {first:.6f}"
+                  + (f" (dl: {float(dl_first):.6f})" if dl_first else ""), flush=True)
+        net.to(device)
+        model = DistributedDataParallel(net, device_ids=[device.index] if cuda else None) if distributed else net
+
+        shuffle = SHUFFLE and not args.no_shuffle
+        dataset = TensorDataset(x, y)
+        sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=shuffle) if distributed else None
+        loader = DataLoader(dataset, batch_size=args.batch, sampler=sampler,
+                            shuffle=shuffle and sampler is None)
+        optimizer = make_optimizer(model.parameters())
+        for epoch in range(args.epochs):
+            rate = learning_rate(epoch)
+            if rate is not None:
+                for group in optimizer.param_groups:
+                    group["lr"] = rate
+            if sampler is not None:
+                sampler.set_epoch(epoch)
+            model.train()
+            total = torch.zeros(2, device=device)
+            for i, (xb, yb) in enumerate(loader):
+                xb, yb = xb.to(device), yb.to(device)
+                loss = loss_fn(model(xb, logits=FUSED), yb)
+                if epoch == 0 and i == 0 and rank == 0:
+                    print(f"first training batch loss: {loss.item():.6f}", flush=True)
+                optimizer.zero_grad()
+                loss.backward()
+                clip(model)
+                optimizer.step()
+                total += torch.tensor([loss.item() * len(xb), len(xb)], device=device)
+            if distributed:
+                dist.all_reduce(total)
+            if rank == 0:
+                print(f"epoch {epoch + 1}/{args.epochs}: loss {(total[0] / total[1]).item():.6f}", flush=True)
+        if rank == 0:
+            torch.save(net.state_dict(), args.out)
+            print(f"saved {args.out}")
+        if distributed:
+            dist.destroy_process_group()
+
+
+    if __name__ == "__main__":
+        main()
+
+    """
+  }
+}
