@@ -13,6 +13,7 @@ extension Interpreter {
     if ModelFiles.isModelFile(session.resolve(path)) {
       return try loadModel(c, name: name, path: path, at: e.range)
     }
+    if try TableOptions.bool(c, "stream", args) == true { return try loadStream(c, path: path, at: e.range, name: name) }
     var target = TargetSpec.none
     if let o = c.option("target") {
       switch o.value.kind {
@@ -153,6 +154,7 @@ extension Interpreter {
 
   func split(_ c: Command, names: [String]) throws -> [Value] {
     let args = arguments(c)
+    if let first = c.args.first, case .stream(let s) = try evaluate(first) { return try splitStream(c, s, names: names) }
     guard let first = c.args.first, case .dataset(let d) = try evaluate(first) else {
       throw Diagnostic.error("split needs a dataset", at: c.args.first?.range ?? c.range)
     }
@@ -172,6 +174,7 @@ extension Interpreter {
 
   /// Fits the scaler on the first dataset, applies it to all, prints the statistics.
   func scale(_ c: Command, minMax: Bool) throws {
+    if try scaleStreams(c, minMax: minMax) { return }
     var datasets: [(String, Dataset)] = []
     for e in c.args {
       guard case .identifier(let n) = e.kind, case .dataset(let d) = try evaluate(e) else {

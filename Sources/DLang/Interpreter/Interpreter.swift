@@ -64,6 +64,7 @@ struct Interpreter {
     case .bool(let b): return b ? "true" : "false"
     case .tensor(let t): return ValueFormat.tensor(t)
     case .dataset(let d): return d.describe
+    case .stream(let s): return s.describe
     case .model(let m): return "model \(m.name): \(plural(m.network.layers.count, "layer")), \(plural(m.network.parameterCount, "param", grouped: true))"
     case .layer(let m, let l): return "layer \(l) of model \(m.name)"
     case .list(let items):

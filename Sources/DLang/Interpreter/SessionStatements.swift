@@ -86,6 +86,7 @@ enum VarsText {
       return t.count <= 8 ? ValueFormat.tensor(t).split(separator: "\n").map { $0.trimmingPrefix(" ") }.joined(separator: " ")
         : "\(t.count) values"
     case .dataset(let d): return d.describe
+    case .stream(let s): return s.describe
     case .model(let m):
       var s = "\(plural(m.network.layers.count, "layer")), \(plural(m.network.parameterCount, "param", grouped: true))"
       if let c = m.compiled { s += ", \(c.loss), \(c.optimizer)" } else { s += ", not compiled" }

@@ -6,6 +6,7 @@ import TermPlot
 extension Interpreter {
   func fit(_ c: Command) throws {
     let model = try modelArg(c)
+    if let s = try streamArg(c) { return try fitStream(c, model: model, stream: s) }
     let args = arguments(c)
     let (x, y, _) = try data(c, model: model, needsTarget: true)
     guard let y else { return }
@@ -128,6 +129,7 @@ extension Interpreter {
 
   func evaluate(_ c: Command) throws {
     let model = try modelArg(c)
+    if let s = try streamArg(c) { return try evaluateStream(c, model: model, stream: s) }
     let args = arguments(c)
     let (x, y, _) = try data(c, model: model, needsTarget: true)
     guard let y else { return }
@@ -142,6 +144,7 @@ extension Interpreter {
   func predict(_ c: Command) throws {
     let model = try modelArg(c)
     if try predictTexts(c, model: model) { return }
+    if let s = try streamArg(c) { return try predictStream(c, model: model, stream: s) }
     let args = arguments(c)
     let (x, y, classNames) = try data(c, model: model, needsTarget: false)
     let batch = try TableOptions.int(c, "batch", args) ?? 32

@@ -18,6 +18,7 @@ enum Kind: Equatable {
     case .bool: self = .bool
     case .tensor(let t): self = t.rank == 0 ? .number : .tensor(t.shape)
     case .dataset(let d): self = .dataset(d.featureShape)
+    case .stream(let s): self = .dataset(s.featureShape)
     case .model(let m): self = .model(compiled: m.compiled != nil, output: m.network.outputShape)
     case .layer: self = .layer
     case .list: self = .list

@@ -9,6 +9,8 @@ public enum Value {
   /// A numeric array: a list literal, a dataset's features, a layer's weights.
   case tensor(Tensor)
   case dataset(Dataset)
+  /// A dataset streamed from a file larger than memory (`load … stream=true`).
+  case stream(StreamDataset)
   case model(ModelRef)
   /// A layer of a model (`net.dense_1`), whose members are its parameters.
   case layer(ModelRef, String)
@@ -23,6 +25,7 @@ public enum Value {
     case .bool: return "a boolean"
     case .tensor(let t): return t.rank == 0 ? "a number" : "a tensor of shape \(ValueFormat.shape(t.shape))"
     case .dataset: return "a dataset"
+    case .stream: return "a streamed dataset"
     case .model: return "a model"
     case .layer: return "a layer"
     case .list: return "a list"
@@ -37,6 +40,7 @@ public enum Value {
     case .bool: return "bool"
     case .tensor: return "tensor"
     case .dataset: return "dataset"
+    case .stream: return "stream"
     case .model: return "model"
     case .layer: return "layer"
     case .list: return "list"

@@ -71,7 +71,7 @@ extension StatementTable {
                    run: { try $0.evaluate($1) }))
 
   static let predict = StatementRow(
-    "predict", synopsis: "predict MODEL X|DATA|[\"TEXT\", ...] [batch=N] [top=N]",
+    "predict", synopsis: "predict MODEL X|DATA|[\"TEXT\", ...] [batch=N] [top=N] [limit=N]",
     summary: "Show the model's outputs for some inputs (raw texts for a model trained on text loaded with text=).", example: "predict net test top=3",
     arguments: [.model, .expressions(1...1, what: "inputs")],
     options: [
@@ -79,6 +79,8 @@ extension StatementTable {
                  kind: .int(min: 1, max: 1 << 24)),
       OptionSpec("top", "N", "show the N most likely classes", example: "top=3",
                  kind: .int(min: 1, max: 1_000_000)),
+      OptionSpec("limit", "N", "for a streamed dataset: the first N rows are shown (default 10)", example: "limit=20",
+                 kind: .int(min: 1, max: 100_000)),
     ],
     role: .command(check: { checker, c in
       _ = try checker.model(c.args.first, for: c.keyword.text, at: c.range)

@@ -151,7 +151,7 @@ enum RawElementType: Sendable, Equatable {
 
   /// One element at byte `at`.
   @inline(__always)
-  private func element(_ raw: UnsafeRawBufferPointer, _ at: Int, _ bigEndian: Bool) -> Float {
+  func element(_ raw: UnsafeRawBufferPointer, _ at: Int, _ bigEndian: Bool) -> Float {
     func fix<T: FixedWidthInteger>(_ v: T) -> T { bigEndian ? T(bigEndian: v) : T(littleEndian: v) }
     switch self {
     case .uint8: return Float(raw[at])

@@ -30,6 +30,9 @@ struct CSVScanner {
   private var position: Int
   /// The 1-based line the scanner is on.
   private(set) var line = 1
+  /// The byte offset of the next unread byte (where the next record starts): the streaming
+  /// reader carries an incomplete last record of a chunk over to the next one from here.
+  var offset: Int { position }
 
   private static let comma = UInt8(ascii: ",")
   private static let quote = UInt8(ascii: "\"")
