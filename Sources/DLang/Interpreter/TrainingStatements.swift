@@ -6,6 +6,7 @@ import TermPlot
 extension Interpreter {
   func fit(_ c: Command) throws {
     let model = try modelArg(c)
+    if let graph = model.seq2seq { return try fitSeq2Seq(c, model, graph) }
     let args = arguments(c)
     let (x, y, _) = try data(c, model: model, needsTarget: true)
     guard let y else { return }
@@ -115,6 +116,7 @@ extension Interpreter {
 
   func evaluate(_ c: Command) throws {
     let model = try modelArg(c)
+    if let graph = model.seq2seq { return try evaluateSeq2Seq(c, model, graph) }
     let args = arguments(c)
     let (x, y, _) = try data(c, model: model, needsTarget: true)
     guard let y else { return }
@@ -128,6 +130,10 @@ extension Interpreter {
 
   func predict(_ c: Command) throws {
     let model = try modelArg(c)
+    if let graph = model.seq2seq { return try predictSeq2Seq(c, model, graph) }
+    if let o = c.option("beam") {
+      throw Diagnostic.error("beam= is for encoder–decoder models", at: o.name.range)
+    }
     if try predictTexts(c, model: model) { return }
     let args = arguments(c)
     let (x, y, classNames) = try data(c, model: model, needsTarget: false)

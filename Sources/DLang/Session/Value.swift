@@ -63,6 +63,11 @@ public final class ModelRef {
   /// The tokenizer of the text dataset it was last trained on (`load … text=`), which
   /// `predict MODEL ["text", …]` uses; saved in the model file.
   public var tokenizer: Tokenizer?
+  /// The encoder–decoder graph of a model declared with `encoder { }` and `decoder { }`.
+  public var seq2seq: Seq2SeqGraph?
+  /// The vocabularies of the sequence pairs it was last trained on (`load … source= target=`),
+  /// which `predict MODEL ["…"]` uses; saved in the model file.
+  public var pairVocabulary: PairVocabulary?
 
   /// A model called `name`; `source` is its self-contained `model` block, when it has one.
   public init(name: String, network: Model, source: String? = nil) {

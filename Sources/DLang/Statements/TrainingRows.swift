@@ -38,7 +38,7 @@ extension StatementTable {
       OptionSpec("resume", "\"DIR\"",
                  "continue from the checkpoint in DIR (bit-identical to an uninterrupted run); starts afresh when DIR has none",
                  values: .nothing, example: "resume=\"runs/net.ckpt\""),
-    ],
+    ] + Seq2SeqTrainingOptions.fit,
     role: .command(check: { checker, c in
       checker.checkTraining(c)
       checker.checkFitOptions(c)
@@ -61,15 +61,15 @@ extension StatementTable {
                    run: { try $0.evaluate($1) }))
 
   static let predict = StatementRow(
-    "predict", synopsis: "predict MODEL X|DATA|[\"TEXT\", ...] [batch=N] [top=N]",
+    "predict", synopsis: "predict MODEL X|DATA|[\"TEXT\", ...] [batch=N] [top=N] [beam=K]",
     summary: "Show the model's outputs for some inputs (raw texts for a model trained on text loaded with text=).", example: "predict net test top=3",
     arguments: [.model, .expressions(1...1, what: "inputs")],
     options: [
       OptionSpec("batch", "N", "samples per forward pass", example: "batch=64",
                  kind: .int(min: 1, max: 1 << 24)),
-      OptionSpec("top", "N", "show the N most likely classes", example: "top=3",
+      OptionSpec("top", "N", "show the N most likely classes (encoder–decoder: the first N samples, 20 by default)", example: "top=3",
                  kind: .int(min: 1, max: 1_000_000)),
-    ],
+    ] + Seq2SeqTrainingOptions.predict,
     role: .command(check: { checker, c in
       _ = try checker.model(c.args.first, for: c.keyword.text, at: c.range)
       if c.args.count == 2, [.list, .string].contains(try checker.kind(of: c.args[1])) { return }  // texts
