@@ -244,10 +244,11 @@ extension Interpreter {
     dec.data[0] = Float(PairVocabulary.startID)
     for (j, t) in tokens.enumerated() where j + 1 < tt { dec.data[j + 1] = Float(t) }
     guard let w = graph.attentionWeights(source: source, decoderInput: dec) else { return }
-    let srcIDs = (0..<ts).map { Int(source.data[$0]) }.filter { $0 != 0 }
+    let positions = (0..<ts).filter { source.data[$0] != 0 }  // the real (unpadded) source steps
+    let srcIDs = positions.map { Int(source.data[$0]) }
     let steps = tokens.count
     // Rows: source tokens; columns: the predicted tokens (</s> included).
-    let values = srcIDs.indices.map { s in (0..<steps).map { t in Double(w.data[t * ts + s]) } }
+    let values = positions.map { s in (0..<steps).map { t in Double(w.data[t * ts + s]) } }
     let map = Heatmap(values: values, rowLabels: srcIDs.map(vocab.sourceToken),
                       columnLabels: tokens.map(vocab.targetToken), rowTitle: "source", columnTitle: "prediction",
                       title: "\(model.name).\(graph.attentionLayer ?? "attention") on \(vocab.sourceText(srcIDs)) → "

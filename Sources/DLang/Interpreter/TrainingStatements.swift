@@ -7,6 +7,9 @@ extension Interpreter {
   func fit(_ c: Command) throws {
     let model = try modelArg(c)
     if let graph = model.seq2seq { return try fitSeq2Seq(c, model, graph) }
+    if let o = c.option("teacher_forcing") {
+      throw Diagnostic.error("teacher_forcing= is for encoder–decoder models (encoder { } and decoder { })", at: o.name.range)
+    }
     let args = arguments(c)
     let (x, y, _) = try data(c, model: model, needsTarget: true)
     guard let y else { return }
