@@ -52,7 +52,7 @@ struct DiagnosticTests {
       s.dl:2:15: error: unknown option 'epoch' for 'fit'; did you mean 'epochs'?
       fit net train epoch=10
                     ^~~~~
-        hint: options of 'fit': epochs, batch, validation, shuffle, verbose, early_stopping, class_weight, log, checkpoint, resume
+        hint: options of 'fit': epochs, batch, validation, shuffle, verbose, early_stopping, class_weight, log, checkpoint, resume, teacher_forcing
       """)
   }
 
