@@ -79,7 +79,7 @@ struct DiagnosticTests {
   @Test func statementTable() throws {
     let fit = try #require(Statements.spec("fit"))
     #expect(fit.optionNames == ["epochs", "batch", "validation", "shuffle", "verbose", "early_stopping",
-                               "class_weight", "log", "checkpoint", "resume"])
+                               "class_weight", "log", "checkpoint", "resume", "teacher_forcing"])
     #expect(fit.option("verbose")?.allowedValues == ["0", "1", "2"])
     #expect(Statements.spec("plot")?.options == [])
     #expect(Statements.spec("dense") == nil)
