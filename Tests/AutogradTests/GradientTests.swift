@@ -3,7 +3,7 @@ import Testing
 
 /// The registry of gradient checks: every op's cases, from one file per op family.
 enum GradCases {
-  static var all: [GradCase] { core + math + layers + weighted + recurrentCases }
+  static var all: [GradCase] { core + math + layers + weighted + recurrentCases + attentionCases }
 }
 
 @Suite("Gradient checks against central differences")

@@ -41,7 +41,9 @@ extension Interpreter {
               at: o.name.range)
           }
         }
-        if let options = text?.options {
+        if let src = c.option("source") {
+          (dataset, report) = try loadPairs(c, source: src, target: target, path: resolved, text: text != nil)
+        } else if let options = text?.options {
           (dataset, report) = try CSVLoader.loadText(path: resolved, options: options, target: target,
                                                      header: header)
         } else {
@@ -78,6 +80,7 @@ extension Interpreter {
     }
     if report.rowsDropped > 0 { lines.append("  dropped \(plural(report.rowsDropped, "row")) with missing values") }
     if let tokenizer = dataset.tokenizer { lines.append("  " + Interpreter.describe(tokenizer)) }
+    if let pairs = dataset.pairVocabulary { lines.append("  " + Interpreter.describe(pairs)) }
     show(lines.joined(separator: "\n"))
     return .dataset(dataset)
   }

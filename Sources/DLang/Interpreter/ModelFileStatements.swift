@@ -170,6 +170,9 @@ public enum ModelFiles {
   /// The bytes of `model`'s file. Throws when the model has no source or its source does not
   /// rebuild the same network on its own.
   static func encode(_ model: ModelRef) throws -> [UInt8] {
+    if model.seq2seq != nil {
+      throw ModelFileError("model '\(model.name)' is an encoder–decoder: saving one is not available yet")
+    }
     guard let source = model.source else {
       throw ModelFileError("model '\(model.name)' was not declared by a model block, so there is no source to save")
     }

@@ -12,6 +12,7 @@ extension Interpreter {
     for decl in layers {
       if let echo = try builder.add(decl) { echoes.append(echo) }
     }
+    try builder.finishSeq2Seq(at: name.range)
     guard let network = builder.network else {
       throw Diagnostic.error("model '\(name.text)' has no input layer", at: name.range,
                              hint: "start the block with the shape of one sample, e.g. input 4")
@@ -22,7 +23,9 @@ extension Interpreter {
     }
     let text = ModelSource.selfContained(name: name.text, layers: layers, range: range, source: source,
                                          session: session)
-    session.bind(name.text, .model(ModelRef(name: name.text, network: network, source: text)))
+    let ref = ModelRef(name: name.text, network: network, source: text)
+    ref.seq2seq = builder.seq2seq
+    session.bind(name.text, .model(ref))
     if session.echoModelLayers {
       show(ModelEchoText.render(model: name.text, echoes: echoes))
     } else {

@@ -31,6 +31,10 @@ extension Interpreter {
 
   func showPictures(_ c: Command) throws {
     if let first = c.args.first, let call = try AugmentCall.parse(first) { return try showAugment(c, call) }
+    if let e = c.args.first, case .member(let base, let member) = e.kind, member.text == "attention",
+       case .model(let m)? = try? evaluate(base), let graph = m.seq2seq {
+      return try showAttention(c, m, graph)
+    }
     var targets = try c.args.map(showTarget)
     var sample: (Tensor, Expr)?
     if targets.contains(where: { if case .layer = $0 { return true }; return false }) {

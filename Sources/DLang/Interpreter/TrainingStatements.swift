@@ -7,6 +7,10 @@ extension Interpreter {
   func fit(_ c: Command) throws {
     let model = try modelArg(c)
     if let s = try streamArg(c) { return try fitStream(c, model: model, stream: s) }
+    if let graph = model.seq2seq { return try fitSeq2Seq(c, model, graph) }
+    if let o = c.option("teacher_forcing") {
+      throw Diagnostic.error("teacher_forcing= is for encoder–decoder models (encoder { } and decoder { })", at: o.name.range)
+    }
     let args = arguments(c)
     let (x, y, _) = try data(c, model: model, needsTarget: true)
     guard let y else { return }
@@ -130,6 +134,7 @@ extension Interpreter {
   func evaluate(_ c: Command) throws {
     let model = try modelArg(c)
     if let s = try streamArg(c) { return try evaluateStream(c, model: model, stream: s) }
+    if let graph = model.seq2seq { return try evaluateSeq2Seq(c, model, graph) }
     let args = arguments(c)
     let (x, y, _) = try data(c, model: model, needsTarget: true)
     guard let y else { return }
@@ -143,6 +148,10 @@ extension Interpreter {
 
   func predict(_ c: Command) throws {
     let model = try modelArg(c)
+    if let graph = model.seq2seq { return try predictSeq2Seq(c, model, graph) }
+    if let o = c.option("beam") {
+      throw Diagnostic.error("beam= is for encoder–decoder models", at: o.name.range)
+    }
     if try predictTexts(c, model: model) { return }
     if let s = try streamArg(c) { return try predictStream(c, model: model, stream: s) }
     let args = arguments(c)

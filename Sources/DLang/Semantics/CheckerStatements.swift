@@ -277,6 +277,12 @@ extension Checker {
       }
       if builder.inputShape == nil && (decl.kind.text == "input" || !ok) { inputReported = true }
     }
+    if ok && builder.isSeq2Seq {
+      do { try builder.finishSeq2Seq(at: name.range) } catch let d as Diagnostic {
+        diagnostics.append(d)
+        ok = false
+      } catch { ok = false }
+    }
     if ok && builder.inputShape == nil && brokenLines.isEmpty {
       diagnostics.append(.error("model '\(name.text)' has no input layer", at: name.range,
                                 hint: "start the block with the shape of one sample, e.g. input 4"))

@@ -49,7 +49,7 @@ public enum LayerTable {
                 try args.finish(maxArgs: "no arguments")
                 return Flatten()
               }),
-  ] + imageSpecs + activationSpecs + tokenSpecs + recurrentSpecs
+  ] + imageSpecs + activationSpecs + tokenSpecs + recurrentSpecs + attentionSpecs
 
   /// The activation layers: `relu`, `leaky_relu [α]`, `sigmoid`, `tanh`, `softmax`, `linear`.
   static let activationSpecs: [LayerSpec] = Activation.table.map { entry in

@@ -20,10 +20,13 @@ struct ModelBuilder {
   /// Evaluates argument expressions; nil when a value is not known (checking).
   let evaluate: (Expr) throws -> Value?
   /// The network so far (nil until `input`).
-  private(set) var network: Model?
+  var network: Model?
   /// Set once a layer could not be built because an argument is unknown before running.
-  private(set) var incomplete = false
-  private var counts: [String: Int] = [:]
+  var incomplete = false
+  /// Layers declared so far per kind (for the automatic names `dense_1`, `dense_2`, …).
+  var counts: [String: Int] = [:]
+  /// The encoder–decoder graph, when the block has `encoder { }` and `decoder { }`.
+  var seq2seq: Seq2SeqGraph?
 
   init(name: String, evaluate: @escaping (Expr) throws -> Value?) {
     self.name = name
@@ -43,6 +46,7 @@ struct ModelBuilder {
       throw Diagnostic.unknown("unknown layer '\(kind)'", kind, in: LayerTable.names, at: decl.kind.range,
                                fallbackHint: "layers: " + LayerTable.names.joined(separator: ", "))
     }
+    if decl.section != nil || seq2seq != nil { return try addSectionLine(decl, spec) }
     if kind == "input" { return try addInput(decl) }
     guard let net = network else {
       throw Diagnostic.error("the first line of a model must be its input shape", at: decl.kind.range,
@@ -101,6 +105,13 @@ struct ModelBuilder {
     if network != nil {
       throw Diagnostic.error("a model has one input line, at the top", at: decl.kind.range)
     }
+    let shape = try inputShape(decl)
+    network = Model(name: name, inputShape: shape)
+    return LayerEcho(name: "input", typeName: "InputLayer", outputShape: shape, parameters: 0)
+  }
+
+  /// The shape an `input` line declares.
+  func inputShape(_ decl: LayerDecl) throws -> [Int] {
     guard decl.args.count == 1, let e = decl.args.first, decl.options.isEmpty else {
       throw Diagnostic.error("input needs the shape of one sample", at: decl.range,
                              hint: "e.g. input 4 (features), or input 8x8x1 (height×width×channels)")
@@ -125,11 +136,10 @@ struct ModelBuilder {
       throw Diagnostic.error("an input of shape \(ValueFormat.shape(shape)) has more values per sample than fit in memory",
                              at: e.range)
     }
-    network = Model(name: name, inputShape: shape)
-    return LayerEcho(name: "input", typeName: "InputLayer", outputShape: shape, parameters: 0)
+    return shape
   }
 
-  private func layerName(_ e: Expr, _ net: Model) throws -> String {
+  func layerName(_ e: Expr, _ net: Model) throws -> String {
     let text: String
     switch e.kind {
     case .identifier(let s), .string(let s): text = s

@@ -76,6 +76,11 @@ public final class ModelRef {
   public var batchLosses: [Double] = []
   /// The data and settings of its last `fit`: what `export MODEL "FILE.py"` trains on.
   public var lastFit: FitRecord?
+  /// The encoder–decoder graph of a model declared with `encoder { }` and `decoder { }`.
+  public var seq2seq: Seq2SeqGraph?
+  /// The vocabularies of the sequence pairs it was last trained on (`load … source= target=`),
+  /// which `predict MODEL ["…"]` uses; saved in the model file.
+  public var pairVocabulary: PairVocabulary?
 
   /// A model called `name`; `source` is its self-contained `model` block, when it has one.
   public init(name: String, network: Model, source: String? = nil) {

@@ -5,8 +5,8 @@
 
 extension StatementTable {
   static let model = StatementRow(
-    "model", synopsis: "model NAME { LAYER ... }",
-    summary: "Define a network: one layer per line inside the braces.",
+    "model", synopsis: "model NAME { LAYER ... }  or  model NAME { encoder { input T; LAYER ... } decoder { LAYER ... } }",
+    summary: "Define a network: one layer per line inside the braces. An encoder–decoder has an encoder block (starting with input T, the source tokens) and a decoder block whose first recurrent layer starts from the encoder's final state; attention in the decoder looks at the encoder's outputs.",
     example: "model net { input 4; dense 3 softmax }",
     syntax: .statement { (p: inout Parser) throws(ParseAbort) in try p.parseModelStatement() },
     role: .structure(check: { checker, s in

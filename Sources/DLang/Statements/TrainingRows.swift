@@ -48,7 +48,7 @@ extension StatementTable {
       OptionSpec("health", "true|false",
                  "each epoch, each layer's gradient norm and the share of dead ReLU units; flags vanishing (norm < 1e-6) and exploding (norm > 1e3) gradients; plot MODEL gradients draws the norms",
                  example: "health=true", kind: .bool),
-    ],
+    ] + Seq2SeqTrainingOptions.fit,
     role: .command(check: { checker, c in
       checker.checkTraining(c)
       checker.checkFitOptions(c)
@@ -71,17 +71,17 @@ extension StatementTable {
                    run: { try $0.evaluate($1) }))
 
   static let predict = StatementRow(
-    "predict", synopsis: "predict MODEL X|DATA|[\"TEXT\", ...] [batch=N] [top=N] [limit=N]",
+    "predict", synopsis: "predict MODEL X|DATA|[\"TEXT\", ...] [batch=N] [top=N] [limit=N] [beam=K]",
     summary: "Show the model's outputs for some inputs (raw texts for a model trained on text loaded with text=).", example: "predict net test top=3",
     arguments: [.model, .expressions(1...1, what: "inputs")],
     options: [
       OptionSpec("batch", "N", "samples per forward pass", example: "batch=64",
                  kind: .int(min: 1, max: 1 << 24)),
-      OptionSpec("top", "N", "show the N most likely classes", example: "top=3",
+      OptionSpec("top", "N", "show the N most likely classes (encoder–decoder: the first N samples, 20 by default)", example: "top=3",
                  kind: .int(min: 1, max: 1_000_000)),
       OptionSpec("limit", "N", "for a streamed dataset: the first N rows are shown (default 10)", example: "limit=20",
                  kind: .int(min: 1, max: 100_000)),
-    ],
+    ] + Seq2SeqTrainingOptions.predict,
     role: .command(check: { checker, c in
       _ = try checker.model(c.args.first, for: c.keyword.text, at: c.range)
       if c.args.count == 2, [.list, .string].contains(try checker.kind(of: c.args[1])) { return }  // texts

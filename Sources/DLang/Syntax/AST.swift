@@ -167,13 +167,17 @@ public struct LayerDecl: Sendable, Equatable {
   public var args: [Expr]
   public var options: [Option]
   public var range: SourceRange
+  /// The block of an encoder–decoder model the line is in (`encoder` or `decoder`), nil in
+  /// a plain model block.
+  public var section: String?
 
   /// Creates a layer declaration.
-  public init(kind: Name, args: [Expr], options: [Option], range: SourceRange) {
+  public init(kind: Name, args: [Expr], options: [Option], range: SourceRange, section: String? = nil) {
     self.kind = kind
     self.args = args
     self.options = options
     self.range = range
+    self.section = section
   }
 }
 

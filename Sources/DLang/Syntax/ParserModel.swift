@@ -24,7 +24,7 @@ extension Parser {
     return (diagnostics.contains { $0.severity == .error } ? nil : layer, diagnostics)
   }
 
-  /// model_stmt = "model" , identifier , "{" , { layer_line | newline | ";" } , "}" ;
+  /// model_stmt = "model" , identifier , "{" , { layer_line | section | newline | ";" } , "}" ;
   mutating func parseModelStatement() throws(ParseAbort) -> Statement {
     let keyword = advance()
     let modelName = try expectIdentifier("expected a model name after 'model'",
@@ -43,11 +43,47 @@ extension Parser {
         continue
       }
       try checkModelClosed(open)
+      if let section = Parser.sections.first(where: { peek.kind == .identifier && peek.text == $0 }),
+         token(at: current + 1).isSymbol("{") {
+        layers += try parseSection(section, level: level)
+        continue
+      }
       if let layer = parseLayerLineRecovering(level: level) { layers.append(layer) }
     }
     _ = openBrackets.popLast()
     let range = keyword.range.union(previous.range)
     return Statement(kind: .model(name: modelName, layers: layers), range: range)
+  }
+
+  /// The blocks of an encoder–decoder model.
+  static let sections = ["encoder", "decoder"]
+
+  /// section = identifier , "{" , { layer_line | newline | ";" } , "}" ;
+  /// An `encoder { … }` or `decoder { … }` block inside a model block (the identifier is one
+  /// of the two): its layer lines, tagged with the section.
+  private mutating func parseSection(_ section: String, level: Int) throws(ParseAbort) -> [LayerDecl] {
+    let word = advance()
+    let open = advance()
+    openBrackets.append(open)
+    var layers: [LayerDecl] = []
+    while true {
+      skipSeparators()
+      if match("}") { break }
+      if let inner = Parser.sections.first(where: { peek.kind == .identifier && peek.text == $0 }),
+         token(at: current + 1).isSymbol("{") {
+        report("'\(inner)' cannot be inside '\(section)': close '\(section) {' with '}' first", at: peek.range)
+        _ = advance()
+        continue
+      }
+      try checkModelClosed(open)
+      if var layer = parseLayerLineRecovering(level: level + 1) {
+        layer.section = section
+        layers.append(layer)
+      }
+    }
+    _ = openBrackets.popLast()
+    if layers.isEmpty { report("'\(section)' has no layers", at: word.range) }
+    return layers
   }
 
   /// The `{` after the model name; tolerated (with an error) on the next line.

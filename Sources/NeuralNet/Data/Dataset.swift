@@ -22,6 +22,8 @@ public struct Dataset: Sendable {
   /// Where each sample's window lies in the series it was cut from (`Windows.make`); kept
   /// by `subset`, dropped when the features are rescaled.
   public var windowSource: WindowSource?
+  /// The vocabularies of a sequence-pair dataset (`load … source= target=`); kept by `subset`.
+  public var pairVocabulary: PairVocabulary?
 
   /// A dataset from tensors, checked for consistent shapes. Empty `featureNames` are
   /// generated as `f1`, `f2`, ….
@@ -129,10 +131,12 @@ public struct Dataset: Sendable {
 
   /// The rows at `indices`, in that order (indices must be in `0..<count`).
   public func subset(_ indices: [Int]) -> Dataset {
-    Dataset(unchecked: Dataset.gather(x, indices),
+    var d = Dataset(unchecked: Dataset.gather(x, indices),
             y: y.map { Dataset.gather($0, indices) },
             featureNames: featureNames, targetName: targetName, classNames: classNames,
             tokenizer: tokenizer, windowSource: windowSource?.subset(indices))
+    d.pairVocabulary = pairVocabulary
+    return d
   }
 
   /// Copies whole rows (axis 0) of `t` in the order given.
