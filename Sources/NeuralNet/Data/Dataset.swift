@@ -22,6 +22,11 @@ public struct Dataset: Sendable {
   /// Where each sample's window lies in the series it was cut from (`Windows.make`); kept
   /// by `subset`, dropped when the features are rescaled.
   public var windowSource: WindowSource?
+  /// The fill values of missing features (`load … missing=`, `impute`), for later data and
+  /// `predict`; kept by `subset`.
+  public var imputer: Imputer?
+  /// The one-hot encoding of its categorical columns (`load … categorical=`); kept by `subset`.
+  public var categories: CategoryEncoding?
 
   /// A dataset from tensors, checked for consistent shapes. Empty `featureNames` are
   /// generated as `f1`, `f2`, ….
@@ -129,10 +134,13 @@ public struct Dataset: Sendable {
 
   /// The rows at `indices`, in that order (indices must be in `0..<count`).
   public func subset(_ indices: [Int]) -> Dataset {
-    Dataset(unchecked: Dataset.gather(x, indices),
-            y: y.map { Dataset.gather($0, indices) },
-            featureNames: featureNames, targetName: targetName, classNames: classNames,
-            tokenizer: tokenizer, windowSource: windowSource?.subset(indices))
+    var out = Dataset(unchecked: Dataset.gather(x, indices),
+                      y: y.map { Dataset.gather($0, indices) },
+                      featureNames: featureNames, targetName: targetName, classNames: classNames,
+                      tokenizer: tokenizer, windowSource: windowSource?.subset(indices))
+    out.imputer = imputer
+    out.categories = categories
+    return out
   }
 
   /// Copies whole rows (axis 0) of `t` in the order given.
