@@ -130,7 +130,8 @@ extension Interpreter {
     let model = try modelArg(c)
     if try predictTexts(c, model: model) { return }
     let args = arguments(c)
-    let (x, y, classNames) = try data(c, model: model, needsTarget: false)
+    var (x, y, classNames) = try data(c, model: model, needsTarget: false)
+    x = try filledForPrediction(x, model: model, at: c.args.count > 1 ? c.args[1].range : c.range)
     let batch = try TableOptions.int(c, "batch", args) ?? 32
     let top = try TableOptions.int(c, "top", args)
     let out: Tensor

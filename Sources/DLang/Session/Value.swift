@@ -63,6 +63,12 @@ public final class ModelRef {
   /// The tokenizer of the text dataset it was last trained on (`load … text=`), which
   /// `predict MODEL ["text", …]` uses; saved in the model file.
   public var tokenizer: Tokenizer?
+  /// The one-hot encoding of the categorical columns of the dataset it was last trained on
+  /// (`load … categorical=`); saved in the model file, reused by `load … categories=MODEL`.
+  public var categories: CategoryEncoding?
+  /// The missing-value fills of the dataset it was last trained on; `predict` fills the
+  /// missing cells of new rows with them.
+  public var imputer: Imputer?
 
   /// A model called `name`; `source` is its self-contained `model` block, when it has one.
   public init(name: String, network: Model, source: String? = nil) {

@@ -57,7 +57,7 @@ enum StatementTable {
   static let rows: [StatementRow] = [
     seed, load, split, standardize, normalize, windows, model, compile, summary, fit, evaluate,
     predict, generate, plot, show, confusion, gradients, save, print, help, vars, reset, run, time,
-    history, exit,
+    history, exit, describe, impute, onehot, resample,
   ]
 
   private static let byName: [String: StatementRow] =
