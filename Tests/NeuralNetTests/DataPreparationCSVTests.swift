@@ -97,7 +97,7 @@ struct DataPreparationCSVTests {
 
   @Test("a missing category is an all-zero row, or drops the row; under error it is located")
   func missingCategory() throws {
-    let text = "c,y\na,0\n,1\nb,0\n"
+    let text = "c,y\na,0\n,1\nb,1\n"
     let (kept, _) = try Self.load(text, CSVOptions(missing: .keep, categorical: ["c"]))
     #expect(kept.x.data == [1, 0, 0, 0, 0, 1])
     let (dropped, r) = try Self.load(text, CSVOptions(missing: .drop, categorical: ["c"]))

@@ -155,8 +155,11 @@ extension Interpreter {
     if report.rowsDropped > 0 { lines.append("  dropped \(plural(report.rowsDropped, "row")) with missing values") }
     for fill in report.missingFilled {
       let rule = d.imputer.flatMap { imp in imp.featureNames.firstIndex(of: fill.column).flatMap { imp.rules[$0] } }
-      lines.append("  filled \(fill.column): \(plural(fill.count, "cell")) with \(rule.map { "the \($0), " } ?? "")"
-        + Format.decimal(Double(fill.value), places: 4))
+      let how: String
+      if case .value? = rule { how = "" } else { how = rule.map { "the \($0), " } ?? "" }
+      lines.append("  filled \(fill.column): \(plural(fill.count, "cell")) with \(how)"
+        + (fill.value == fill.value.rounded() && abs(fill.value) < 1e7 ? String(Int(fill.value))
+           : Format.decimal(Double(fill.value), places: 4)))
     }
     let kept = Imputer.missingCounts(d.x).reduce(0, +)
     if kept > 0 { lines.append("  kept \(plural(kept, "missing cell")) as NaN: fill them with impute (e.g. impute train test mean) before training") }

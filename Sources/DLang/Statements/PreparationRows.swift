@@ -9,7 +9,7 @@ extension StatementTable {
   static let describe = StatementRow(
     "describe", synopsis: "describe DATA",
     summary: "Per-feature count, missing, mean, std, min, quartiles and max of a dataset, and its class counts as bars.",
-    example: "describe penguins",
+    example: "describe iris",
     arguments: [.expressions(1...1, what: "a dataset")],
     role: .command(check: { checker, c in try checker.checkPreparation(c, words: []) },
                    run: { try $0.describeData($1) }))

@@ -57,7 +57,7 @@ enum StatementTable {
   static let rows: [StatementRow] = [
     seed, load, split, standardize, normalize, windows, model, compile, summary, fit, evaluate,
     predict, generate, plot, show, confusion, gradients, save, print, help, vars, reset, run, time,
-    history, exit, describe, impute, onehot, resample,
+    history, exit, describe, impute, resample, onehot,
   ]
 
   private static let byName: [String: StatementRow] =

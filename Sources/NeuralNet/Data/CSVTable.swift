@@ -180,7 +180,8 @@ struct CSVTable {
     if let targetIndex {
       targetName = names[targetIndex]
       let encoded = encodeTarget()
-      if let classes = encoded.classNames, classes.count == 1 {
+      // Text labels only: a numeric target of one value may be a regression target.
+      if let classes = encoded.classNames, classes.count == 1, Float(classes[0]) == nil {
         throw DataError(path: path, column: targetIndex + 1, columnName: names[targetIndex], message:
           "the target holds one class ('\(classes[0])') in all \(plural(count, "row")); a classifier needs two or more")
       }
