@@ -86,7 +86,8 @@ struct DataCSVErrorTests {
     #expect(S.csvError("a,y\n,0\nNA,1\n", missing: .drop)
       == "t.csv: every one of the 2 rows has a missing value; nothing is left after missing=drop")
     #expect(S.csvError("a,y\nnull,0\n")
-      == "t.csv:2: column 1 ('a'): missing value; fill or remove this cell (or its row) and load the file again")
+      == "t.csv:2: column 1 ('a'): missing value; fill or remove this cell (or its row) and load "
+      + "the file again, or load with missing=drop|keep|mean|median|zero|VALUE")
   }
 
   @Test("DataError formats each combination of parts")

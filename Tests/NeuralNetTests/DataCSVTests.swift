@@ -110,7 +110,8 @@ struct DataCSVTests {
   func missingPolicies() throws {
     let text = "a,b,y\n1,,0\n3,4,1\nNA,8,0\n5,nan,1\n"
     #expect(S.csvError(text) ==
-      "t.csv:2: column 2 ('b'): missing value; fill or remove this cell (or its row) and load the file again")
+      "t.csv:2: column 2 ('b'): missing value; fill or remove this cell (or its row) and load "
+      + "the file again, or load with missing=drop|keep|mean|median|zero|VALUE")
     let (dropped, r1) = try S.load(text, missing: .drop)
     #expect(dropped.x.data == [3, 4] && dropped.y?.data == [0] && dropped.classNames == ["1"])
     #expect(r1.rowsRead == 4 && r1.rowsDropped == 3)

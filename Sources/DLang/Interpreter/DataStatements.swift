@@ -47,7 +47,8 @@ extension Interpreter {
           (dataset, report) = try CSVLoader.loadText(path: resolved, options: options, target: target,
                                                      header: header)
         } else {
-          (dataset, report) = try CSVLoader.load(path: resolved, target: target, header: header)
+          (dataset, report) = try CSVLoader.load(path: resolved, target: target, header: header,
+                                                 options: try csvOptions(c))
         }
       }
       if let sampleShape { dataset = try dataset.reshapingSamples(to: sampleShape, source: resolved) }
@@ -61,11 +62,14 @@ extension Interpreter {
       let isAboutTarget = error.row == nil && error.message.hasPrefix("target column")
       let isAboutText = error.row == nil && error.message.hasPrefix("text column")
       let isAboutShape = error.message.hasPrefix("shape=")
+      let isAboutOption = error.row == nil
+        && (error.message.hasPrefix("categorical column") || error.message.hasPrefix("missing= column"))
       let labels = c.option("labels")
       let isAboutLabels = labels != nil && error.path != path
       let at = isAboutTarget ? c.option("target")?.value.range
         : isAboutText ? c.option("text")?.value.range
         : isAboutShape ? c.option("shape")?.value.range
+        : isAboutOption ? (c.option(error.message.hasPrefix("missing") ? "missing" : "categorical")?.value.range)
         : isAboutLabels ? labels?.value.range : nil
       throw Diagnostic.error(error.description, at: at ?? e.range)
     } catch let d as Diagnostic {
@@ -78,7 +82,7 @@ extension Interpreter {
     if !report.labelMapping.isEmpty {
       lines.append("  labels: " + report.labelMapping.map { "\($0.0) → \($0.1)" }.joined(separator: ", "))
     }
-    if report.rowsDropped > 0 { lines.append("  dropped \(plural(report.rowsDropped, "row")) with missing values") }
+    lines += Interpreter.preparationLines(report, dataset)
     if let tokenizer = dataset.tokenizer { lines.append("  " + Interpreter.describe(tokenizer)) }
     if let pairs = dataset.pairVocabulary { lines.append("  " + Interpreter.describe(pairs)) }
     show(lines.joined(separator: "\n"))

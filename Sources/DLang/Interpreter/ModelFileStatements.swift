@@ -102,6 +102,8 @@ extension Interpreter {
           case .dataset(let d)? = try? evaluate(c.args[1]) else { return }
     if let names = d.classNames { model.classNames = names }
     if let tokenizer = d.tokenizer { model.tokenizer = tokenizer }
+    if let categories = d.categories { model.categories = categories }
+    if let imputer = d.imputer { model.imputer = imputer }
   }
 }
 
@@ -132,6 +134,10 @@ public enum ModelFiles {
     public static let tokenizer = "dl.tokenizer"
     /// The tokenizer's words as a JSON list of strings, the first having id 2.
     public static let vocabulary = "dl.vocab"
+    /// The one-hot encoding of categorical columns (`CategoryEncoding.text`); absent without one.
+    public static let categories = "dl.categories"
+    /// The missing-value fills (`Imputer.text`); absent without them.
+    public static let imputer = "dl.imputer"
   }
 
   /// The format version this dl writes and reads.
@@ -194,6 +200,8 @@ public enum ModelFiles {
       metadata[Key.tokenizer] = t.settingsText
       metadata[Key.vocabulary] = JSONStringList.encode(t.words)
     }
+    if let e = model.categories { metadata[Key.categories] = e.text }
+    if let i = model.imputer { metadata[Key.imputer] = i.text }
     let tensors = model.network.parameters.map {
       (name: $0.layer + "." + $0.parameter.name, tensor: $0.parameter.variable.value)
     }
@@ -243,6 +251,18 @@ public enum ModelFiles {
       }
     }
     model.tokenizer = try tokenizer(meta)
+    if let text = meta[Key.categories] {
+      guard let e = CategoryEncoding(text: text) else {
+        throw ModelFileError("its \(Key.categories) metadata is not a category encoding")
+      }
+      model.categories = e
+    }
+    if let text = meta[Key.imputer] {
+      guard let i = Imputer(text: text) else {
+        throw ModelFileError("its \(Key.imputer) metadata is not a list of fill values")
+      }
+      model.imputer = i
+    }
     return (model, meta[Key.compile])
   }
 

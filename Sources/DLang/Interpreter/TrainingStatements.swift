@@ -155,7 +155,8 @@ extension Interpreter {
     if try predictTexts(c, model: model) { return }
     if let s = try streamArg(c) { return try predictStream(c, model: model, stream: s) }
     let args = arguments(c)
-    let (x, y, classNames) = try data(c, model: model, needsTarget: false)
+    var (x, y, classNames) = try data(c, model: model, needsTarget: false)
+    x = try filledForPrediction(x, model: model, at: c.args.count > 1 ? c.args[1].range : c.range)
     let batch = try TableOptions.int(c, "batch", args) ?? 32
     let top = try TableOptions.int(c, "top", args)
     let out: Tensor

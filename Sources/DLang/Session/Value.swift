@@ -81,6 +81,12 @@ public final class ModelRef {
   /// The vocabularies of the sequence pairs it was last trained on (`load … source= target=`),
   /// which `predict MODEL ["…"]` uses; saved in the model file.
   public var pairVocabulary: PairVocabulary?
+  /// The one-hot encoding of the categorical columns of the dataset it was last trained on
+  /// (`load … categorical=`); saved in the model file, reused by `load … categories=MODEL`.
+  public var categories: CategoryEncoding?
+  /// The missing-value fills of the dataset it was last trained on; `predict` fills the
+  /// missing cells of new rows with them.
+  public var imputer: Imputer?
 
   /// A model called `name`; `source` is its self-contained `model` block, when it has one.
   public init(name: String, network: Model, source: String? = nil) {

@@ -7,7 +7,7 @@ import NeuralNet
 
 extension StatementTable {
   static let load = StatementRow(
-    "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false] [shape=HxWxC]  or  load \"FILE.csv|X.npy\" stream=true [buffer=ROWS] [target=…] [labels=…]  or  load \"FILE.csv\" text=COLUMN vocab=V length=L [pad=pre|post] [truncate=pre|post] [target=COLUMN]  or  load \"PAIRS.csv\" source=COLUMN target=COLUMN [shared=false]  or  load \"X.npy\" [labels=\"Y.npy\"]  or  load \"A.npz\" [x=\"MEMBER\"] [labels=\"MEMBER\"]  or  NAME = load \"FILE.safetensors\"",
+    "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false] [shape=HxWxC] [missing=RULE|[COLUMN=RULE, …]] [categorical=[COLUMN, …]] [categories=DATA|MODEL]  or  load \"FILE.csv|X.npy\" stream=true [buffer=ROWS] [target=…] [labels=…]  or  load \"FILE.csv\" text=COLUMN vocab=V length=L [pad=pre|post] [truncate=pre|post] [target=COLUMN]  or  load \"PAIRS.csv\" source=COLUMN target=COLUMN [shared=false]  or  load \"X.npy\" [labels=\"Y.npy\"]  or  load \"A.npz\" [x=\"MEMBER\"] [labels=\"MEMBER\"]  or  NAME = load \"FILE.safetensors\"",
     summary: "Load a CSV file (or a .npy / IDX array, or .npz archive) as a dataset, the target column holding the labels; a CSV text column as token ids (text=); or a model saved by save; stream=true reads a file larger than memory in blocks on every pass.",
     example: "iris = load \"examples/data/iris.csv\" target=label",
     arguments: [.expressions(1...1, what: "a file name", suchAs: "\"data.csv\"", files: [".csv", ".npy", ".npz", ".safetensors"])],
@@ -26,7 +26,7 @@ extension StatementTable {
                  example: "stream=true", kind: .bool),
       OptionSpec("buffer", "ROWS", "with stream=true: rows of the seeded shuffle buffer fit draws its batches from (default 10000)",
                  example: "buffer=50000", kind: .int(min: 1, max: 10_000_000)),
-    ] + TextLoadOptions.specs + Seq2SeqLoadOptions.specs,
+    ] + TextLoadOptions.specs + Seq2SeqLoadOptions.specs + PreparationOptions.specs,
     role: .value(check: { checker, c in
       guard let e = c.args.first, case .string = e.kind else {
         throw Diagnostic.error("load needs a file name in quotes", at: c.range,
@@ -34,6 +34,13 @@ extension StatementTable {
       }
       if c.args.count > 1 { throw Diagnostic.error("load takes one file name", at: c.args[1].range) }
       let kind = try checker.loadKind(c)
+      _ = try PreparationOptions.read(c)
+      if let o = c.option("categories") {
+        let k = try checker.kind(of: o.value)
+        guard k.isDataset || k.isModel || k == .unknown else {
+          throw Diagnostic.error("categories= names a dataset or model; this is \(k.description)", at: o.value.range)
+        }
+      }
       if kind.isDataset, let text = try TextLoadOptions.read(c, checker.arguments(c)) {
         return [.dataset(text.length.map { [$0] })]
       }

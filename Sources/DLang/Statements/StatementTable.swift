@@ -55,7 +55,8 @@ struct StatementRow: Sendable {
 enum StatementTable {
   /// Every statement, in the order `help` lists them.
   static let rows: [StatementRow] = [
-    seed, load, split, standardize, normalize, windows, model, compile, summary, fit, evaluate,
+    seed, load, split, standardize, normalize, windows, describe, impute, resample, onehot, model,
+    compile, summary, fit, evaluate,
     crossval, search, predict, generate, plot, show, confusion, gradients, trace, activations, lrfind,
     compare, save, export, print, forLoop, help, vars, reset, run, time, history, exit,
   ]

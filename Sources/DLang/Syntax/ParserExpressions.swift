@@ -189,12 +189,21 @@ extension Parser {
     return .positional(try parseExpression())
   }
 
-  /// list = "[" , [ expression , { "," , expression } , [ "," ] ] , "]" ;
+  /// list = "[" , [ list_item , { "," , list_item } , [ "," ] ] , "]" ;
+  /// list_item = option | expression ;
+  ///
+  /// A keyed item `age=median` (as in `missing=[age=median, income=0]`) is kept as a call of
+  /// the key with that one option, `age(age=median)`, which only such options read.
   mutating func parseList() throws(ParseAbort) -> Expr {
     let open = advance()
     openBrackets.append(open)
     var items: [Expr] = []
     try parseSeparated(open, close: "]", what: "list items") { (parser) throws(ParseAbort) in
+      if parser.atOption {
+        let o = try parser.parseOption()
+        items.append(Expr(kind: .call(o.name, args: [], options: [o]), range: o.range))
+        return
+      }
       items.append(try parser.parseExpression())
     }
     _ = openBrackets.popLast()

@@ -8,16 +8,57 @@ public enum TargetSpec: Sendable, Equatable {
   case none
 }
 
-/// What to do with missing values: empty fields and `NA`, `N/A`, `nan`, `null` (any case).
+/// What to do with missing values: empty fields and `NA`, `N/A`, `NaN`, `?`, `null` (any case).
 public enum MissingPolicy: String, Sendable, CaseIterable {
   /// Stop with an error naming the row and column (the default).
   case error
   /// Drop every row with a missing feature or target.
   case drop
+  /// Keep missing features as NaN, to be filled later (`impute`) from the training part only.
+  case keep
   /// Fill a missing feature with its column's mean over the present values.
   case mean
+  /// Fill a missing feature with its column's median over the present values.
+  case median
   /// Fill a missing feature with zero.
   case zero
+}
+
+/// How a CSV load reads its cells beyond the target: missing values and categorical columns.
+public struct CSVOptions: Sendable {
+  /// The policy for columns without a rule of their own.
+  public var missing: MissingPolicy
+  /// `missing=VALUE`: fill every missing feature with this constant (overrides `missing`).
+  public var fillValue: Float?
+  /// Per-column fills, by header name (`missing=[age=median, income=0]`).
+  public var columnFills: [String: Imputation]
+  /// String feature columns to one-hot encode, by header name.
+  public var categorical: [String]
+  /// Categories fixed in advance (from a training set or a model): a column named here is
+  /// encoded with exactly these categories, and a value outside them is an error.
+  public var knownCategories: CategoryEncoding?
+
+  /// Options for a load.
+  public init(missing: MissingPolicy = .error, fillValue: Float? = nil,
+              columnFills: [String: Imputation] = [:], categorical: [String] = [],
+              knownCategories: CategoryEncoding? = nil) {
+    self.missing = missing
+    self.fillValue = fillValue
+    self.columnFills = columnFills
+    self.categorical = categorical
+    self.knownCategories = knownCategories
+  }
+
+  /// The fill of the columns without a rule of their own, if the policy fills.
+  var defaultFill: Imputation? {
+    if let fillValue { return .value(fillValue) }
+    switch missing {
+    case .mean: return .mean
+    case .median: return .median
+    case .zero: return .zero
+    case .error, .drop, .keep: return nil
+    }
+  }
 }
 
 /// How many missing values of one column were filled, and with what.
@@ -40,6 +81,10 @@ public struct LoadReport: Sendable {
   public var missingFilled: [MissingFill]
   /// Text label → class index, sorted by label, when the target column held text.
   public var labelMapping: [(String, Int)]
+  /// Missing cells per column, for the columns that have any, in file order.
+  public var missingCounts: [(column: String, count: Int)] = []
+  /// The one-hot encoding of the categorical columns, when there are any.
+  public var categories: CategoryEncoding?
 }
 
 /// Loads a CSV file (header row, comma-separated, RFC 4180 quoting) into a `Dataset`.
@@ -53,17 +98,31 @@ public enum CSVLoader {
   public static func load(path: String, target: TargetSpec, header: Bool = true,
                           missing: MissingPolicy = .error) throws -> (Dataset, LoadReport) {
     try load(bytes: FileBytes.read(path), path: path, target: target, header: header,
-             missing: missing)
+             options: CSVOptions(missing: missing))
+  }
+
+  /// Loads `path` with missing-value rules and categorical columns (`options`).
+  public static func load(path: String, target: TargetSpec, header: Bool = true,
+                          options: CSVOptions) throws -> (Dataset, LoadReport) {
+    try load(bytes: FileBytes.read(path), path: path, target: target, header: header,
+             options: options)
   }
 
   /// Parses `bytes` as the contents of the CSV file `path` (named in errors only): the
   /// in-memory entry point behind `load(path:…)`, used by the fuzz targets and tests.
   static func load(bytes: [UInt8], path: String, target: TargetSpec, header: Bool = true,
                    missing: MissingPolicy = .error) throws -> (Dataset, LoadReport) {
+    try load(bytes: bytes, path: path, target: target, header: header,
+             options: CSVOptions(missing: missing))
+  }
+
+  /// The in-memory entry point with full options.
+  static func load(bytes: [UInt8], path: String, target: TargetSpec, header: Bool = true,
+                   options: CSVOptions) throws -> (Dataset, LoadReport) {
     try bytes.withUnsafeBufferPointer { buffer in
       try TextCheck.check(buffer, path: path)
       var reader = CSVReader(path: path, bytes: buffer, target: target, header: header,
-                             missing: missing)
+                             options: options)
       return try reader.run()
     }
   }
@@ -76,15 +135,15 @@ struct CSVReader {
   let bytes: UnsafeBufferPointer<UInt8>
   let target: TargetSpec
   let header: Bool
-  let missing: MissingPolicy
+  let options: CSVOptions
 
   init(path: String, bytes: UnsafeBufferPointer<UInt8>, target: TargetSpec, header: Bool,
-       missing: MissingPolicy) {
+       options: CSVOptions) {
     self.path = path
     self.bytes = bytes
     self.target = target
     self.header = header
-    self.missing = missing
+    self.options = options
   }
 
   /// Reads every record and assembles the dataset.
@@ -98,8 +157,10 @@ struct CSVReader {
       ? fields.enumerated().map { i, f in columnName(f.text(in: bytes), index: i) }
       : (0..<fields.count).map { "col\($0 + 1)" }
     let targetIndex = try resolveTarget(names)
+    let columns = try CSVColumnPlan(names: names, targetIndex: targetIndex, options: options,
+                                    path: path)
     var table = CSVTable(path: path, bytes: bytes, names: names, targetIndex: targetIndex,
-                         missing: missing, header: header)
+                         plan: columns, header: header)
     if !header { try table.add(fields, line: firstLine) }
     while let line = try scan(&scanner, &fields) {
       try table.add(fields, line: line)

@@ -1,31 +1,35 @@
 import Autograd
 
 /// The cells of a CSV load as they arrive: features row-major as floats (NaN marks a missing
-/// cell, since non-finite values are rejected), target cells as byte ranges. `finish()`
-/// applies the missing-value policy and encodes the target.
+/// cell, since non-finite values are rejected; a categorical cell holds its category's code),
+/// target cells as byte ranges. `finish()` applies the missing-value rules, one-hot encodes the
+/// categorical columns and encodes the target.
 struct CSVTable {
   let path: String
   let bytes: UnsafeBufferPointer<UInt8>
   let names: [String]
   let targetIndex: Int?
-  let missing: MissingPolicy
+  let plan: CSVColumnPlan
   let header: Bool
 
-  private var features: [Float] = []
+  var features: [Float] = []
   private var targetCells: [CSVField] = []
-  private var missingCounts: [Int]
+  private(set) var missingCounts: [Int]
   private var rowsWithMissing: [Int] = []
-  private var rows = 0
+  var rows = 0
+  /// Per file column: the category codes of a categorical column.
+  var codes: [CategoryCodes?]
 
   init(path: String, bytes: UnsafeBufferPointer<UInt8>, names: [String], targetIndex: Int?,
-       missing: MissingPolicy, header: Bool) {
+       plan: CSVColumnPlan, header: Bool) {
     self.path = path
     self.bytes = bytes
     self.names = names
     self.targetIndex = targetIndex
-    self.missing = missing
+    self.plan = plan
     self.header = header
     missingCounts = [Int](repeating: 0, count: names.count)
+    codes = names.indices.map { plan.categorical[$0] ? CategoryCodes(known: plan.known[$0]) : nil }
     features.reserveCapacity(bytes.count / 4)
   }
 
@@ -46,9 +50,12 @@ struct CSVTable {
         continue
       }
       if isMissing {
-        try missingFeature(line: line, column: column)
-        rowMissing = true
+        if try missingFeature(line: line, column: column) { rowMissing = true }
         features.append(.nan)
+        continue
+      }
+      if codes[column] != nil {
+        features.append(try category(field, line: line, column: column))
         continue
       }
       features.append(try number(start, end, line: line, column: column))
@@ -67,21 +74,34 @@ struct CSVTable {
     }
   }
 
-  private mutating func missingFeature(line: Int, column: Int) throws {
-    if missing == .error {
-      throw cellError(line, column,
-                      "missing value; fill or remove this cell (or its row) and load the file again")
+  /// Counts a missing feature cell; true when its row is to be dropped.
+  private mutating func missingFeature(line: Int, column: Int) throws -> Bool {
+    if plan.onMissing[column] == .error {
+      throw cellError(line, column, "missing value; fill or remove this cell (or its row) and load "
+        + "the file again, or load with missing=drop|keep|mean|median|zero|VALUE")
     }
     missingCounts[column] += 1
+    return plan.onMissing[column] == .drop
+  }
+
+  /// The code of a categorical cell; an error for a category outside fixed categories.
+  private mutating func category(_ field: CSVField, line: Int, column: Int) throws -> Float {
+    let name = field.quoted ? field.text(in: bytes) : field.text(in: bytes).trimmingBlanks()
+    guard let code = codes[column]?.code(name) else {
+      let known = codes[column]?.names ?? []
+      throw cellError(line, column, "unknown category '\(name)': the encoding has "
+        + known.map { "'\($0)'" }.joined(separator: ", "))
+    }
+    return Float(code)
   }
 
   private func missingTarget(line: Int, column: Int) throws {
-    if missing != .drop {
+    if !plan.dropsMissingTargets {
       throw cellError(line, column, "missing target value; fill it in or remove the row, then load the file again")
     }
   }
 
-  private func cellError(_ line: Int, _ column: Int, _ message: String) -> DataError {
+  func cellError(_ line: Int, _ column: Int, _ message: String) -> DataError {
     DataError(path: path, row: line, column: column + 1, columnName: names[column],
               message: message)
   }
@@ -116,10 +136,11 @@ struct CSVTable {
     return end - start > 40 ? escaped + "…" : escaped
   }
 
-  /// Empty, `NA`, `N/A`, `nan` or `null`, in any case (compared byte by byte).
+  /// Empty, `?`, `NA`, `N/A`, `nan` or `null`, in any case (compared byte by byte).
   static func isMissingToken(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
     let n = end - start
     if n <= 0 { return true }
+    if n == 1 { return p[start] == UInt8(ascii: "?") }
     guard n >= 2, n <= 4, p[start] | 0x20 == UInt8(ascii: "n") else { return false }
     func lower(_ k: Int) -> UInt8 { p[start + k] | 0x20 }
     switch n {
@@ -135,34 +156,45 @@ struct CSVTable {
 
   // MARK: - Assembly
 
-  /// Applies the missing-value policy, encodes the target and builds the dataset.
+  /// Applies the missing-value rules, one-hot encodes, encodes the target and builds the
+  /// dataset.
   mutating func finish() throws -> (Dataset, LoadReport) {
     guard rows > 0 else { throw DataError(path: path, message: "no data rows after the header") }
-    let featureNames = names.indices.filter { $0 != targetIndex }.map { names[$0] }
-    let width = featureNames.count
+    let width = names.count - (targetIndex == nil ? 0 : 1)
     var report = LoadReport(rowsRead: rows, rowsDropped: 0, missingFilled: [], labelMapping: [])
-    if missing == .drop, !rowsWithMissing.isEmpty { dropMissingRows(width: width, &report) }
-    if missing == .mean || missing == .zero { try fillMissing(width: width, &report) }
+    report.missingCounts = names.indices.filter { missingCounts[$0] > 0 }
+      .map { (names[$0], missingCounts[$0]) }
+    if !rowsWithMissing.isEmpty { dropMissingRows(width: width, &report) }
     let count = rows - report.rowsDropped
     if count == 0 {
       throw DataError(path: path, message:
         "every one of the \(plural(rows, "row")) has a missing value; nothing is left after missing=drop")
     }
-    let x = Tensor(shape: [count, width], data: features)
+    rows = count
+    let fills = try fillValues(width: width, &report)
+    let (x, featureNames, encoding) = oneHot(width: width)
+    report.categories = encoding
     var y: Tensor?
     var classNames: [String]?
     var targetName: String?
     if let targetIndex {
       targetName = names[targetIndex]
       let encoded = encodeTarget()
+      // Text labels only: a numeric target of one value may be a regression target.
+      if let classes = encoded.classNames, classes.count == 1, Float(classes[0]) == nil {
+        throw DataError(path: path, column: targetIndex + 1, columnName: names[targetIndex], message:
+          "the target holds one class ('\(classes[0])') in all \(plural(count, "row")); a classifier needs two or more")
+      }
       y = Tensor(shape: [count], data: encoded.values)
       classNames = encoded.classNames
       if encoded.mapped {
         report.labelMapping = encoded.classNames.map { $0.enumerated().map { ($1, $0) } } ?? []
       }
     }
-    let dataset = Dataset(unchecked: x, y: y, featureNames: featureNames, targetName: targetName,
+    var dataset = Dataset(unchecked: x, y: y, featureNames: featureNames, targetName: targetName,
                           classNames: classNames)
+    dataset.categories = encoding
+    dataset.imputer = imputer(fills, featureNames: featureNames, encoding: encoding)
     return (dataset, report)
   }
 
@@ -182,25 +214,52 @@ struct CSVTable {
     report.rowsDropped = rowsWithMissing.count
   }
 
-  /// Replaces NaN cells column by column with the column mean (or zero).
-  private mutating func fillMissing(width: Int, _ report: inout LoadReport) throws {
+  /// Fills the NaN cells of numeric columns that have a fill rule, returning each feature
+  /// column's (rule, value) in feature order (nil without a rule).
+  private mutating func fillValues(width: Int, _ report: inout LoadReport) throws
+    -> [(Imputation, Float)?]
+  {
     let featureColumns = names.indices.filter { $0 != targetIndex }
-    for (j, column) in featureColumns.enumerated() where missingCounts[column] > 0 {
-      var sum = 0.0
-      var present = 0
+    let rules = plan.fills
+    var out: [(Imputation, Float)?] = []
+    for (j, column) in featureColumns.enumerated() {
+      guard let rule = rules[column] else { out.append(nil); continue }
+      var present: [Float] = []
+      present.reserveCapacity(rows)
       for row in 0..<rows where !features[row * width + j].isNaN {
-        sum += Double(features[row * width + j])
-        present += 1
+        present.append(features[row * width + j])
       }
-      if missing == .mean, present == 0 {
+      guard let value = rule.value(over: present) else {
         throw DataError(path: path, column: column + 1, columnName: names[column],
-                        message: "every value is missing, so there is no mean to fill with")
+                        message: "every value is missing, so there is no \(rule) to fill with")
       }
-      let value: Float = missing == .mean ? Float(sum / Double(present)) : 0
+      out.append((rule, value))
+      let filled = rows - present.count
+      guard filled > 0 else { continue }
       for row in 0..<rows where features[row * width + j].isNaN { features[row * width + j] = value }
-      report.missingFilled.append(
-        MissingFill(column: names[column], count: missingCounts[column], value: value))
+      report.missingFilled.append(MissingFill(column: names[column], count: filled, value: value))
     }
+    return out
+  }
+
+  /// The imputer that repeats the load's fills on new data; nil when nothing was filled by rule.
+  private func imputer(_ fills: [(Imputation, Float)?], featureNames: [String],
+                       encoding: CategoryEncoding?) -> Imputer? {
+    guard fills.contains(where: { $0 != nil }) else { return nil }
+    let featureColumns = names.indices.filter { $0 != targetIndex }
+    var values: [Float?] = []
+    var rules: [Imputation?] = []
+    for (j, column) in featureColumns.enumerated() {
+      if let c = codes[column] {
+        let k = c.names.count
+        values += [Float?](repeating: nil, count: k)
+        rules += [Imputation?](repeating: nil, count: k)
+      } else {
+        values.append(fills[j]?.1)
+        rules.append(fills[j]?.0)
+      }
+    }
+    return Imputer(featureNames: featureNames, values: values, rules: rules)
   }
 
   private func encodeTarget() -> (values: [Float], classNames: [String]?, mapped: Bool) {

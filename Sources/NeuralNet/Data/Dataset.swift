@@ -24,6 +24,11 @@ public struct Dataset: Sendable {
   public var windowSource: WindowSource?
   /// The vocabularies of a sequence-pair dataset (`load … source= target=`); kept by `subset`.
   public var pairVocabulary: PairVocabulary?
+  /// The fill values of missing features (`load … missing=`, `impute`), for later data and
+  /// `predict`; kept by `subset`.
+  public var imputer: Imputer?
+  /// The one-hot encoding of its categorical columns (`load … categorical=`); kept by `subset`.
+  public var categories: CategoryEncoding?
 
   /// A dataset from tensors, checked for consistent shapes. Empty `featureNames` are
   /// generated as `f1`, `f2`, ….
@@ -136,6 +141,8 @@ public struct Dataset: Sendable {
             featureNames: featureNames, targetName: targetName, classNames: classNames,
             tokenizer: tokenizer, windowSource: windowSource?.subset(indices))
     d.pairVocabulary = pairVocabulary
+    d.imputer = imputer
+    d.categories = categories
     return d
   }
 
