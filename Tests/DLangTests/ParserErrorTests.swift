@@ -62,7 +62,7 @@ struct ParserErrorTests {
     BadInput("x = 1 2", "1:7", "unexpected '2'; expected the end of the statement"),
     BadInput("help 3", "1:6", "expected a topic after 'help', such as fit or dense"),
     BadInput("seed 1; compile", "1:16", "expected a model name after 'compile'"),
-    BadInput("plot net accuracy width=3", "1:19", "'plot' takes no options"),
+    BadInput("plot net accuracy width=3", "1:19", "unknown option 'width' for 'plot'"),
     BadInput("x = 1e999", "1:5", "number '1e999' is too large"),
     BadInput("x = 99999999999999999999999x2", "1:5",
              "shape '99999999999999999999999x2' has a dimension that is too large"),

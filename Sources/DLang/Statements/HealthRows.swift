@@ -165,7 +165,7 @@ enum LRFindText {
     } else {
       lines.append("  no suggestion: the smoothed loss never fell; try a larger end= or more steps=")
     }
-    var chart = LineChart(title: "\(model): smoothed loss against the learning rate (log scale)",
+    var chart = LineChart(title: "\(model): smoothed loss vs learning rate (log scale)",
                           series: [LineChart.Series("smoothed loss", r.smoothed)], width: 60, height: 12)
     chart.xTicks = decades(r.rates)
     if let s = r.steepest { chart.marker = (s, "suggested lr \(rate(r.rates[s]))") }

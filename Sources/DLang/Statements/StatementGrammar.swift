@@ -10,7 +10,8 @@ extension ArgumentShape {
     case .model: return "identifier"
     case .expressions(let count, _, _, _):
       var parts = Array(repeating: "expression", count: count.lowerBound)
-      if count.upperBound == Int.max {
+      // A long run of optional arguments is written as a repetition (the bound is the checker's).
+      if count.upperBound - count.lowerBound > 4 {
         parts.append("{ expression }")
       } else {
         parts += Array(repeating: "[ expression ]", count: count.upperBound - count.lowerBound)

@@ -55,10 +55,11 @@ struct StatementRow: Sendable {
 enum StatementTable {
   /// Every statement, in the order `help` lists them.
   static let rows: [StatementRow] = [
-    seed, load, split, standardize, normalize, windows, describe, impute, resample, onehot, model,
+    seed, load, split, standardize, normalize, windows, model,
     compile, summary, fit, evaluate,
     crossval, search, predict, generate, plot, show, confusion, gradients, trace, activations, lrfind,
-    compare, save, export, print, forLoop, help, vars, reset, run, time, history, exit,
+    compare, save, export, print, forLoop, help, vars, reset, run, time, history, exit, describe,
+    impute, resample, onehot,
   ]
 
   private static let byName: [String: StatementRow] =
