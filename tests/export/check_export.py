@@ -55,13 +55,24 @@ def export_examples(dl, tmp):
             continue
         stem = script[:-3]
         text = open(os.path.join(ROOT, "examples", script)).read()
+        blocks = dict(re.findall(r"^\s*model\s+(\w+)\s*\{(.*?)^\}", text, re.M | re.S))
         models = re.findall(r"^\s*model\s+(\w+)", text, re.M)
         fitted = set(re.findall(r"^\s*fit\s+(\w+)", text, re.M))
         exports = []
         for m in models:
+            block = blocks.get(m, "")
+            # Not exported yet (issue 13 lists them): encoder–decoder models, and the PyTorch
+            # script does not add l1/l2 penalties, so its loss cannot match dl's.
+            if re.search(r"^\s*(encoder|decoder)\s*\{", block, re.M):
+                print(f"SKIP {script}: {m} is an encoder–decoder model (no export yet)")
+                continue
             exports.append(f'export {m} "{tmp}/{stem}_{m}.onnx"')
-            if m in fitted:
+            if m in fitted and re.search(r"\bl[12]=", block):
+                print(f"SKIP {script}: {m}'s PyTorch script (l1/l2 penalties are not exported)")
+            elif m in fitted:
                 exports.append(f'export {m} "{tmp}/{stem}_{m}.py"')
+        if not exports:
+            continue
         # The exports go before a `reset` or `exit` (which end the models), else at the end.
         end = re.search(r"^\s*(reset|exit)\b", text, re.M)
         cut = end.start() if end else len(text)
