@@ -5,6 +5,16 @@ import TermPlot
 
 /// `load`, `split`, `standardize`, `normalize`.
 extension Interpreter {
+  /// The `target=COLUMN|last` option of `load` (none when absent).
+  func loadTarget(_ c: Command) throws -> TargetSpec {
+    guard let o = c.option("target") else { return .none }
+    switch o.value.kind {
+    case .identifier(let s): return s == "last" ? .last : .named(s)
+    case .string(let s): return .named(s)
+    default: throw Diagnostic.error("target is a column name, or last", at: o.value.range)
+    }
+  }
+
   func load(_ c: Command, name: String) throws -> Value {
     let args = arguments(c)
     guard let e = c.args.first, case .string(let path) = e.kind else {
@@ -14,14 +24,7 @@ extension Interpreter {
       return try loadModel(c, name: name, path: path, at: e.range)
     }
     if try TableOptions.bool(c, "stream", args) == true { return try loadStream(c, path: path, at: e.range, name: name) }
-    var target = TargetSpec.none
-    if let o = c.option("target") {
-      switch o.value.kind {
-      case .identifier(let s): target = s == "last" ? .last : .named(s)
-      case .string(let s): target = .named(s)
-      default: throw Diagnostic.error("target is a column name, or last", at: o.value.range)
-      }
-    }
+    let target = try loadTarget(c)
     let header = try TableOptions.bool(c, "header", args) ?? true
     let text = try TextLoadOptions.read(c, args)
     let sampleShape = try loadShape(c)

@@ -14,14 +14,7 @@ extension Interpreter {
                                hint: "a streamed file is read as it is: numeric features, one target column")
       }
     }
-    var target = TargetSpec.none
-    if let o = c.option("target") {
-      switch o.value.kind {
-      case .identifier(let s): target = s == "last" ? .last : .named(s)
-      case .string(let s): target = .named(s)
-      default: throw Diagnostic.error("target is a column name, or last", at: o.value.range)
-      }
-    }
+    let target = try loadTarget(c)
     let header = try TableOptions.bool(c, "header", args) ?? true
     var labels: String?
     if let o = c.option("labels") {
