@@ -24,6 +24,8 @@ let package = Package(
     .target(name: "CEditLine", dependencies: ["CLibEdit"], path: "Sources/CEditLine"),
     // Direct one-channel convolution kernels: AVX2 + FMA chosen at run time, baseline fallback.
     .target(name: "CConvKernels", path: "Sources/CConvKernels"),
+    // Optimizer updates (Adam): AVX-512 / AVX2 chosen at run time, subnormals flushed.
+    .target(name: "COptimizerKernels", path: "Sources/COptimizerKernels"),
 
     // Layers, bottom to top: Autograd -> NeuralNet -> DLang -> Notebook -> dl
     .target(name: "Autograd", dependencies: ["COpenBLAS", "CConvKernels"],
@@ -31,7 +33,8 @@ let package = Package(
     // Release: no dynamic exclusivity checks in the training loop (they cost ~5% of a tiny
     // step; exclusivity is a property of the code, checked in debug builds and tests).
     .target(name: "NeuralNet", dependencies: [
-              "Autograd", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+              "Autograd", "COptimizerKernels",
+              .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
     .target(name: "TermPlot"),
@@ -49,7 +52,7 @@ let package = Package(
 
     .testTarget(name: "AutogradTests", dependencies: ["Autograd", "COpenBLAS"],
                 resources: [.copy("Fixtures")]),
-    .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"], exclude: ["Fixtures"]),
+    .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "COptimizerKernels"], exclude: ["Fixtures"]),
     .testTarget(name: "TermPlotTests", dependencies: ["TermPlot"]),
     .testTarget(name: "ModelExportTests", dependencies: [
                   "ModelExport", "NeuralNet", "Autograd",

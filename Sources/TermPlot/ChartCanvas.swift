@@ -5,17 +5,21 @@ enum Pen: Sendable, Equatable {
   /// Whole-cell characters: `point` at data points, `line` in between.
   case glyph(point: Character, line: Character)
 
-  /// The pen for series `index`: ASCII markers `* + o x # @`; with colour
-  /// every series is Braille; without colour the first series is Braille and
-  /// the others use `•`/`·`, `+`, `×`, `o` markers.
+  /// The pen for series `index`: ASCII markers `* + o x # @ % & = $` (ten, so
+  /// a nine-layer network's legend names each series once); with colour every
+  /// series is Braille; without colour the first series is Braille and the
+  /// others use `•`/`·`, `+`, `×`, `o`, then the ASCII `# @ % & =` markers.
   static func forSeries(_ index: Int, style: RenderStyle) -> Pen {
     if !style.unicode {
-      let markers: [Character] = ["*", "+", "o", "x", "#", "@"]
+      let markers: [Character] = ["*", "+", "o", "x", "#", "@", "%", "&", "=", "$"]
       let mark = markers[index % markers.count]
       return .glyph(point: mark, line: mark)
     }
     if style.color || index == 0 { return .braille }
-    let markers: [(Character, Character)] = [("•", "·"), ("+", "+"), ("×", "×"), ("o", "o")]
+    let markers: [(Character, Character)] = [
+      ("•", "·"), ("+", "+"), ("×", "×"), ("o", "o"), ("#", "#"), ("@", "@"), ("%", "%"), ("&", "&"),
+      ("=", "="),
+    ]
     let (point, line) = markers[(index - 1) % markers.count]
     return .glyph(point: point, line: line)
   }

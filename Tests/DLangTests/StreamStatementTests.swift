@@ -45,6 +45,26 @@ struct StreamStatementTests {
     compile net loss=sparse_categorical_crossentropy optimizer=adam(lr=0.02) metrics=[accuracy]
     """
 
+  @Test("a stream's rows, shape, features and classes are values; its x and y are located errors")
+  func members() throws {
+    let path = Self.csv(rows: 1000)
+    let (s, out) = session()
+    #expect(s.run("""
+      seed 2
+      big = load "\(path)" target=label stream=true buffer=100
+      train, val = split big 0.75
+      print big.rows, big.shape, big.features, big.classes
+      print train.rows + val.rows
+      """, file: "m.dl"), "\(out.stderr)")
+    let lines = out.stdout.split(separator: "\n").map(String.init)
+    #expect(lines.contains("1000 (1000, 2) [a, b] [neg, pos]"), "\(out.stdout)")
+    #expect(lines.last == "1000", "the parts share the rows out: \(out.stdout)")
+    #expect(!s.run("print train.x", file: "x.dl"))
+    #expect(out.stderr.contains("x.dl:1:13: error: a streamed dataset is not in memory: it has no 'x' tensor"), "\(out.stderr)")
+    #expect(!s.run("print train.nope", file: "n.dl"))
+    #expect(out.stderr.contains("a streamed dataset has no member 'nope'"))
+  }
+
   @Test func loadSplitStandardizeFitEvaluatePredict() throws {
     let path = Self.csv(rows: 3000)
     let (s, out) = session()

@@ -1,5 +1,8 @@
 import Autograd
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import NeuralNet
 
 /// `HealthMonitor` (fit … health=true), the batch loss of `TrainingContext`, and the
@@ -167,14 +170,46 @@ import Testing
 
   @Test func theSteepestPointIsTheFastestFallBeforeTheMinimum() {
     let rates = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
-    let t = LRRangeTest(rates: rates, losses: [], smoothed: [2, 1.9, 1.0, 0.8, 0.5, 3],
+    let t = LRRangeTest(rates: rates, losses: [2, 1.9, 1.0, 0.8, 0.5, 3], smoothed: [],
                         stopReason: nil, plannedSteps: 6)
+    #expect(t.curve == t.losses, "fewer than 25 steps: no centred mean")
     #expect(t.minimum == 4)
     #expect(t.steepest == 2, "(1.0 − 1.9) and (0.8 − 1.9) around 2 fall most: −0.55 per decade")
     #expect(t.suggestion == rates[2])
     #expect(t.minimumOverTen == rates[4] / 10)
-    let rising = LRRangeTest(rates: rates, losses: [], smoothed: [1, 2, 3, 4, 5, 6], stopReason: nil, plannedSteps: 6)
+    let rising = LRRangeTest(rates: rates, losses: [1, 2, 3, 4, 5, 6], smoothed: [], stopReason: nil, plannedSteps: 6)
     #expect(rising.steepest == nil && rising.suggestion == nil)
+  }
+
+  /// A 100-step curve falling fastest at lr = 1e-2 (a logistic in log10 lr), with what makes
+  /// simpler rules go wrong: a warm-up plunge over the first steps, a one-batch spike on the
+  /// plateau before the fall, and the lag of the exponential average.
+  @Test func theSuggestionIgnoresTheWarmUpAndOneNoisyBatch() throws {
+    let n = 100
+    let rates = (0..<n).map { 1e-6 * pow(1e6, Double($0) / Double(n - 1)) }
+    var losses = rates.map { lr -> Double in
+      let t = (log10(lr) + 2) * 3
+      return 2 - 1.5 / (1 + exp(-t)) + (lr > 0.2 ? 40 * (lr - 0.2) : 0)
+    }
+    for i in 0..<5 { losses[i] += 2.0 - 0.4 * Double(i) }  // warm-up: 4.0 → 2.4, steep
+    losses[40] += 1.5  // one noisy batch at lr ≈ 2.6e-4, where the true curve is flat
+    // The lagging average that the stop rule watches, as the sweep computes it.
+    var average = 0.0
+    let smoothed = losses.indices.map { i -> Double in
+      average = 0.98 * average + 0.02 * losses[i]
+      return average / (1 - pow(0.98, Double(i + 1)))
+    }
+    let t = LRRangeTest(rates: rates, losses: losses, smoothed: smoothed, stopReason: nil, plannedSteps: n)
+    #expect(t.warmUp == 10 && t.slopeWindow == 4 && t.curveWindow == 4)
+    // Past the spike, the lagging average falls fastest at 4× the rate the losses do.
+    let drop = { (i: Int) -> Double in smoothed[i + 1] - smoothed[i - 1] }
+    let emaSteepest = (50..<(n - 1)).min { drop($0) < drop($1) }
+    #expect(rates[try #require(emaSteepest)] > 0.03, "the average lags")
+    let s = try #require(t.suggestion)
+    #expect(s > pow(10, -2.5) && s < pow(10, -1.5), "suggested \(s), the fastest fall is at 1e-2")
+    let low = try #require(t.minimum)
+    #expect(rates[low] > 0.1 && rates[low] < 0.3)
+    #expect(t.minimumOverTen == rates[low] / 10)
   }
 
   @Test func badRangesAreErrors() throws {

@@ -43,7 +43,7 @@ extension Interpreter {
       return LineChart.Series(layer, values)
     }
     let symbol = style.unicode ? "‖∂loss/∂W‖" : "|dloss/dW|"
-    let chart = LineChart(title: "\(model.name): gradient norm \(symbol) per layer (log scale)",
+    let chart = LineChart(title: "\(model.name): \(symbol) per layer (log scale)",
                           series: series, width: 60, height: 15, logY: true, firstX: first)
     show(chart.render(style: style))
   }

@@ -77,6 +77,7 @@ struct Evaluator {
                                fallbackHint: names.isEmpty ? "'\(layer)' has no parameters"
                                  : "its parameters: " + names.joined(separator: ", "))
     case .dataset(let d): return try datasetMember(d, m)
+    case .stream(let s): return try streamMember(s, m)
     case .tensor(let t):
       if m.text == "shape" { return .list(t.shape.map { .number(Double($0)) }) }
       throw Diagnostic.error("a tensor has no member '\(m.text)'", at: m.range,
@@ -115,6 +116,22 @@ struct Evaluator {
     default:
       throw Diagnostic.error("a dataset has no member '\(m.text)'", at: m.range,
                              hint: "datasets have: x, y, rows, shape, features, classes, vocab")
+    }
+  }
+
+  /// The members of a streamed dataset: what its survey and splits know without reading it.
+  func streamMember(_ s: StreamDataset, _ m: Name) throws -> Value {
+    switch m.text {
+    case "rows", "count": return .number(Double(s.count))
+    case "shape": return .list(([s.count] + s.featureShape).map { .number(Double($0)) })
+    case "features": return .list(s.featureNames.map { .string($0) })
+    case "classes": return .list((s.classNames ?? []).map { .string($0) })
+    case "x", "y":
+      throw Diagnostic.error("a streamed dataset is not in memory: it has no '\(m.text)' tensor", at: m.range,
+                             hint: "load it without stream=true to use its tensors; a stream has rows, shape, features, classes")
+    default:
+      throw Diagnostic.error("a streamed dataset has no member '\(m.text)'", at: m.range,
+                             hint: "streamed datasets have: rows, shape, features, classes")
     }
   }
 

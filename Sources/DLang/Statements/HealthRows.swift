@@ -14,7 +14,7 @@ import TermPlot
 extension StatementTable {
   static let lrfind = StatementRow(
     "lrfind", synopsis: "lrfind MODEL DATA|X Y [start=LR] [end=LR] [steps=N] [batch=N]",
-    summary: "The learning-rate range test: train on mini-batches while the rate grows exponentially from start to end, stop when the smoothed loss diverges (above 4x its lowest), chart the smoothed loss against the rate on a log axis and suggest a rate (where the loss falls fastest); the model's weights and optimizer state are put back afterwards.",
+    summary: "The learning-rate range test: train on mini-batches while the rate grows exponentially from start to end, stop when the smoothed loss diverges (above 4x its lowest), chart the loss (a centred mean over a 25th of the steps each way, without lag) against the rate on a log axis and suggest a rate (where it falls fastest, after a warm-up of the first tenth of the steps); the model's weights and optimizer state are put back afterwards.",
     example: "lrfind net train steps=50",
     arguments: [.model, .expressions(1...2, what: "training data", suchAs: "train")],
     options: [
@@ -147,7 +147,7 @@ extension Interpreter {
 }
 
 /// What `lrfind` prints: the sweep, where it stopped and why, the lowest loss and the
-/// suggested rate, then the smoothed loss against the rate (log axis, decade ticks).
+/// suggested rate, then the loss (centred mean) against the rate (log axis, decade ticks).
 enum LRFindText {
   static func render(_ r: LRRangeTest, model: String, batch: Int, style: RenderStyle) -> String {
     guard let first = r.rates.first, let last = r.rates.last else {
@@ -156,17 +156,19 @@ enum LRFindText {
     var lines = ["\(model): learning-rate range test, \(r.rates.count) of \(r.plannedSteps) steps of batch \(batch), "
                  + "lr \(rate(first)) to \(rate(last)); weights and optimizer state restored"]
     if let why = r.stopReason { lines.append("  stopped early: " + why) }
+    let curve = r.curve
+    let smoothing = r.curveWindow > 0 ? "mean of \(2 * r.curveWindow + 1) batches around each step" : "not smoothed"
     if let low = r.minimum {
-      lines.append("  lowest smoothed loss \(Format.metric(r.smoothed[low])) at lr \(rate(r.rates[low]))"
+      lines.append("  lowest smoothed loss \(Format.metric(curve[low])) at lr \(rate(r.rates[low]))"
                    + (r.minimumOverTen.map { "; a tenth of that rate: \(rate($0))" } ?? ""))
     }
     if let s = r.suggestion {
-      lines.append("  suggested lr: \(rate(s)) (steepest descent of the smoothed loss)")
+      lines.append("  suggested lr: \(rate(s)) (steepest descent of the loss)")
     } else {
-      lines.append("  no suggestion: the smoothed loss never fell; try a larger end= or more steps=")
+      lines.append("  no suggestion: the loss never fell; try a larger end= or more steps=")
     }
-    var chart = LineChart(title: "\(model): smoothed loss vs learning rate (log scale)",
-                          series: [LineChart.Series("smoothed loss", r.smoothed)], width: 60, height: 12)
+    var chart = LineChart(title: "\(model): loss vs learning rate (log scale)",
+                          series: [LineChart.Series("loss (\(smoothing))", curve)], width: 60, height: 12)
     chart.xTicks = decades(r.rates)
     if let s = r.steepest { chart.marker = (s, "suggested lr \(rate(r.rates[s]))") }
     lines.append(chart.render(style: style))

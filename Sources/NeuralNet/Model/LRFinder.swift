@@ -12,24 +12,55 @@ public struct LRRangeTest: Sendable {
   public var rates: [Double]
   /// The loss of each step's batch.
   public var losses: [Double]
-  /// The losses smoothed by an exponential moving average (β = 0.98, bias-corrected).
+  /// The losses smoothed by an exponential moving average (β = 0.98, bias-corrected): what the
+  /// divergence rule watches while the test runs. It lags the losses by up to ~50 steps (half
+  /// of a default run, several decades of rate), so the suggestion is read off `curve`.
   public var smoothed: [Double]
   /// Why the test ended before `steps`: nil when it ran them all.
   public var stopReason: String?
   /// The steps planned.
   public var plannedSteps: Int
 
-  /// The step of the lowest smoothed loss.
-  public var minimum: Int? { smoothed.indices.min { smoothed[$0] < smoothed[$1] } }
+  /// The half-width of the centred mean in `curve`: a 25th of the steps (0 below 25 steps).
+  public var curveWindow: Int { losses.count / 25 }
 
-  /// The step where the smoothed loss falls fastest against log(lr), before its minimum
-  /// (fastai's "steepest" suggestion): the largest negative slope by central differences.
-  /// Nil when the loss never falls.
+  /// The losses smoothed without lag: each the mean of the batches `curveWindow` either side
+  /// of it (fewer at the ends). The minimum and the suggestion are read off this curve.
+  public var curve: [Double] {
+    let k = curveWindow
+    guard k > 0 else { return losses }
+    var prefix = [0.0]
+    for l in losses { prefix.append(prefix[prefix.count - 1] + l) }
+    return losses.indices.map { i in
+      let a = Swift.max(0, i - k), b = Swift.min(losses.count - 1, i + k)
+      return (prefix[b + 1] - prefix[a]) / Double(b - a + 1)
+    }
+  }
+
+  /// The step of the lowest loss on `curve`.
+  public var minimum: Int? {
+    let c = curve
+    return c.indices.min { c[$0] < c[$1] }
+  }
+
+  /// The steps skipped at the start when looking for the steepest point: the first tenth (at
+  /// most 10, fastai's `skip_start`), where the bias-corrected average rests on a few batches.
+  public var warmUp: Int { losses.count >= 20 ? Swift.min(10, losses.count / 10) : 0 }
+
+  /// The half-width of the window over which slopes are measured: a 25th of the steps (at
+  /// least 1), so one noisy batch does not make a steep point.
+  public var slopeWindow: Int { Swift.max(1, losses.count / 25) }
+
+  /// The step where `curve` falls fastest against log(lr), after the warm-up and
+  /// before its minimum (fastai's "steepest" suggestion): the most negative slope between
+  /// the steps `slopeWindow` either side. Nil when the loss never falls.
   public var steepest: Int? {
     guard let low = minimum, low >= 1 else { return nil }
+    let k = slopeWindow, smoothed = curve
     var best: (index: Int, slope: Double)?
-    for i in 0...low {
-      let a = Swift.max(0, i - 1), b = Swift.min(smoothed.count - 1, i + 1)
+    let first = Swift.min(warmUp, low - 1)
+    for i in first...low {
+      let a = Swift.max(first, i - k), b = Swift.min(low, i + k)
       guard b > a else { continue }
       let run = log10(rates[b]) - log10(rates[a])
       let slope = (smoothed[b] - smoothed[a]) / run

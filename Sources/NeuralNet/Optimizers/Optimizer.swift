@@ -4,6 +4,8 @@ import Glibc
 import Darwin
 #endif
 import Autograd
+import COptimizerKernels
+import Dispatch
 
 /// Updates parameters from their gradients, Keras-style.
 ///
@@ -170,6 +172,8 @@ public final class SGD: Optimizer {
       let s = slots[k]
       update(p) { w, g in
         s.a.withUnsafeMutableBufferPointer { m in
+          let csr = dl_flush_subnormals_begin()
+          defer { dl_flush_subnormals_end(csr) }
           if nesterov {
             for i in 0..<w.count {
               let v = mu * m[i] - lr * g[i]
@@ -234,13 +238,10 @@ public final class Adam: Optimizer {
       update(p) { w, g in
         s.a.withUnsafeMutableBufferPointer { m in
           s.b.withUnsafeMutableBufferPointer { v in
-            for i in 0..<w.count {
-              let gi = g[i]
-              let mi = b1 * m[i] + (1 - b1) * gi
-              let vi = b2 * v[i] + (1 - b2) * gi * gi
-              m[i] = mi
-              v[i] = vi
-              w[i] -= alpha * mi / (vi.squareRoot() + eps)
+            guard let wp = w.baseAddress, let gp = g.baseAddress, let mp = m.baseAddress,
+                  let vp = v.baseAddress else { return }
+            ParallelUpdate.chunks(w.count) { lo, n in
+              dl_adam_update(wp + lo, gp + lo, mp + lo, vp + lo, n, alpha, b1, b2, eps)
             }
           }
         }
@@ -285,6 +286,8 @@ public final class RMSprop: Optimizer {
       let s = slots[k]
       update(p) { w, g in
         s.a.withUnsafeMutableBufferPointer { v in
+          let csr = dl_flush_subnormals_begin()
+          defer { dl_flush_subnormals_end(csr) }
           for i in 0..<w.count {
             let gi = g[i]
             let vi = r * v[i] + (1 - r) * gi * gi
