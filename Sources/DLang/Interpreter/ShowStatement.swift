@@ -35,6 +35,9 @@ extension Interpreter {
        case .model(let m)? = try? evaluate(base), let graph = m.seq2seq {
       return try showAttention(c, m, graph)
     }
+    if let e = c.args.first, let (ref, layer) = selfAttentionTarget(e) {
+      return try showSelfAttention(c, ref, layer)
+    }
     var targets = try c.args.map(showTarget)
     var sample: (Tensor, Expr)?
     if targets.contains(where: { if case .layer = $0 { return true }; return false }) {

@@ -55,7 +55,8 @@ struct ModelBuilder {
     var args = Arguments(owner: kind, args: decl.args, options: decl.options, range: decl.range,
                          evaluate: evaluate)
     let userName = try args.option("name").map { try layerName($0.value, net) }
-    guard let layer = try spec.build(&args), !incomplete else { incomplete = true; return nil }
+    guard var layer = try spec.build(&args), !incomplete else { incomplete = true; return nil }
+    layer = try Self.selfAttention(layer, decl)
     let count = (counts[kind] ?? 0) + 1
     layer.name = userName ?? "\(kind)_\(count)"
     if let dense = layer as? Dense, let current = net.outputShape {
@@ -72,6 +73,17 @@ struct ModelBuilder {
     } catch let e as ShapeError {
       throw Diagnostic.error(e.message, at: decl.range)
     }
+  }
+
+  /// In a plain model, `attention` (without heads=) is single-head self-attention; additive
+  /// attention needs an encoder to attend over.
+  static func selfAttention(_ layer: Layer, _ decl: LayerDecl) throws -> Layer {
+    guard let a = layer as? Attention else { return layer }
+    guard a.kind == .dot else {
+      throw Diagnostic.error("kind=additive attention attends over an encoder's outputs: it belongs in a decoder block",
+                             at: decl.kind.range, hint: "in a plain model, self-attention: attention heads=4")
+    }
+    return MultiHeadAttention(heads: 1)
   }
 
   /// Checks a layer line's kind, arguments and options without adding it: for the lines after

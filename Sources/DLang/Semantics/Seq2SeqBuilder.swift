@@ -102,6 +102,10 @@ extension ModelBuilder {
     var args = Arguments(owner: kind, args: decl.args, options: decl.options, range: decl.range, evaluate: evaluate)
     let userName = try args.option("name").map { try layerName($0.value, net) }
     guard let layer = try spec.build(&args), !incomplete else { incomplete = true; return nil }
+    if layer is MultiHeadAttention {
+      throw Diagnostic.error("heads= and key_dim= make self-attention, for a plain model block; a decoder's attention looks at the encoder",
+                             at: decl.kind.range, hint: "attention, or attention kind=additive")
+    }
     if layer is Attention && decl.section != "decoder" {
       throw Diagnostic.error("attention belongs in the decoder block: it attends over the encoder's outputs",
                              at: decl.kind.range)
