@@ -214,7 +214,7 @@ struct Seq2SeqFileTests {
       }
     }
     #expect(echoes[0] == "encoder {")
-    #expect(echoes[1] == "→ (None, 10)")
+    #expect(echoes[1] == "source → (None, 10)")
     #expect(echoes[3] == "lstm_1 → (None, 10, 16)  1,600 params")
     #expect(echoes[4] == nil && echoes[5] == "decoder {")
     #expect(echoes[8] == "attention → (None, 11, 16)  512 params")
@@ -228,15 +228,15 @@ struct Seq2SeqFileTests {
     #expect(nested.range.start == SourceLocation(line: 3, column: 3))
     guard case .failure(let first) = b2.add(line: "  lstm 4", lineNumber: 3) else { Issue.record("no input"); return }
     #expect(first.message.contains("the first line of the encoder must be its input"))
-    guard case .success("→ (None, 5)") = b2.add(line: "  input 5", lineNumber: 3) else { Issue.record("input"); return }
-    _ = b2.add(line: "  lstm 4 return_sequences=true", lineNumber: 4)
-    _ = b2.add(line: "}", lineNumber: 5)
-    _ = b2.add(line: "decoder {", lineNumber: 6)
-    _ = b2.add(line: "  embedding 14 2", lineNumber: 7)
-    guard case .failure(let units) = b2.add(line: "  lstm 3", lineNumber: 8) else { Issue.record("units"); return }
+    guard case .success("source → (None, 5)") = b2.add(line: "  input 5", lineNumber: 3) else { Issue.record("input"); return }
+    for (i, line) in ["  embedding 14 2 mask_zero=true", "  lstm 4 return_sequences=true", "}", "decoder {",
+                      "  embedding 14 2"].enumerated() {
+      if case .failure(let d) = b2.add(line: line, lineNumber: 4 + i) { Issue.record("\(line): \(d.message)") }
+    }
+    guard case .failure(let units) = b2.add(line: "  lstm 3", lineNumber: 9) else { Issue.record("units"); return }
     #expect(units.message.contains("it needs 4 units"), "\(units.message)")
     // The wrong line used no name: the retyped one is lstm_2.
-    guard case .success(let echo) = b2.add(line: "  lstm 4", lineNumber: 8) else { Issue.record("retyped"); return }
+    guard case .success(let echo) = b2.add(line: "  lstm 4", lineNumber: 9) else { Issue.record("retyped"); return }
     #expect(echo == "lstm_2 → (None, 6, 4)  112 params")
     // The whole cell, run as the REPL runs it, declares the model.
     #expect(s.run("model rev {\n" + lines.joined(separator: "\n") + "\n}", file: "<cell 1>"), "\(out.stderr)")

@@ -81,7 +81,7 @@ final class PTYSessionTests {
     let dl = try pty.start()
     try dl.enter("model rev {", prompt: "...> ")
     try dl.enter("  encoder {", expect: ["encoder {"], prompt: "...> ")
-    try dl.enter("    input 10", expect: ["→ (None, 10)"], prompt: "...> ")
+    try dl.enter("    input 10", expect: ["source → (None, 10)"], prompt: "...> ")
     try dl.enter("    embedding 14 8 mask_zero=true", expect: ["embedding_1 → (None, 10, 8)", "112 params"], prompt: "...> ")
     try dl.enter("    lstm 16 return_sequences=true", expect: ["lstm_1 → (None, 10, 16)", "1,600 params"], prompt: "...> ")
     try dl.enter("  }", prompt: "...> ")

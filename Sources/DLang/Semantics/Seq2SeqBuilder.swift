@@ -31,6 +31,9 @@ extension ModelBuilder {
       throw Diagnostic.error("in an encoder–decoder model every layer line is inside encoder { } or decoder { }",
                              at: decl.kind.range)
     }
+    // A line before could not be built (a value known only when running): the shapes from
+    // here on are unknown too.
+    if incomplete { return nil }
     if network != nil && seq2seq == nil {
       throw Diagnostic.error("a model is either a plain list of layers or an encoder { } and a decoder { }, not both",
                              at: decl.kind.range)
