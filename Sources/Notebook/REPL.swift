@@ -62,7 +62,7 @@ public final class REPL {
       case .line(let line):
         editor.addHistory(line)
         if lines.isEmpty && line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-        if let b = block, !line.trimmingCharacters(in: .whitespaces).hasPrefix("}") {
+        if let b = block, b.takes(line) {
           switch b.add(line: line, lineNumber: lines.count + 1) {
           case .success(let echo):
             if let echo { Terminal.write("      " + echo + "\n", to: 1) }

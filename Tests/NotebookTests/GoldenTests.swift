@@ -24,6 +24,27 @@ struct GoldenTests {
     #expect(Self.examples.count >= 4)
   }
 
+  /// The `exact: X` figures of `evaluate` in a golden output, in order.
+  static func exactFigures(_ example: String) throws -> [Double] {
+    let text = try String(contentsOf: BinaryRun.root.appendingPathComponent("examples/\(example).out"), encoding: .utf8)
+    return text.split(separator: "\n").compactMap { line in
+      guard line.hasPrefix("loss: "), let r = line.range(of: " - exact: ") else { return nil }
+      return Double(line[r.upperBound...])
+    }
+  }
+
+  // The golden test above pins these outputs to what the release binary prints; these pin the
+  // figures the examples are there to show.
+  @Test("encoder–decoder examples: addition ≥ 95% exact on unseen sums; reversal ≥ 95% with attention, less without; teacher forcing ahead")
+  func seq2seqFigures() throws {
+    let addition = try Self.exactFigures("addition")
+    #expect(addition.count == 1 && addition[0] >= 0.95, "\(addition)")
+    let reverse = try Self.exactFigures("reverse")
+    #expect(reverse.count == 2 && reverse[0] >= 0.95 && reverse[1] < reverse[0], "\(reverse)")
+    let forcing = try Self.exactFigures("teacher_forcing")  // forced, half, free
+    #expect(forcing.count == 3 && forcing[0] > forcing[1] && forcing[0] > forcing[2], "\(forcing)")
+  }
+
   @Test("piped lines print what the same script prints")
   func pipeMatchesScript() throws {
     let source = try String(contentsOf: BinaryRun.root.appendingPathComponent("examples/xor.dl"), encoding: .utf8)

@@ -76,6 +76,30 @@ final class PTYSessionTests {
     #expect(FileManager.default.fileExists(atPath: pty.historyFile), "exit saves the history too")
   }
 
+  @Test("an encoder–decoder block typed line by line: each half opens and closes, each layer echoes its shape")
+  func encoderDecoderBlock() throws {
+    let dl = try pty.start()
+    try dl.enter("model rev {", prompt: "...> ")
+    try dl.enter("  encoder {", expect: ["encoder {"], prompt: "...> ")
+    try dl.enter("    input 10", expect: ["source → (None, 10)"], prompt: "...> ")
+    try dl.enter("    embedding 14 8 mask_zero=true", expect: ["embedding_1 → (None, 10, 8)", "112 params"], prompt: "...> ")
+    try dl.enter("    lstm 16 return_sequences=true", expect: ["lstm_1 → (None, 10, 16)", "1,600 params"], prompt: "...> ")
+    try dl.enter("  }", prompt: "...> ")
+    try dl.enter("  decoder {", expect: ["decoder {"], prompt: "...> ")
+    try dl.enter("    embedding 14 8", expect: ["embedding_2 → (None, 11, 8)"], prompt: "...> ")
+    // A wrong line is reported where it was typed; the half stays open.
+    let wrong = try dl.enter("    lstm 12", expect: ["error: ", "it needs 16 units"], prompt: "...> ")
+    #expect(wrong.contains("<cell 1>:9:5: error"), "\(wrong)")
+    try dl.enter("    lstm 16", expect: ["lstm_2 → (None, 11, 16)"], prompt: "...> ")
+    try dl.enter("    attention", expect: ["attention → (None, 11, 16)", "512 params"], prompt: "...> ")
+    try dl.enter("    dense 14 softmax", expect: ["dense_1 → (None, 11, 14)", "238 params"], prompt: "...> ")
+    try dl.enter("  }", prompt: "...> ")
+    try dl.enter("}", expect: ["model rev: 6 layers, "])
+    try dl.enter("summary rev", expect: ["attention"])
+    dl.sendKey(.ctrlD)
+    #expect(try dl.waitForExit(timeout: 30) == 0)
+  }
+
   @Test("two Ctrl-C during fit stop it harder, and the session stays")
   func doubleCtrlCDuringFit() throws {
     let dl = try pty.start()

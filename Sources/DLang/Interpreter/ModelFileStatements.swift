@@ -92,6 +92,7 @@ extension Interpreter {
       lines.append("  classes: " + classes.enumerated().map { "\($0.offset) → \($0.element)" }.joined(separator: ", "))
     }
     if let tokenizer = model.tokenizer { lines.append("  " + Interpreter.describe(tokenizer)) }
+    if let pairs = model.pairVocabulary { lines.append("  " + Interpreter.describe(pairs)) }
     show(lines.joined(separator: "\n"))
     return .model(model)
   }
@@ -138,6 +139,13 @@ public enum ModelFiles {
     public static let categories = "dl.categories"
     /// The missing-value fills (`Imputer.text`); absent without them.
     public static let imputer = "dl.imputer"
+    /// An encoder–decoder's pair vocabulary settings (`PairVocabulary.settingsText`:
+    /// `shared=true source_length=10 target_length=11`); absent without one.
+    public static let pairs = "dl.pairs"
+    /// Its source tokens (ids from 4) as a JSON list of strings: both sides' when shared.
+    public static let sourceTokens = "dl.pairs.source"
+    /// Its target tokens, when the sides have vocabularies of their own.
+    public static let targetTokens = "dl.pairs.target"
   }
 
   /// The format version this dl writes and reads.
@@ -176,9 +184,6 @@ public enum ModelFiles {
   /// The bytes of `model`'s file. Throws when the model has no source or its source does not
   /// rebuild the same network on its own.
   static func encode(_ model: ModelRef) throws -> [UInt8] {
-    if model.seq2seq != nil {
-      throw ModelFileError("model '\(model.name)' is an encoder–decoder: saving one is not available yet")
-    }
     guard let source = model.source else {
       throw ModelFileError("model '\(model.name)' was not declared by a model block, so there is no source to save")
     }
@@ -202,6 +207,11 @@ public enum ModelFiles {
     }
     if let e = model.categories { metadata[Key.categories] = e.text }
     if let i = model.imputer { metadata[Key.imputer] = i.text }
+    if let v = model.pairVocabulary {
+      metadata[Key.pairs] = v.settingsText
+      metadata[Key.sourceTokens] = JSONStringList.encode(v.sourceTokens)
+      if !v.shared { metadata[Key.targetTokens] = JSONStringList.encode(v.targetTokens) }
+    }
     let tensors = model.network.parameters.map {
       (name: $0.layer + "." + $0.parameter.name, tensor: $0.parameter.variable.value)
     }
@@ -228,7 +238,7 @@ public enum ModelFiles {
     guard let source = meta[Key.model] else {
       throw ModelFileError("its metadata has no \(Key.model) key (the model's layers)")
     }
-    let network = try build(source: source, name: name)
+    let (network, graph) = try buildGraph(source: source, name: name)
     var expected = Set<String>()
     for (layer, p) in network.parameters {
       let tensorName = layer + "." + p.name
@@ -245,6 +255,13 @@ public enum ModelFiles {
       throw ModelFileError("tensor '\(extra.name)' belongs to no parameter of the model")
     }
     let model = ModelRef(name: name, network: network, source: source)
+    model.seq2seq = graph
+    model.pairVocabulary = try pairVocabulary(meta)
+    if let v = model.pairVocabulary, let graph,
+       v.sourceLength != graph.sourceLength || v.targetLength != graph.targetLength {
+      throw ModelFileError("its vocabulary reads sources of \(v.sourceLength) and targets of \(v.targetLength) ids, "
+                           + "but its encoder and decoder read \(graph.sourceLength) and \(graph.targetLength ?? 0)")
+    }
     if let text = meta[Key.classes] {
       do { model.classNames = try JSONStringList.decode(text) } catch let e as SafeTensorsError {
         throw ModelFileError("its \(Key.classes) metadata is not a list of strings (\(e))")
@@ -283,14 +300,49 @@ public enum ModelFiles {
     }
   }
 
+  /// The pair vocabulary of a file's metadata (settings and tokens, or neither).
+  static func pairVocabulary(_ meta: [String: String]) throws -> PairVocabulary? {
+    guard let settings = meta[Key.pairs] else {
+      if meta[Key.sourceTokens] != nil || meta[Key.targetTokens] != nil {
+        throw ModelFileError("its metadata has pair tokens but no \(Key.pairs) settings")
+      }
+      return nil
+    }
+    func list(_ key: String) throws -> [String] {
+      guard let text = meta[key] else { return [] }
+      do { return try JSONStringList.decode(text) } catch let e as SafeTensorsError {
+        throw ModelFileError("its \(key) metadata is not a list of strings (\(e))")
+      }
+    }
+    guard meta[Key.sourceTokens] != nil else {
+      throw ModelFileError("its metadata has \(Key.pairs) but no \(Key.sourceTokens) (the tokens)")
+    }
+    do {
+      return try PairVocabulary(settingsText: settings, sourceTokens: try list(Key.sourceTokens),
+                                targetTokens: try list(Key.targetTokens))
+    } catch let e as DataError {
+      throw ModelFileError("its pair vocabulary is not valid: \(e.message)")
+    }
+  }
+
   /// The network of a stored `model` block, built without any session values.
   static func build(source: String, name: String) throws -> Model {
+    try buildGraph(source: source, name: name).0
+  }
+
+  /// `build`, with the encoder–decoder graph of a block with `encoder { }` and `decoder { }`.
+  static func buildGraph(source: String, name: String) throws -> (Model, Seq2SeqGraph?) {
     var rng = SeededRandom(seed: 0)  // the weights are replaced by the file's
-    return try build(source: source, name: name, rng: &rng)
+    return try buildGraph(source: source, name: name, rng: &rng)
   }
 
   /// `build`, its initial weights drawn from `rng` (the fresh copies of `crossval`).
   static func build(source: String, name: String, rng: inout SeededRandom) throws -> Model {
+    try buildGraph(source: source, name: name, rng: &rng).0
+  }
+
+  /// `buildGraph`, its initial weights drawn from `rng`.
+  static func buildGraph(source: String, name: String, rng: inout SeededRandom) throws -> (Model, Seq2SeqGraph?) {
     let program = Parser.parse(source: source)
     if let d = program.diagnostics.first(where: { $0.severity == .error }) {
       throw ModelFileError("its model block does not parse: line \(d.range.start): \(d.message)")
@@ -303,6 +355,7 @@ public enum ModelFiles {
     var builder = ModelBuilder(name: name, evaluate: { try evaluator.evaluate($0) })
     do {
       for decl in layers { try builder.add(decl) }
+      try builder.finishSeq2Seq(at: program.statements[0].range)
     } catch let d as Diagnostic {
       throw ModelFileError("the model stored in it does not build: line \(d.range.start): \(d.message)")
     }
@@ -312,7 +365,7 @@ public enum ModelFiles {
     do { try network.build(rng: &rng) } catch {
       throw ModelFileError("the model stored in it does not build: \(error)")
     }
-    return network
+    return (network, builder.seq2seq)
   }
 
   /// What must agree between a network and its rebuilt copy: shapes, layer kinds, parameters.
@@ -330,7 +383,8 @@ public enum ModelFiles {
 /// The text of a `model` block as a model file stores it.
 enum ModelSource {
   /// The block exactly as written, when it reads no session values; otherwise the block
-  /// re-rendered one layer per line with each such value written out (`dense n relu` with
+  /// re-rendered one layer per line (inside its `encoder { }` or `decoder { }`) with each
+  /// such value written out (`dense n relu` with
   /// `n = 16` becomes `dense 16 relu`). Names the layer tables know (`relu`, `he_normal`)
   /// are kept as written.
   static func selfContained(name: String, layers: [LayerDecl], range: SourceRange, source: String,
@@ -341,15 +395,22 @@ enum ModelSource {
       return SourceText.slice(source, range)
     }
     var lines = ["model \(name) {"]
+    var section: String?
     for decl in layers {
+      if decl.section != section {
+        if section != nil { lines.append("  }") }
+        if let s = decl.section { lines.append("  \(s) {") }
+        section = decl.section
+      }
       var parts = [decl.kind.text]
       parts += decl.args.map { render($0, source: source, session: session) }
       parts += decl.options.map {
         $0.name.text + "=" + ($0.name.text == "name" ? SourceText.slice(source, $0.value.range)
                                 : render($0.value, source: source, session: session))
       }
-      lines.append("  " + parts.joined(separator: " "))
+      lines.append((section == nil ? "  " : "    ") + parts.joined(separator: " "))
     }
+    if section != nil { lines.append("  }") }
     lines.append("}")
     return lines.joined(separator: "\n")
   }

@@ -60,43 +60,46 @@ extension Interpreter {
   /// token. With teacher_forcing below 1, the decoder inputs are remade before every epoch:
   /// each step's input is the true previous token with that probability, else the token the
   /// model (as it is at the start of the epoch, fed the true prefix) predicts there.
+  /// early_stopping=, log=, checkpoint= and resume= work as for a plain model.
   func fitSeq2Seq(_ c: Command, _ model: ModelRef, _ graph: Seq2SeqGraph) throws {
     let (x, y, vocab) = try pairData(c, model, graph)
     var errors: [Diagnostic] = []
     let o = FitOptions.read(c, arguments(c), errors: &errors)
     if let e = errors.first { throw e }
-    for name in ["early_stopping", "class_weight", "log", "checkpoint", "resume"] {
+    for name in ["class_weight", "augment", "health"] {
       if let opt = c.option(name) {
-        throw Diagnostic.error("\(name)= is not available for an encoder–decoder model yet", at: opt.name.range)
+        throw Diagnostic.error("\(name)= is not available for an encoder–decoder model", at: opt.name.range)
       }
     }
     if let e = o.validationExpr {
       throw Diagnostic.error("an encoder–decoder takes a validation fraction, e.g. validation=0.1", at: e.range)
     }
     let schedule = try TeacherForcing.read(c, arguments(c)) ?? .constant(1)
-    model.pairVocabulary = vocab  // a new vocabulary replaces the old one (fit on other pairs)
     let observer = FitObserver(output: output, epochs: o.epochs, verbose: o.verbose, interrupt: session.interruptLevel)
+    var callbacks: [Callback] = [observer, BatchLossRecorder(model)]
+    let early = try addFitCallbacks(c, o, model, hasValidation: o.validationFraction != nil, to: &callbacks)
+    let (initialEpoch, before) = try resumePoint(o, model, early: early)
+    model.pairVocabulary = vocab  // a new vocabulary replaces the old one (fit on other pairs)
     let note: (String) -> Void = { [output] in output.progress(.note($0)) }
     let truth = PairVocabulary.decoderInput(y)
+    var remake: NamedEpochInputs?
+    if schedule != .constant(1) {
+      let epochs = o.epochs
+      remake = { epoch, rng in
+        let p = schedule.probability(epoch: epoch, of: epochs)
+        return [Seq2SeqGraph.decoderInput: try graph.scheduledInputs(x, truth, probability: p, rng: &rng)]
+      }
+    }
+    let history: History
     do {
-      if case .constant(let p) = schedule, p == 1 {
-        try model.network.fit(inputs: [Seq2SeqGraph.sourceInput: x, Seq2SeqGraph.decoderInput: truth], y: y,
-                              epochs: o.epochs, batchSize: o.batch, validationFraction: o.validationFraction,
-                              shuffle: o.shuffle, callbacks: [observer], rng: &session.rng, note: note)
-        return
-      }
-      for epoch in 0..<o.epochs {
-        let p = schedule.probability(epoch: epoch, of: o.epochs)
-        let mixed = try graph.scheduledInputs(x, truth, probability: p, rng: &session.rng)
-        let h = try model.network.fit(inputs: [Seq2SeqGraph.sourceInput: x, Seq2SeqGraph.decoderInput: mixed], y: y,
-                                      epochs: epoch + 1, batchSize: o.batch, validationFraction: o.validationFraction,
-                                      shuffle: o.shuffle, callbacks: [observer], initialEpoch: epoch,
-                                      rng: &session.rng, note: note)
-        if h.stopped != nil { break }
-      }
+      history = try model.network.fit(inputs: [Seq2SeqGraph.sourceInput: x, Seq2SeqGraph.decoderInput: truth], y: y,
+                                      epochs: o.epochs, batchSize: o.batch, validationFraction: o.validationFraction,
+                                      shuffle: o.shuffle, callbacks: callbacks, initialEpoch: initialEpoch,
+                                      rng: &session.rng, epochInputs: remake, note: note)
     } catch let d as Diagnostic { throw d } catch {
       throw Diagnostic.error("\(error)", at: c.range)
     }
+    finishFit(o, model, history, early: early, before: before, observer: observer)
   }
 
   /// `evaluate` on an encoder–decoder: the loss and per-token metrics with the true previous

@@ -38,6 +38,39 @@ extension Interpreter {
     var callbacks: [Callback] = [observer, lastGradients, BatchLossRecorder(model)]
     let health = o.health ? healthMonitor(model, x: x) : nil
     if let health { callbacks.append(health) }
+    let early = try addFitCallbacks(c, o, model, hasValidation: hasValidation, to: &callbacks)
+    let (initialEpoch, before) = try resumePoint(o, model, early: early)
+    let note: (String) -> Void = { [output] in output.progress(.note($0)) }
+    let history: History
+    do {
+      history = try model.network.fit(x: x, y: y, epochs: o.epochs, batchSize: o.batch, validation: validation,
+                                       shuffle: o.shuffle, classWeight: o.classWeight, callbacks: callbacks,
+                                       initialEpoch: initialEpoch, augment: o.augment, rng: &session.rng,
+                                       note: note)
+    } catch let d as Diagnostic {
+      throw d
+    } catch {
+      // A class-weight list that does not fit the model is known only now: point at it.
+      let text = "\(error)"
+      let at = text.hasPrefix("class_weight") || text.hasPrefix("class weights") ? c.option("class_weight")?.value.range
+        : o.augment != nil && (text.hasPrefix("flips") || text.hasPrefix("augmentation")) ? c.option("augment")?.value.range : nil
+      throw Diagnostic.error(text, at: at ?? c.range)
+    }
+    let gradients = lastGradients.values
+    if !gradients.isEmpty { model.lastGradients = gradients }
+    if let a = o.augment { session.lastAugmentation = a }
+    model.lastFit = FitRecord(x: x, y: y, batch: o.batch, epochs: o.epochs, shuffle: o.shuffle)
+    if let health, !health.epochs.isEmpty {
+      model.health += health.epochs
+      show(HealthText.summary(health.epochs, model: model.name, thresholds: health.thresholds, style: style))
+    }
+    finishFit(o, model, history, early: early, before: before, observer: observer)
+  }
+
+  /// The callbacks of `fit`'s early_stopping=, log= and checkpoint= options, appended to
+  /// `callbacks` (their files checked writable first); returns the early stopping.
+  func addFitCallbacks(_ c: Command, _ o: FitOptions, _ model: ModelRef, hasValidation: Bool,
+                       to callbacks: inout [Callback]) throws -> EarlyStopping? {
     var early: EarlyStopping?
     if let es = o.earlyStopping {
       let monitor = es.monitor ?? (hasValidation ? "val_loss" : "loss")
@@ -59,6 +92,13 @@ extension Interpreter {
       try checkWritable(dir + "/" + TrainingCheckpoint.fileName, shown: cp.path, at: cp.range)
       callbacks.append(CheckpointWriter(directory: dir, stateful: early.map { [$0] } ?? [], protecting: inputs))
     }
+    return early
+  }
+
+  /// Where `fit` starts: after the epochs of the checkpoint of resume=, when it has one (the
+  /// model, its optimizer, the session's generator and `early` are put back as they were);
+  /// and the model's epochs before this fit.
+  func resumePoint(_ o: FitOptions, _ model: ModelRef, early: EarlyStopping?) throws -> (initialEpoch: Int, before: Int) {
     var before = model.history.epochs
     var initialEpoch = 0
     if let r = o.resume {
@@ -77,32 +117,14 @@ extension Interpreter {
         throw Diagnostic.error("cannot resume from \(r.path): \(error)", at: r.range)
       }
     }
-    let note: (String) -> Void = { [output] in output.progress(.note($0)) }
-    let history: History
-    do {
-      history = try model.network.fit(x: x, y: y, epochs: o.epochs, batchSize: o.batch, validation: validation,
-                                       shuffle: o.shuffle, classWeight: o.classWeight, callbacks: callbacks,
-                                       initialEpoch: initialEpoch, augment: o.augment, rng: &session.rng,
-                                       note: note)
-    } catch let d as Diagnostic {
-      throw d
-    } catch {
-      // A class-weight list that does not fit the model is known only now: point at it.
-      let text = "\(error)"
-      let at = text.hasPrefix("class_weight") || text.hasPrefix("class weights") ? c.option("class_weight")?.value.range
-        : o.augment != nil && (text.hasPrefix("flips") || text.hasPrefix("augmentation")) ? c.option("augment")?.value.range : nil
-      throw Diagnostic.error(text, at: at ?? c.range)
-    }
-    let gradients = lastGradients.values
-    if !gradients.isEmpty { model.lastGradients = gradients }
-    if let a = o.augment { session.lastAugmentation = a }
-    model.lastFit = FitRecord(x: x, y: y, batch: o.batch, epochs: o.epochs, shuffle: o.shuffle)
+    return (initialEpoch, before)
+  }
+
+  /// After `fit`: the best epoch marked (early stopping that restored it), a Ctrl-C noted.
+  func finishFit(_ o: FitOptions, _ model: ModelRef, _ history: History, early: EarlyStopping?, before: Int,
+                 observer: FitObserver) {
     if let early, early.restoreBest, early.bestEpoch > 0 {
       model.network.markBestEpoch(before + early.bestEpoch)
-    }
-    if let health, !health.epochs.isEmpty {
-      model.health += health.epochs
-      show(HealthText.summary(health.epochs, model: model.name, thresholds: health.thresholds, style: style))
     }
     if let stop = history.stopped {
       output.progress(.note("stopped by Ctrl-C in epoch \(stop.epoch)/\(o.epochs), batch \(stop.batch)/\(observer.batches); weights kept"

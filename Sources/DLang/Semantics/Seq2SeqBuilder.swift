@@ -31,6 +31,9 @@ extension ModelBuilder {
       throw Diagnostic.error("in an encoder–decoder model every layer line is inside encoder { } or decoder { }",
                              at: decl.kind.range)
     }
+    // A line before could not be built (a value known only when running): the shapes from
+    // here on are unknown too.
+    if incomplete { return nil }
     if network != nil && seq2seq == nil {
       throw Diagnostic.error("a model is either a plain list of layers or an encoder { } and a decoder { }, not both",
                              at: decl.kind.range)
@@ -111,15 +114,16 @@ extension ModelBuilder {
                              at: decl.kind.range)
     }
     let count = (counts[kind] ?? 0) + 1
-    counts[kind] = count
     // The decoder's one attention layer is called `attention`, so `show MODEL.attention` names it.
     layer.name = userName ?? (layer is Attention ? "attention" : "\(kind)_\(count)")
     return layer
   }
 
-  private func echo(_ layer: Layer, _ graph: Seq2SeqGraph, _ decl: LayerDecl,
+  private mutating func echo(_ layer: Layer, _ graph: Seq2SeqGraph, _ decl: LayerDecl,
                     _ add: () throws -> [Int]) throws -> LayerEcho {
     let shape = try located(decl, add)
+    // Counted once added, so a wrong line retyped in the REPL keeps the name it would have had.
+    counts[decl.kind.text] = (counts[decl.kind.text] ?? 0) + 1
     let specs = graph.model.nodes.last?.parameterSpecs ?? []
     return LayerEcho(name: graph.model.nodes.last?.layer.name ?? layer.name, typeName: layer.typeName,
                      outputShape: shape, parameters: specs.reduce(0) { $0 + $1.count })

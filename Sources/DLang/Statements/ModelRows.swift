@@ -42,7 +42,7 @@ extension StatementTable {
 
   static let save = StatementRow(
     "save", synopsis: "save MODEL \"FILE.safetensors\"",
-    summary: "Write a model (layers, weights, compile settings, class names) to a safetensors file; missing parent directories are created.",
+    summary: "Write a model (layers, weights, compile settings, class names, and the vocabulary of a text model or an encoder–decoder) to a safetensors file; missing parent directories are created.",
     example: "save net \"runs/net.safetensors\"",
     arguments: [.model, .path(extensions: [".safetensors"])],
     role: .command(check: { checker, c in try checker.checkSave(c) },

@@ -9,6 +9,13 @@ enum StepOutcome {
   case nonFiniteGradient(String)
 }
 
+/// Before an epoch (its 0-based index among the fit's epochs), new values of some inputs,
+/// by name, for all the samples given to `fit`; drawing from the generator (scheduled
+/// sampling's decoder inputs).
+public typealias NamedEpochInputs = (_ epoch: Int, _ rng: inout SeededRandom) throws -> [String: Tensor]
+/// `NamedEpochInputs` by position among the inputs after the first.
+typealias EpochInputs = (_ epoch: Int, _ rng: inout SeededRandom) throws -> [Int: Tensor]
+
 /// The training and validation data of one `fit`, checked and shaped.
 struct FitData {
   var x: Tensor
@@ -19,6 +26,8 @@ struct FitData {
   var weights: Tensor?
   var val: (x: Tensor, y: Tensor)?
   var valExtra: [Tensor] = []
+  /// Where a validation fraction splits the samples (training rows before it), or nil.
+  var split: Int?
 
   /// Several inputs, in the model's input order (already checked); validation by fraction.
   init(model: Model, xs: [Tensor], y: Tensor, validationFraction f: Double?, plan: Plan) throws {
@@ -27,10 +36,27 @@ struct FitData {
     let n = xs[0].shape[0]
     if let f {
       let split = Int((Double(n) * (1.0 - f)).rounded(.up))
+      self.split = split
       extra = xs.dropFirst().map { Model.rows($0, 0..<split) }
       valExtra = xs.dropFirst().map { Model.rows($0, split..<n) }
     } else {
       extra = Array(xs.dropFirst())
+    }
+  }
+
+  /// Replaces input `k + 1` (the `k`th of `extra`) by `full`, all the samples given to `fit`,
+  /// split as the first inputs were.
+  mutating func replaceExtra(_ k: Int, with full: Tensor) throws {
+    guard k >= 0, k < extra.count else { throw ModelError("the model has no input \(k + 2)") }
+    let n = x.shape[0] + (val?.x.shape[0] ?? 0)
+    guard full.shape.first == n, full.shape == [n] + Array(extra[k].shape.dropFirst()) else {
+      throw ModelError("an epoch's new input \(k + 2) has shape \(full.shape), not that of the input it replaces")
+    }
+    if let split {
+      extra[k] = Model.rows(full, 0..<split)
+      valExtra[k] = Model.rows(full, split..<n)
+    } else {
+      extra[k] = full
     }
   }
 
@@ -76,10 +102,14 @@ struct FitLoop {
   let scheduled: Bool
   /// Augmentation of the training batches, if any.
   var augment: Augmentation? = nil
+  /// Before each epoch (0-based index of `epochs`), new values for some of the inputs after
+  /// the first (by their index in `data.extra`), for all samples: scheduled sampling.
+  var epochInputs: EpochInputs? = nil
 
   /// Runs epochs `from + 1 … epochs`; returns the history of the epochs run.
   func run(epochs: Int, from initialEpoch: Int, rng: inout SeededRandom,
            note: @escaping (String) -> Void) throws -> History {
+    var data = self.data
     let ctx = TrainingContext(model: model, optimizer: optimizer, epochs: epochs, note: note)
     ctx.parameters = plan.parameters.filter(\.trainable)
     let (tx, ty) = (data.x, data.y)
@@ -119,6 +149,11 @@ struct FitLoop {
     epochLoop: for epoch in stride(from: initialEpoch + 1, through: epochs, by: 1) {
       ctx.epoch = epoch
       ctx.globalEpoch = model.history.epochs
+      if let epochInputs {
+        for (k, t) in try epochInputs(epoch - 1, &rng).sorted(by: { $0.key < $1.key }) {
+          try data.replaceExtra(k, with: t)
+        }
+      }
       for cb in callbacks { cb.epochBegan(ctx) }
       let start = clock.now
       let snapshot = model.weightsSnapshot()

@@ -100,7 +100,6 @@ public final class Seq2SeqGraph {
         }
         node = Seq2SeqRecurrent(seq)
         inputs += enc.states
-        stateUsed = true
       } else {
         node = seq
       }
@@ -114,6 +113,7 @@ public final class Seq2SeqGraph {
       if sourceMasked { inputs.append(.input(0)) }
     }
     let outs = try model.addNode(node, inputs: inputs)
+    if node is Seq2SeqRecurrent { stateUsed = true }
     if node is Attention { attentionLayer = node.name }
     decoderOut = outs[0]
     model.setOutputs([outs[0]])

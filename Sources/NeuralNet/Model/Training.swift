@@ -359,19 +359,37 @@ extension Model {
   }
 
   /// `fit` with inputs keyed by name, for models with several inputs; validation is the last
-  /// `validationFraction` of the samples, as with one input.
+  /// `validationFraction` of the samples, as with one input. `epochInputs`, when given, is
+  /// called before every epoch (with its 0-based index among `epochs` and the generator) and
+  /// returns new values, for all samples, of some inputs other than the first, by name: the
+  /// epoch trains (and validates) on them (scheduled sampling remakes the decoder's inputs).
   @discardableResult
   public func fit(inputs batch: [String: Tensor], y: Tensor, epochs: Int = 1, batchSize: Int = 32,
                   validationFraction: Double? = nil, shuffle: Bool = true,
                   classWeight: ClassWeighting? = nil, callbacks: [Callback] = [],
                   initialEpoch: Int = 0, rng: inout SeededRandom,
+                  epochInputs: NamedEpochInputs? = nil,
                   note: @escaping (String) -> Void = { _ in }) throws -> History {
     let (plan, optimizer) = try fitSetup(epochs: epochs, batchSize: batchSize)
     let xs = try orderedInputs(batch)
     var data = try FitData(model: self, xs: xs, y: y, validationFraction: validationFraction, plan: plan)
+    var byIndex: EpochInputs?
+    if let epochInputs {
+      let names = inputs.map(\.name)
+      byIndex = { epoch, rng in
+        var out: [Int: Tensor] = [:]
+        for (name, t) in try epochInputs(epoch, &rng) {
+          guard let i = names.firstIndex(of: name), i > 0 else {
+            throw ModelError("'\(name)' is not an input after the first, so an epoch cannot replace it")
+          }
+          out[i - 1] = t
+        }
+        return out
+      }
+    }
     return try fit(data: &data, plan: plan, optimizer: optimizer, epochs: epochs, batchSize: batchSize,
                    shuffle: shuffle, classWeight: classWeight, callbacks: callbacks,
-                   initialEpoch: initialEpoch, rng: &rng, note: note)
+                   initialEpoch: initialEpoch, epochInputs: byIndex, rng: &rng, note: note)
   }
 
   /// The plan and optimizer of a fit, after checking its counts.
@@ -385,7 +403,7 @@ extension Model {
 
   func fit(data: inout FitData, plan: Plan, optimizer: Optimizer, epochs: Int, batchSize: Int,
            shuffle: Bool, classWeight: ClassWeighting?, callbacks: [Callback], initialEpoch: Int,
-           augment: Augmentation? = nil,
+           augment: Augmentation? = nil, epochInputs: EpochInputs? = nil,
            rng: inout SeededRandom, note: @escaping (String) -> Void) throws -> History {
     if let cw = classWeight {
       let (perClass, sample) = try classWeights(cw, targets: data.y)
@@ -401,7 +419,7 @@ extension Model {
     all += callbacks
     let loop = FitLoop(model: self, plan: plan, optimizer: optimizer, data: data,
                        batchSize: batchSize, shuffle: shuffle, callbacks: all,
-                       scheduled: optimizer.schedule != nil, augment: augment)
+                       scheduled: optimizer.schedule != nil, augment: augment, epochInputs: epochInputs)
     let result = try loop.run(epochs: epochs, from: initialEpoch, rng: &rng, note: note)
     return result
   }
