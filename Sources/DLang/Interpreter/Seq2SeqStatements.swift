@@ -78,6 +78,8 @@ extension Interpreter {
     let observer = FitObserver(output: output, epochs: o.epochs, verbose: o.verbose, interrupt: session.interruptLevel)
     let note: (String) -> Void = { [output] in output.progress(.note($0)) }
     let truth = PairVocabulary.decoderInput(y)
+    model.lastFit = FitRecord(x: x, y: y, batch: o.batch, epochs: o.epochs, shuffle: o.shuffle,
+                              validation: o.validationFraction.map { .fraction($0) } ?? .none)
     do {
       if case .constant(let p) = schedule, p == 1 {
         try model.network.fit(inputs: [Seq2SeqGraph.sourceInput: x, Seq2SeqGraph.decoderInput: truth], y: y,

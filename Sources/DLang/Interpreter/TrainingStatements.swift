@@ -96,7 +96,8 @@ extension Interpreter {
     let gradients = lastGradients.values
     if !gradients.isEmpty { model.lastGradients = gradients }
     if let a = o.augment { session.lastAugmentation = a }
-    model.lastFit = FitRecord(x: x, y: y, batch: o.batch, epochs: o.epochs, shuffle: o.shuffle)
+    model.lastFit = FitRecord(x: x, y: y, batch: o.batch, epochs: o.epochs, shuffle: o.shuffle,
+                              classWeight: o.classWeight, validation: validation)
     if let early, early.restoreBest, early.bestEpoch > 0 {
       model.network.markBestEpoch(before + early.bestEpoch)
     }
