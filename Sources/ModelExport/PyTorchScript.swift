@@ -251,7 +251,7 @@ public enum PyTorchScript {
       let best = s.best.isFinite ? "\(s.best)" : "math.inf"
       return "# dl: \(s.description), min_delta=\(d): Keras' ReduceLROnPlateau\n    "
         + "scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(\n        optimizer, mode=\"min\", "
-        + "factor=\(f), patience=\(Swift.max(patience - 1, 0)), threshold=\(d), threshold_mode=\"abs\", cooldown=0)\n    "
+        + "factor=\(f), patience=\(Swift.max(patience - 1, 0)), threshold=\(d), threshold_mode=\"abs\", cooldown=0, eps=0)\n    "
         + "if start > 0:  # dl's state after its epochs\n        "
         + "scheduler.best, scheduler.num_bad_epochs = \(best), \(s.wait)\n    return scheduler"
     }

@@ -126,7 +126,7 @@ struct PyTorchScriptTests {
       #expect(c.contains(part), "missing: \(part)")
     }
     let p = try script(.plateau(patience: 3, factor: 0.5, minDelta: 0.001), validation: .fraction(0.2))
-    for part in ["ReduceLROnPlateau(\n        optimizer, mode=\"min\", factor=0.5, patience=2, threshold=0.001, threshold_mode=\"abs\", cooldown=0)",
+    for part in ["ReduceLROnPlateau(\n        optimizer, mode=\"min\", factor=0.5, patience=2, threshold=0.001, threshold_mode=\"abs\", cooldown=0, eps=0)",
                  "scheduler.best, scheduler.num_bad_epochs = math.inf, 0",
                  "scheduler.step(val_loss if val_loss is not None else epoch_loss)",
                  "VALIDATION = 0.2", "split = math.ceil(len(x) * (1 - VALIDATION))"] {
