@@ -41,16 +41,7 @@ public enum OnnxSeq2SeqExport {
       throw ExportError("\(model.name) has no weights yet", hint: "fit it (or load it) before exporting")
     }
     guard s2s.targetLength != nil else { throw ExportError("\(model.name) has no decoder") }
-    // The encoder's nodes: those reading the source and each other, up to the decoder's first.
-    var encoderNodes: Set<Int> = []
-    for (i, node) in model.nodes.enumerated() {
-      let fromEncoder = node.inputs.allSatisfy { src in
-        if case .input(0) = src { return true }
-        if case .node(let j, _) = src { return encoderNodes.contains(j) }
-        return false
-      }
-      if fromEncoder { encoderNodes.insert(i) } else { break }
-    }
+    let encoderNodes = Set(encoderNodes(model))
 
     // The encoder.
     var eg = OnnxGraph()
@@ -148,6 +139,21 @@ public enum OnnxSeq2SeqExport {
     let decoder = OnnxExport.wrap(dg, name: model.name + "_decoder", inputs: stepInputs.map { OnnxExport.valueInfo($0.0, $0.1) },
                                   outputs: decoderOut, producer: producer)
     return (encoder, decoder)
+  }
+
+  /// The encoder's nodes (indices, in order): those reading the source and each other, up to
+  /// the decoder's first.
+  static func encoderNodes(_ model: Model) -> [Int] {
+    var nodes: [Int] = []
+    for (i, node) in model.nodes.enumerated() {
+      let fromEncoder = node.inputs.allSatisfy { src in
+        if case .input(0) = src { return true }
+        if case .node(let j, _) = src { return nodes.contains(j) }
+        return false
+      }
+      if fromEncoder { nodes.append(i) } else { break }
+    }
+    return nodes
   }
 
   /// One encoder node: its outputs into `flows`.

@@ -111,7 +111,7 @@ public enum PyTorchScript {
         + "    \(targetCode(loss))\n    \(code)"
     }
     return Template.script(
-      plan: plan, inputShape: input.shape, modules: modules, forward: forward, load: load,
+      plan: plan, inputShape: input.shape, modules: modules, forward: ["mask = None"] + forward + ["return x"], load: load,
       loss: lossCode(loss, fused: fused), fused: fused, optimizer: try optimizerCode(optimizer),
       clipping: clippingCode(optimizer.clipping), schedule: scheduleCode(optimizer.schedule),
       target: targetCode(loss), penalty: try penaltyCode(model), weightedLoss: weighted)

@@ -7,7 +7,7 @@ enum Template {
 
   // swiftlint:disable:next function_parameter_count
   static func script(plan: TorchTrainingPlan, inputShape: [Int], modules: [String], forward: [String],
-                     load: [String], loss: String, fused: Bool, optimizer: String, clipping: [String],
+                     signature: String = "x", inputs: [String] = ["return (x,)"], load: [String], loss: String, fused: Bool, optimizer: String, clipping: [String],
                      schedule: String, target: String, penalty: [String], weightedLoss: String?) -> String {
     let name = plan.modelName
     let validation: String
@@ -80,10 +80,8 @@ enum Template {
             super().__init__()
     \(indent(modules.isEmpty ? ["pass"] : modules, 8))
 
-        def forward(self, x, logits=False):
-            mask = None
+        def forward(self, \(signature), logits=False):
     \(indent(forward, 8))
-            return x
 
         @torch.no_grad()
         def load_dl_weights(self, path):
@@ -119,15 +117,21 @@ enum Template {
     \(indent(clipping.isEmpty ? ["pass"] : clipping, 4))
 
 
-    def mean_loss(net, x, y, batch=256):
-        \"\"\"The loss over (x, y) in inference mode, weight penalties included (as dl's evaluate).\"\"\"
+    def inputs(x, y):
+        \"\"\"The network's inputs for samples x with targets y.\"\"\"
+    \(indent(inputs, 4))
+
+
+    def mean_loss(net, x, y, batch=32):
+        \"\"\"The loss over (x, y) in inference mode, weight penalties included, by batches of 32
+        (as dl's evaluate).\"\"\"
         net.eval()
         device = next(net.parameters()).device
         total = 0.0
         with torch.no_grad():
             for i in range(0, len(x), batch):
                 xb, yb = x[i:i + batch].to(device), y[i:i + batch].to(device)
-                total += loss_fn(net(xb, logits=FUSED), yb).item() * len(xb)
+                total += loss_fn(net(*inputs(xb, yb), logits=FUSED), yb).item() * len(xb)
             return total / len(x) + float(penalty(net))
 
 
@@ -165,7 +169,7 @@ enum Template {
                 net.eval()
                 with torch.no_grad():
                     xb, yb = x[:args.batch], y[:args.batch]
-                    weighted = (train_loss_fn(net(xb, logits=FUSED), yb) + penalty(net)).item()
+                    weighted = (train_loss_fn(net(*inputs(xb, yb), logits=FUSED), yb) + penalty(net)).item()
                 dl_weighted = meta.get("dl.first_batch_weighted_loss")
                 print(f"first batch weighted loss (dl's weights): {weighted:.6f}"
                       + (f" (dl: {float(dl_weighted):.6f})" if dl_weighted else ""), flush=True)
@@ -192,7 +196,7 @@ enum Template {
             total = torch.zeros(2, device=device)
             for i, (xb, yb) in enumerate(loader):
                 xb, yb = xb.to(device), yb.to(device)
-                loss = train_loss_fn(model(xb, logits=FUSED), yb) + penalty(net)
+                loss = train_loss_fn(model(*inputs(xb, yb), logits=FUSED), yb) + penalty(net)
                 if epoch == 0 and i == 0 and rank == 0:
                     print(f"first training batch loss: {loss.item():.6f}", flush=True)
                 optimizer.zero_grad()

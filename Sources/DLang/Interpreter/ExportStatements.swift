@@ -165,12 +165,19 @@ extension Interpreter {
                                  epochs: fit.epochs, shuffle: fit.shuffle, modelName: model.name,
                                  scriptFile: name(path), classWeights: classWeights, validation: validation,
                                  initialEpoch: network.history.epochs)
-    let script = try PyTorchScript.render(network, plan: plan)
-    let weights = try ModelFiles.encode(model)
-    let loss = try network.evaluate(x: fit.x, y: fit.y).first?.1 ?? .nan
+    let script = try model.seq2seq.map { try PyTorchScript.render($0, plan: plan) }
+      ?? PyTorchScript.render(network, plan: plan)
+    let weights = try startingWeights(model)
+    // dl's loss of its weights, on all the data and on the first batch (evaluate's batches of 32).
+    let evaluate = { (x: Tensor, y: Tensor) throws -> Double in
+      let results = model.seq2seq == nil ? try network.evaluate(x: x, y: y)
+        : try network.evaluate(inputs: [Seq2SeqGraph.sourceInput: x, Seq2SeqGraph.decoderInput: PairVocabulary.decoderInput(y)], y: y)
+      return results.first?.1 ?? .nan
+    }
+    let loss = try evaluate(fit.x, fit.y)
     let n = Swift.min(fit.batch, fit.x.shape[0])
     let (bx, by) = (Interpreter.rows(fit.x, n), Interpreter.rows(fit.y, n))
-    let first = try network.evaluate(x: bx, y: by).first?.1 ?? .nan
+    let first = try evaluate(bx, by)
     var metadata = ["dl.loss": "\(loss)", "dl.first_batch_loss": "\(first)"]
     if let w = classWeights {
       metadata["dl.first_batch_weighted_loss"] = "\(try network.weightedLoss(x: bx, y: by, perClass: w))"
@@ -182,6 +189,19 @@ extension Interpreter {
     show("exported \(model.name) to \(path): a PyTorch DistributedDataParallel script "
          + "(torchrun --nproc_per_node=N \(name(path))); dl's weights in \(weightsPath), "
          + "its training data (\(fit.x.shape[0]) samples) in \(dataPath)")
+  }
+
+  /// The script's starting weights: the model file `save` writes or, for an encoder–decoder
+  /// model when `save` cannot write one, its tensors alone under the same names.
+  private func startingWeights(_ model: ModelRef) throws -> [UInt8] {
+    do {
+      return try ModelFiles.encode(model)
+    } catch let e as ModelFileError where model.seq2seq != nil {
+      let tensors = model.network.parameters.map {
+        (name: $0.layer + "." + $0.parameter.name, tensor: $0.parameter.variable.value)
+      }
+      return try SafeTensors.encode(tensors, metadata: ["dl.model": model.name, "dl.weights_only": e.message])
+    }
   }
 
   /// The first `n` rows of `t`.
