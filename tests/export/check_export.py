@@ -4,12 +4,16 @@
 For each examples/*.dl, runs the script with the release dl with one `export M "….onnx"`
 line per model it declares added at the end (and `export M "….py"` per model it compiles
 and fits), then:
-  * ONNX: loads each model in onnxruntime, runs it on the sample inputs dl wrote beside it
+  * ONNX: an encoder–decoder's FILE.encoder.onnx runs once, then FILE.decoder.onnx step by
+    step on the decoder inputs of dl's greedy decoding (in the sample), each step's
+    distribution compared with dl's as below; greedy decoding in onnxruntime alone must give
+    dl's tokens. Every other model: loads it in onnxruntime, runs it on the sample inputs dl wrote beside it
     and compares with dl's outputs: |onnx − dl| <= 1e-5 · max(1, |dl|) everywhere (NaN where
     dl has NaN).
   * PyTorch (when torch imports): runs each exported script for one epoch from dl's weights
     (`--epochs 1 --no-shuffle`); the loss of dl's weights on the whole data and on the first
-    batch must equal dl's within 1e-4 · max(1, |dl|), and the epoch's loss must be finite.
+    batch (and the class-weighted first-batch loss, under class_weight) must equal dl's within
+    1e-4 · max(1, |dl|), and the epoch's loss must be finite.
     One script also runs under `torchrun --nproc_per_node=2` (DistributedDataParallel, gloo).
 
 Usage: check_export.py [--dl PATH] [--torch-python PATH] [--keep DIR]
@@ -191,6 +195,8 @@ def check_torch(tmp, python, ddp_done):
         out = r.stdout
         checks = [loss_pair(out, r"loss before training \(dl's weights\)"),
                   loss_pair(out, r"first batch loss \(dl's weights\)")]
+        if "first batch weighted loss" in out:  # a fit with class_weight
+            checks.append(loss_pair(out, r"first batch weighted loss \(dl's weights\)"))
         epoch = re.search(r"epoch 1/1: loss (\S+)", out)
         ok = r.returncode == 0 and all(checks) and epoch is not None and math.isfinite(float(epoch.group(1)))
         ok = ok and all(abs(a - b) <= LOSS_TOL * max(1, abs(b)) for a, b in checks)
