@@ -47,19 +47,20 @@ public enum OnnxExport {
       // A layer that reduced the time axis away ends the mask (as dl's model does).
       if flow.mask != nil, flow.shape.first != flow.maskSteps { flow.mask = nil }
     }
-    var identity = Onnx_NodeProto()
-    identity.opType = "Identity"
-    identity.name = "output/Identity"
-    identity.input = [flow.tensor]
-    identity.output = [outputName]
+    g.identity(flow.tensor, as: outputName)
+    return wrap(g, name: model.name, inputs: [valueInfo(inputName, input.shape)],
+                outputs: [valueInfo(outputName, flow.shape)], producer: producer)
+  }
 
+  /// The graph `g` as a model (opset 17) with these inputs and outputs.
+  static func wrap(_ g: OnnxGraph, name: String, inputs: [Onnx_ValueInfoProto], outputs: [Onnx_ValueInfoProto],
+                   producer: String) -> Onnx_ModelProto {
     var graph = Onnx_GraphProto()
-    graph.name = model.name
-    graph.node = g.nodes + [identity]
+    graph.name = name
+    graph.node = g.nodes
     graph.initializer = g.initializers
-    graph.input = [valueInfo(inputName, input.shape)]
-    graph.output = [valueInfo(outputName, flow.shape)]
-
+    graph.input = inputs
+    graph.output = outputs
     var opset = Onnx_OperatorSetIdProto()
     opset.domain = ""
     opset.version = Int64(OnnxExport.opset)

@@ -73,6 +73,16 @@ struct OnnxGraph {
     weight(name, shape: [], [value])
   }
 
+  /// An Identity node giving `x` the name `name` (a graph output).
+  mutating func identity(_ x: String, as name: String) {
+    var n = Onnx_NodeProto()
+    n.opType = "Identity"
+    n.name = fresh(name + "/Identity")
+    n.input = [x]
+    n.output = [name]
+    nodes.append(n)
+  }
+
   /// `x` with its axes permuted.
   mutating func transpose(_ x: String, _ perm: [Int], name: String) -> String {
     op("Transpose", [x], name: name, .ints("perm", perm))

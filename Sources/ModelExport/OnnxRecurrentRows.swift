@@ -81,17 +81,6 @@ enum OnnxRecurrentRows {
       throw ExportError("\(name) returns sequences under a mask (mask_zero): the ONNX export "
                         + "takes masked recurrent layers that return their last output only")
     }
-    var w: [Float] = [], r: [Float] = [], b: [Float] = []
-    for layer in directions {
-      w += onnxMatrix(try OnnxLayerTable.weight(layer.kernel, name), cell: cell, units: u)
-      r += onnxMatrix(try OnnxLayerTable.weight(layer.recurrentKernel, name), cell: cell, units: u)
-      b += onnxBias(try OnnxLayerTable.weight(layer.bias, name), cell: cell, units: u)
-    }
-    let gu = cell.gates * u
-    let wn = g.weight(name + ".W", shape: [d, gu, f], w)
-    let rn = g.weight(name + ".R", shape: [d, gu, u], r)
-    let bn = g.weight(name + ".B", shape: [d, 2 * gu], b)
-
     var x = flow.tensor
     var lengths = ""
     if let m = flow.mask {
@@ -100,19 +89,7 @@ enum OnnxRecurrentRows {
       lengths = g.op("Cast", [count], name: name + "/lengths", .int("to", OnnxType.int32))
     }
     x = g.transpose(x, [1, 0, 2], name: name)  // (T, N, F): ONNX's default layout
-    let act = try activationName(first.cellActivation, name)
-    let perDirection: [String]
-    switch cell {
-    case .simple: perDirection = [act]
-    case .lstm: perDirection = ["Sigmoid", act, act]
-    case .gru: perDirection = ["Sigmoid", act]
-    }
-    var attrs: [Onnx_AttributeProto] = [
-      .int("hidden_size", u), .strings("activations", Array(repeating: perDirection, count: d).flatMap { $0 }),
-      .string("direction", d == 2 ? "bidirectional" : "forward"),
-    ]
-    if cell == .gru { attrs.append(.int("linear_before_reset", 1)) }
-    let ys = g.node(opName(cell), [x, wn, rn, bn, lengths], name: name, outputs: 2, attributes: attrs)
+    let ys = try cellNode(directions, name: name, &g, x: x, features: f, lengths: lengths, outputs: 2)
 
     var result: String
     if first.returnSequences {
@@ -127,6 +104,39 @@ enum OnnxRecurrentRows {
     var next = OnnxLayerTable.next(flow, result, out)
     if !first.returnSequences { next.mask = nil }
     return next
+  }
+
+  /// The RNN / LSTM / GRU node of `directions` (one or two, their weights as initialisers)
+  /// on `x` (T, N, F), with `sequence_lens` `lengths` ("" for none) and initial states
+  /// `initial` ((D, N, U) each: h, and c for an LSTM; none for zeros); returns its first
+  /// `outputs` outputs (Y, Y_h, Y_c).
+  static func cellNode(_ directions: [Recurrent], name: String, _ g: inout OnnxGraph, x: String, features f: Int,
+                       lengths: String, initial: [String] = [], outputs: Int) throws -> [String] {
+    guard let first = directions.first else { throw ExportError("\(name) has no direction") }
+    let (cell, u, d) = (first.cell, first.units, directions.count)
+    var w: [Float] = [], r: [Float] = [], b: [Float] = []
+    for layer in directions {
+      w += onnxMatrix(try OnnxLayerTable.weight(layer.kernel, name), cell: cell, units: u)
+      r += onnxMatrix(try OnnxLayerTable.weight(layer.recurrentKernel, name), cell: cell, units: u)
+      b += onnxBias(try OnnxLayerTable.weight(layer.bias, name), cell: cell, units: u)
+    }
+    let gu = cell.gates * u
+    let wn = g.weight(name + ".W", shape: [d, gu, f], w)
+    let rn = g.weight(name + ".R", shape: [d, gu, u], r)
+    let bn = g.weight(name + ".B", shape: [d, 2 * gu], b)
+    let act = try activationName(first.cellActivation, name)
+    let perDirection: [String]
+    switch cell {
+    case .simple: perDirection = [act]
+    case .lstm: perDirection = ["Sigmoid", act, act]
+    case .gru: perDirection = ["Sigmoid", act]
+    }
+    var attrs: [Onnx_AttributeProto] = [
+      .int("hidden_size", u), .strings("activations", Array(repeating: perDirection, count: d).flatMap { $0 }),
+      .string("direction", d == 2 ? "bidirectional" : "forward"),
+    ]
+    if cell == .gru { attrs.append(.int("linear_before_reset", 1)) }
+    return g.node(opName(cell), [x, wn, rn, bn, lengths] + initial, name: name, outputs: outputs, attributes: attrs)
   }
 
   /// `y` with a direction axis of size `directions` at `axis` (and U last) merged into one

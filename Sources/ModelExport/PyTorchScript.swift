@@ -20,10 +20,18 @@ public struct TorchTrainingPlan: Sendable {
   public var modelName: String
   /// The script's own file name (for its usage text).
   public var scriptFile: String
+  /// The fit's class weights, one per class (class_weight resolved on its training samples),
+  /// or nil: the training loss weighs each sample's loss by its class's weight.
+  public var classWeights: [Double]?
+  /// The fit's validation data.
+  public var validation: TorchValidation
+  /// The epochs dl trained the model for: the learning-rate schedule continues from there.
+  public var initialEpoch: Int
 
   /// A plan.
   public init(weightsFile: String, dataFile: String, batchSize: Int, epochs: Int, shuffle: Bool,
-              modelName: String, scriptFile: String) {
+              modelName: String, scriptFile: String, classWeights: [Double]? = nil,
+              validation: TorchValidation = .none, initialEpoch: Int = 0) {
     self.scriptFile = scriptFile
     self.weightsFile = weightsFile
     self.dataFile = dataFile
@@ -31,7 +39,20 @@ public struct TorchTrainingPlan: Sendable {
     self.epochs = epochs
     self.shuffle = shuffle
     self.modelName = modelName
+    self.classWeights = classWeights
+    self.validation = validation
+    self.initialEpoch = initialEpoch
   }
+}
+
+/// Where the generated script's validation data comes from, as in the fit.
+public enum TorchValidation: Sendable, Equatable {
+  /// No validation.
+  case none
+  /// The last `fraction` of the data file's samples (the first ⌈N·(1 − fraction)⌉ train).
+  case fraction(Double)
+  /// The data file's tensors `val_x` and `val_y`.
+  case tensors
 }
 
 /// A readable PyTorch training script for a compiled dl model: an `nn.Module` equal to the
@@ -79,11 +100,63 @@ public enum PyTorchScript {
       if masked, let first = node.inputShapes.first?.first, out.first != first { masked = false }
     }
     let fused = lossFuses(loss, lastActivation)
+    var weighted: String?
+    if let w = plan.classWeights {
+      guard let code = weightedLossCode(loss, fused: fused) else {
+        throw ExportError("class_weight needs a classification loss, not \(loss.name)")
+      }
+      weighted = "CLASS_WEIGHTS = torch.tensor([\(w.map { "\($0)" }.joined(separator: ", "))])\n\n\n"
+        + "def train_loss_fn(out, y):\n"
+        + "    \"\"\"The training loss: each sample's loss times its class's weight (fit's class_weight), Σ w·ℓ / N.\"\"\"\n"
+        + "    \(targetCode(loss))\n    \(code)"
+    }
     return Template.script(
-      plan: plan, inputShape: input.shape, modules: modules, forward: forward, load: load,
+      plan: plan, inputShape: input.shape, modules: modules, forward: ["mask = None"] + forward + ["return x"], load: load,
       loss: lossCode(loss, fused: fused), fused: fused, optimizer: try optimizerCode(optimizer),
       clipping: clippingCode(optimizer.clipping), schedule: scheduleCode(optimizer.schedule),
-      target: targetCode(loss), hasMask: forward.contains { $0.contains("mask = (x") })
+      target: targetCode(loss), penalty: try penaltyCode(model), weightedLoss: weighted)
+  }
+
+  /// `def penalty(net)`'s body: the weight penalties dl adds to the loss (Keras'
+  /// `kernel_regularizer`: l1·Σ|w| + l2·Σw² for each layer that sets l1= or l2=).
+  static func penaltyCode(_ model: Model) throws -> [String] {
+    var terms: [String] = []
+    for node in model.nodes where node.layer.isRegularized {
+      let layer = node.layer
+      let factors: (Float, Float)
+      switch layer {
+      case let d as Dense: factors = (d.l1, d.l2)
+      case let c as Conv2D: factors = (c.l1, c.l2)
+      case let e as Embedding: factors = (e.l1, e.l2)
+      default: throw ExportError("\(layer.name): the PyTorch export has no weight penalty for \(layer.typeName) layers")
+      }
+      let w = "net.\(identifier(layer.name)).weight"  // the kernel, whatever its layout: the sums are the same
+      if factors.0 != 0 { terms.append("\(TorchLayerTable.py(factors.0)) * \(w).abs().sum()") }
+      if factors.1 != 0 { terms.append("\(TorchLayerTable.py(factors.1)) * \(w).square().sum()") }
+    }
+    guard !terms.isEmpty else { return ["return 0.0  # no layer sets l1= or l2="] }
+    return ["return (" + terms.joined(separator: "\n        + ") + ")"]
+  }
+
+  /// `return …` of the class-weighted training loss: Σ w[class]·ℓ / N over the batch (dl's
+  /// class_weight); nil for a loss without classes.
+  static func weightedLossCode(_ loss: Loss, fused: Bool) -> String? {
+    let clamp = "clamp(1e-7, 1 - 1e-7)"
+    switch (loss, fused) {
+    case (.sparseCategoricalCrossentropy, true):
+      return "return (CLASS_WEIGHTS[y.long()] * F.cross_entropy(out, y.long(), reduction=\"none\")).mean()"
+    case (.sparseCategoricalCrossentropy, false):
+      return "return (CLASS_WEIGHTS[y.long()] * F.nll_loss(torch.log(out.\(clamp)), y.long(), reduction=\"none\")).mean()"
+    case (.categoricalCrossentropy, true):
+      return "return (CLASS_WEIGHTS[y.argmax(-1)] * F.cross_entropy(out, y, reduction=\"none\")).mean()"
+    case (.categoricalCrossentropy, false):
+      return "return (CLASS_WEIGHTS[y.argmax(-1)] * -(y * torch.log((out / out.sum(-1, keepdim=True)).\(clamp))).sum(-1)).mean()"
+    case (.binaryCrossentropy, true):
+      return "return (CLASS_WEIGHTS[(y >= 0.5).long()] * F.binary_cross_entropy_with_logits(out, y, reduction=\"none\")).mean()"
+    case (.binaryCrossentropy, false):
+      return "return (CLASS_WEIGHTS[(y >= 0.5).long()] * F.binary_cross_entropy(out.\(clamp), y, reduction=\"none\")).mean()"
+    default: return nil
+    }
   }
 
   /// A Python identifier for a layer name.
@@ -126,7 +199,11 @@ public enum PyTorchScript {
   }
 
   static func optimizerCode(_ o: Optimizer) throws -> String {
-    let lr = TorchLayerTable.py(o.learningRate)
+    // With a schedule, the rate dl's optimizer holds is the last epoch's: start from the
+    // schedule's (the scheduler multiplies it), or from the plateau's current rate.
+    var rate = o.learningRate
+    if let s = o.schedule { rate = Float(s.kind.isPlateau ? s.plateauRate : s.initial) }
+    let lr = TorchLayerTable.py(rate)
     switch o {
     case let s as SGD:
       return "torch.optim.SGD(params, lr=\(lr), momentum=\(TorchLayerTable.py(s.momentum)), nesterov=\(s.nesterov ? "True" : "False"))"
@@ -150,18 +227,38 @@ public enum PyTorchScript {
     return lines
   }
 
-  /// `def learning_rate(epoch)`'s body (epochs from 0), dl's schedule.
+  /// `def make_scheduler(optimizer)`'s body: dl's schedule as a `torch.optim.lr_scheduler`,
+  /// stepped once per epoch. The closed-form schedules are `LambdaLR` of dl's formula over
+  /// epochs counted on from `start` (dl's epochs so far); plateau is `ReduceLROnPlateau` on the
+  /// same monitored loss, its state (best value, epochs without improvement) carried over.
+  /// Keras reduces when `wait >= patience` and PyTorch when `bad_epochs > patience`, so
+  /// PyTorch's patience is dl's − 1 (dl's 0 and 1 both reduce at each epoch that does not improve).
   static func scheduleCode(_ s: LearningRateSchedule?) -> String {
     guard let s else { return "return None  # a constant rate" }
-    let lr = "\(s.initial)"
+    let lambda = "torch.optim.lr_scheduler.LambdaLR(optimizer, lambda e: "
     switch s.kind {
-    case .step(let every, let f): return "return \(lr) * \(f) ** (epoch // \(every))"
-    case .exponential(let r): return "return \(lr) * \(r) ** epoch"
+    case .step(let every, let f):
+      return "# dl: \(s.description)\n    return \(lambda)\(f) ** ((start + e) // \(every)))"
+    case .exponential(let r):
+      return "# dl: \(s.description)\n    return \(lambda)\(r) ** (start + e))"
     case .cosine(let epochs, let warmup):
-      return "if epoch < \(warmup):\n        return \(lr) * (epoch + 1) / \(warmup)\n    "
-        + "if epoch >= \(epochs):\n        return 0.0\n    "
-        + "return \(lr) * 0.5 * (1 + math.cos(math.pi * (epoch - \(warmup)) / \(epochs - warmup)))"
-    case .plateau: return "return None  # dl's plateau schedule is not reproduced: the rate stays constant"
+      return "# dl: \(s.description)\n    def factor(e):\n        e += start\n        "
+        + "if e < \(warmup):\n            return (e + 1) / \(warmup)\n        "
+        + "if e >= \(epochs):\n            return 0.0\n        "
+        + "return 0.5 * (1 + math.cos(math.pi * (e - \(warmup)) / \(epochs - warmup)))\n    "
+        + "return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)"
+    case .plateau(let patience, let f, let d):
+      let best = s.best.isFinite ? "\(s.best)" : "math.inf"
+      return "# dl: \(s.description), min_delta=\(d): Keras' ReduceLROnPlateau\n    "
+        + "scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(\n        optimizer, mode=\"min\", "
+        + "factor=\(f), patience=\(Swift.max(patience - 1, 0)), threshold=\(d), threshold_mode=\"abs\", cooldown=0, eps=0)\n    "
+        + "if start > 0:  # dl's state after its epochs\n        "
+        + "scheduler.best, scheduler.num_bad_epochs = \(best), \(s.wait)\n    return scheduler"
     }
   }
+}
+
+extension LearningRateSchedule.Kind {
+  /// Whether it is `plateau`.
+  var isPlateau: Bool { if case .plateau = self { return true }; return false }
 }

@@ -7,9 +7,15 @@ enum Template {
 
   // swiftlint:disable:next function_parameter_count
   static func script(plan: TorchTrainingPlan, inputShape: [Int], modules: [String], forward: [String],
-                     load: [String], loss: String, fused: Bool, optimizer: String, clipping: [String],
-                     schedule: String, target: String, hasMask: Bool) -> String {
+                     signature: String = "x", inputs: [String] = ["return (x,)"], load: [String], loss: String, fused: Bool, optimizer: String, clipping: [String],
+                     schedule: String, target: String, penalty: [String], weightedLoss: String?) -> String {
     let name = plan.modelName
+    let validation: String
+    switch plan.validation {
+    case .none: validation = "None"
+    case .fraction(let f): validation = "\(f)  # the last fraction of the samples, as dl's validation=\(f)"
+    case .tensors: validation = "\"tensors\"  # val_x and val_y in the data file"
+    }
     let shape = "(" + inputShape.map(String.init).joined(separator: ", ") + (inputShape.count == 1 ? ",)" : ")")
     return """
     #!/usr/bin/env python3
@@ -18,15 +24,16 @@ enum Template {
     Written by dl (`export \(name) "…py"`). The network is the model block as an nn.Module
     (images stay NHWC, as in dl); it starts from dl's weights in \(plan.weightsFile) (dl's
     `save` format, safetensors) and trains on \(plan.dataFile) (the tensors x and y that dl
-    trained on, after loading, splitting and scaling), with dl's loss, optimizer, clipping and
-    learning-rate schedule.
+    trained on, after loading, splitting and scaling), with dl's loss (weight penalties and
+    class weights included), optimizer, clipping, learning-rate schedule (continued from dl's
+    epochs) and validation data.
 
         python \(plan.scriptFile)                      # one process
         torchrun --nproc_per_node=4 \(plan.scriptFile)   # 4 processes (gloo on CPU, nccl on GPU)
 
     Options: --epochs E (default \(plan.epochs)), --batch B (per process, default
-    \(plan.batchSize)), --no-shuffle, --out FILE (the trained state_dict, default beside the
-    script). Before training it prints the loss of dl's weights on the data (inference mode)
+    \(plan.batchSize)), --no-shuffle, --start-epoch S (where the schedule starts, default
+    \(plan.initialEpoch): dl's epochs), --out FILE (the trained state_dict, default beside the script). Before training it prints the loss of dl's weights on the data (inference mode)
     and dl's own figure for it.
     \"\"\"
     import argparse
@@ -48,6 +55,8 @@ enum Template {
     EPOCHS, BATCH, SHUFFLE = \(plan.epochs), \(plan.batchSize), \(plan.shuffle ? "True" : "False")
     INPUT_SHAPE = \(shape)  # one sample
     FUSED = \(fused ? "True" : "False")  # the loss reads the last layer's logits, as dl's fused head
+    VALIDATION = \(validation)
+    START_EPOCH = \(plan.initialEpoch)  # the epochs dl trained the model for
 
 
     def _gates(t, order, units):
@@ -71,10 +80,8 @@ enum Template {
             super().__init__()
     \(indent(modules.isEmpty ? ["pass"] : modules, 8))
 
-        def forward(self, x, logits=False):
-            mask = None
+        def forward(self, \(signature), logits=False):
     \(indent(forward, 8))
-            return x
 
         @torch.no_grad()
         def load_dl_weights(self, path):
@@ -88,12 +95,21 @@ enum Template {
         return \(loss)
 
 
+    \(weightedLoss ?? "train_loss_fn = loss_fn  # no class weights")
+
+
+    def penalty(net):
+        \"\"\"The weight penalties dl adds to the loss: l1·Σ|w| + l2·Σw² of each layer that sets them.\"\"\"
+    \(indent(penalty, 4))
+
+
     def make_optimizer(params):
         return \(optimizer)
 
 
-    def learning_rate(epoch):
-        \"\"\"dl's schedule, epochs counted from 0 (None: keep the rate).\"\"\"
+    def make_scheduler(optimizer, start):
+        \"\"\"dl's learning-rate schedule, stepped once per epoch (None: a constant rate); `start` is
+        the number of epochs already trained, where dl's schedule goes on from.\"\"\"
         \(schedule)
 
 
@@ -101,15 +117,22 @@ enum Template {
     \(indent(clipping.isEmpty ? ["pass"] : clipping, 4))
 
 
-    def mean_loss(net, x, y, batch=256):
-        \"\"\"The loss over (x, y) in inference mode.\"\"\"
+    def inputs(x, y):
+        \"\"\"The network's inputs for samples x with targets y.\"\"\"
+    \(indent(inputs, 4))
+
+
+    def mean_loss(net, x, y, batch=32):
+        \"\"\"The loss over (x, y) in inference mode, weight penalties included, by batches of 32
+        (as dl's evaluate).\"\"\"
         net.eval()
+        device = next(net.parameters()).device
         total = 0.0
         with torch.no_grad():
             for i in range(0, len(x), batch):
-                xb, yb = x[i:i + batch], y[i:i + batch]
-                total += loss_fn(net(xb, logits=FUSED), yb).item() * len(xb)
-        return total / len(x)
+                xb, yb = x[i:i + batch].to(device), y[i:i + batch].to(device)
+                total += loss_fn(net(*inputs(xb, yb), logits=FUSED), yb).item() * len(xb)
+            return total / len(x) + float(penalty(net))
 
 
     def main():
@@ -117,6 +140,7 @@ enum Template {
         p.add_argument("--epochs", type=int, default=EPOCHS)
         p.add_argument("--batch", type=int, default=BATCH)
         p.add_argument("--no-shuffle", action="store_true")
+        p.add_argument("--start-epoch", type=int, default=START_EPOCH)
         p.add_argument("--out", default=os.path.join(HERE, "\(name).trained.pt"))
         args = p.parse_args()
         distributed = "RANK" in os.environ
@@ -141,6 +165,20 @@ enum Template {
             first = mean_loss(net, x[:args.batch], y[:args.batch])
             print(f"first batch loss (dl's weights): {first:.6f}"
                   + (f" (dl: {float(dl_first):.6f})" if dl_first else ""), flush=True)
+            if train_loss_fn is not loss_fn:
+                net.eval()
+                with torch.no_grad():
+                    xb, yb = x[:args.batch], y[:args.batch]
+                    weighted = (train_loss_fn(net(*inputs(xb, yb), logits=FUSED), yb) + penalty(net)).item()
+                dl_weighted = meta.get("dl.first_batch_weighted_loss")
+                print(f"first batch weighted loss (dl's weights): {weighted:.6f}"
+                      + (f" (dl: {float(dl_weighted):.6f})" if dl_weighted else ""), flush=True)
+        vx = vy = None
+        if VALIDATION == "tensors":
+            vx, vy = data["val_x"], data["val_y"]
+        elif VALIDATION:
+            split = math.ceil(len(x) * (1 - VALIDATION))
+            x, vx, y, vy = x[:split], x[split:], y[:split], y[split:]
         net.to(device)
         model = DistributedDataParallel(net, device_ids=[device.index] if cuda else None) if distributed else net
 
@@ -150,18 +188,15 @@ enum Template {
         loader = DataLoader(dataset, batch_size=args.batch, sampler=sampler,
                             shuffle=shuffle and sampler is None)
         optimizer = make_optimizer(model.parameters())
+        scheduler = make_scheduler(optimizer, args.start_epoch)
         for epoch in range(args.epochs):
-            rate = learning_rate(epoch)
-            if rate is not None:
-                for group in optimizer.param_groups:
-                    group["lr"] = rate
             if sampler is not None:
                 sampler.set_epoch(epoch)
             model.train()
             total = torch.zeros(2, device=device)
             for i, (xb, yb) in enumerate(loader):
                 xb, yb = xb.to(device), yb.to(device)
-                loss = loss_fn(model(xb, logits=FUSED), yb)
+                loss = train_loss_fn(model(*inputs(xb, yb), logits=FUSED), yb) + penalty(net)
                 if epoch == 0 and i == 0 and rank == 0:
                     print(f"first training batch loss: {loss.item():.6f}", flush=True)
                 optimizer.zero_grad()
@@ -171,8 +206,16 @@ enum Template {
                 total += torch.tensor([loss.item() * len(xb), len(xb)], device=device)
             if distributed:
                 dist.all_reduce(total)
+            epoch_loss = (total[0] / total[1]).item()
+            val_loss = mean_loss(net, vx, vy) if vx is not None else None
             if rank == 0:
-                print(f"epoch {epoch + 1}/{args.epochs}: loss {(total[0] / total[1]).item():.6f}", flush=True)
+                print(f"epoch {epoch + 1}/{args.epochs}: loss {epoch_loss:.6f}"
+                      + (f" val_loss {val_loss:.6f}" if val_loss is not None else "")
+                      + f" lr {optimizer.param_groups[0]['lr']:.6g}", flush=True)
+            if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                scheduler.step(val_loss if val_loss is not None else epoch_loss)  # dl's monitor
+            elif scheduler is not None:
+                scheduler.step()
         if rank == 0:
             torch.save(net.state_dict(), args.out)
             print(f"saved {args.out}")

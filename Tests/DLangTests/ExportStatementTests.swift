@@ -54,6 +54,75 @@ struct ExportStatementTests {
     #expect(data.metadata["dl.loss"].flatMap(Double.init) == loss)
   }
 
+  @Test("PyTorch with class_weight and validation: dl's weighted first-batch loss, the validation data, the epochs so far")
+  func pytorchFitSettings() throws {
+    let (s, out, dir) = ModelFileTests.session()
+    defer { ModelFileTests.cleanUp(dir) }
+    #expect(s.run(ModelFileTests.trained, file: "<cell 1>"), "\(out.stderr)")
+    #expect(s.run("fit net train validation=test epochs=2 batch=16 verbose=0 class_weight=[1, 2, 0.5]\n"
+                  + "export net \"v.py\"", file: "<cell 2>"), "\(out.stderr)")
+    let script = try String(contentsOfFile: dir + "/v.py", encoding: .utf8)
+    #expect(script.contains("CLASS_WEIGHTS = torch.tensor([1.0, 2.0, 0.5])"))
+    #expect(script.contains("VALIDATION = \"tensors\""))
+    #expect(script.contains("START_EPOCH = 7"))  // 5 + 2 epochs
+    let data = try Self.file(dir + "/v.data.safetensors")
+    guard case .dataset(let test)? = s.value(named: "test"), case .dataset(let train)? = s.value(named: "train") else {
+      Issue.record("no data"); return
+    }
+    #expect(data.tensor(named: "val_x")?.data == test.x.data)
+    let net = try ModelFileTests.model(s, "net")
+    let bx = Tensor(shape: [16, 4], data: Array(train.x.data[0..<64]))
+    let by = Tensor(shape: [16], data: Array(try #require(train.y).data[0..<16]))
+    let weighted = try net.network.weightedLoss(x: bx, y: by, perClass: [1, 2, 0.5])
+    #expect(data.metadata["dl.first_batch_weighted_loss"].flatMap(Double.init) == weighted)
+    #expect(weighted != data.metadata["dl.first_batch_loss"].flatMap(Double.init))
+    #expect(s.run("fit net train epochs=1 batch=16 verbose=0 validation=0.25 class_weight=balanced\n"
+                  + "export net \"f.py\"", file: "<cell 3>"), "\(out.stderr)")
+    let f = try String(contentsOfFile: dir + "/f.py", encoding: .utf8)
+    #expect(f.contains("VALIDATION = 0.25"))
+    // balanced over the 90 training samples (the last quarter validates), as the fit weighed them
+    let counts = (0..<3).map { c in train.y.map { y in (0..<90).filter { Int(y.data[$0]) == c }.count } ?? 0 }
+    let balanced = counts.map { "\(90.0 / (3.0 * Double($0)))" }.joined(separator: ", ")
+    #expect(f.contains("CLASS_WEIGHTS = torch.tensor([\(balanced)])"), "\(balanced)")
+  }
+
+  @Test("an encoder–decoder: encoder and decoder-step ONNX graphs with dl's greedy decoding; its PyTorch script")
+  func seq2seq() throws {
+    let (s, out, dir) = ModelFileTests.session()
+    defer { ModelFileTests.cleanUp(dir) }
+    #expect(s.run(Seq2SeqStatementTests.setup + "\nfit rev small epochs=1 batch=32 verbose=0", file: "<cell 1>"),
+            "\(out.stderr)")
+    out.clear()
+    #expect(s.run("export rev \"out/rev.onnx\"", file: "<cell 2>"), "\(out.stderr)")
+    #expect(out.stdout.hasPrefix("exported rev to out/rev.encoder.onnx ("))
+    #expect(out.stdout.contains("and out/rev.decoder.onnx (one decoding step"))
+    #expect(FileManager.default.fileExists(atPath: dir + "/out/rev.encoder.onnx"))
+    #expect(FileManager.default.fileExists(atPath: dir + "/out/rev.decoder.onnx"))
+    #expect(!FileManager.default.fileExists(atPath: dir + "/out/rev.onnx"))
+    let sample = try Self.file(dir + "/out/rev.sample.safetensors")
+    let src = try #require(sample.tensor(named: "source")), dec = try #require(sample.tensor(named: "decoder_input"))
+    let probs = try #require(sample.tensor(named: "output"))
+    #expect(src.shape == [16, 10] && dec.shape == [16, 11] && probs.shape == [16, 11, 14])
+    guard case .model(let m)? = s.value(named: "rev"), let graph = m.seq2seq else { Issue.record("no model"); return }
+    let greedy = try graph.greedy(src)
+    for i in 0..<16 {  // the start token, then dl's tokens up to the end token
+      #expect(dec.data[i * 11] == 2)
+      let fed = (1..<11).map { Int(dec.data[i * 11 + $0]) }.prefix { $0 != 0 }
+      #expect(Array(fed) == Array(greedy[i].prefix { $0 != 3 }.prefix(10)))
+    }
+    #expect(s.run("export rev \"train_rev.py\"", file: "<cell 3>"), "\(out.stderr)")
+    let script = try String(contentsOfFile: dir + "/train_rev.py", encoding: .utf8)
+    #expect(script.contains("def forward(self, source, decoder_input, logits=False):"))
+    let weights = try Self.file(dir + "/train_rev.safetensors")
+    #expect(weights.tensor(named: "attention.combine_kernel")?.shape == [32, 16])
+    let data = try Self.file(dir + "/train_rev.data.safetensors")
+    guard case .dataset(let small)? = s.value(named: "small") else { Issue.record("no data"); return }
+    #expect(data.tensor(named: "x")?.data == small.x.data)
+    let y = try #require(small.y)
+    let loss = try m.network.evaluate(inputs: ["source": small.x, "decoder_input": PairVocabulary.decoderInput(y)], y: y)[0].1
+    #expect(data.metadata["dl.loss"].flatMap(Double.init) == loss)
+  }
+
   @Test("a layer without a mapping is refused at the model's name, nothing written")
   func refusal() throws {
     let (s, out, dir) = ModelFileTests.session()

@@ -43,7 +43,8 @@ struct PyTorchScriptTests {
     let s = try PyTorchScript.render(m, plan: Self.plan)
     for part in ["nn.Conv2d(1, 4, (3, 3), stride=1)", "x = F.pad(x, (1, 1, 1, 1))",
                  "w[\"conv2d.kernel\"].permute(3, 2, 0, 1)", "F.max_pool2d(x, 2, stride=2)", "F.mse_loss(out, y)",
-                 "torch.optim.SGD(params, lr=0.1, momentum=0.9, nesterov=True)", "return 0.1 * 0.5 ** (epoch // 2)",
+                 "torch.optim.SGD(params, lr=0.1, momentum=0.9, nesterov=True)",
+                 "return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda e: 0.5 ** ((start + e) // 2))",
                  "FUSED = False"] {
       #expect(s.contains(part), "missing: \(part)")
     }
@@ -61,6 +62,78 @@ struct PyTorchScriptTests {
                  "F.binary_cross_entropy_with_logits(out, y)", "torch.optim.RMSprop("] {
       #expect(s.contains(part), "missing: \(part)")
     }
+  }
+
+  @Test("l1/l2 penalties are added to the loss, on the layers that set them, in evaluation and training")
+  func penalties() throws {
+    let m = try Self.compiled([4], [Dense(units: 8, activation: .relu, l2: 0.01), Dense(units: 3, l1: 0.001, l2: 0.5),
+                                    Dense(units: 2, activation: .softmax)],
+                              loss: .sparseCategoricalCrossentropy, optimizer: Adam())
+    let s = try PyTorchScript.render(m, plan: Self.plan)
+    for part in ["return (0.01 * net.dense.weight.square().sum()\n        + 0.001 * net.dense_1.weight.abs().sum()\n        + 0.5 * net.dense_1.weight.square().sum())",
+                 "loss = train_loss_fn(model(*inputs(xb, yb), logits=FUSED), yb) + penalty(net)",
+                 "return total / len(x) + float(penalty(net))"] {
+      #expect(s.contains(part), "missing: \(part)")
+    }
+    #expect(!s.contains("net.dense_2.weight"))
+    let c = try Self.compiled([6, 6, 1], [Conv2D(filters: 2, kernelSize: (3, 3), l1: 0.25), Flatten(), Dense(units: 1)],
+                              loss: .mse, optimizer: Adam())
+    #expect(try PyTorchScript.render(c, plan: Self.plan).contains("return (0.25 * net.conv2d.weight.abs().sum())"))
+    let plain = try Self.compiled([4], [Dense(units: 1)], loss: .mse, optimizer: Adam())
+    #expect(try PyTorchScript.render(plain, plan: Self.plan).contains("return 0.0  # no layer sets l1= or l2="))
+  }
+
+  @Test("class weights weigh the training loss per sample's class; the evaluation loss stays unweighted")
+  func classWeights() throws {
+    var plan = Self.plan
+    plan.classWeights = [0.5, 2.0, 1.25]
+    let m = try Self.compiled([4], [Dense(units: 3, activation: .softmax)], loss: .sparseCategoricalCrossentropy,
+                              optimizer: Adam())
+    let s = try PyTorchScript.render(m, plan: plan)
+    for part in ["CLASS_WEIGHTS = torch.tensor([0.5, 2.0, 1.25])",
+                 "return (CLASS_WEIGHTS[y.long()] * F.cross_entropy(out, y.long(), reduction=\"none\")).mean()",
+                 "def loss_fn(out, y):\n    y = y.reshape(-1)\n    return F.cross_entropy(out, y.long())"] {
+      #expect(s.contains(part), "missing: \(part)")
+    }
+    #expect(!s.contains("train_loss_fn = loss_fn"))
+    var binary = Self.plan
+    binary.classWeights = [1, 3]
+    let b = try Self.compiled([4], [Dense(units: 1, activation: .sigmoid)], loss: .binaryCrossentropy, optimizer: Adam())
+    #expect(try PyTorchScript.render(b, plan: binary).contains(
+      "CLASS_WEIGHTS[(y >= 0.5).long()] * F.binary_cross_entropy_with_logits(out, y, reduction=\"none\")"))
+    let r = try Self.compiled([4], [Dense(units: 1)], loss: .mse, optimizer: Adam())
+    #expect(throws: ExportError.self) { try PyTorchScript.render(r, plan: binary) }
+    #expect(try PyTorchScript.render(r, plan: Self.plan).contains("train_loss_fn = loss_fn  # no class weights"))
+  }
+
+  @Test("schedules: LambdaLR of dl's formula from dl's epochs on, plateau as ReduceLROnPlateau (patience − 1)")
+  func schedules() throws {
+    func script(_ kind: LearningRateSchedule.Kind, validation: TorchValidation = .none) throws -> String {
+      let adam = Adam(lr: 0.5)
+      adam.schedule = try LearningRateSchedule(initial: 0.01, kind: kind)
+      var plan = Self.plan
+      plan.validation = validation
+      plan.initialEpoch = 12
+      return try PyTorchScript.render(try Self.compiled([4], [Dense(units: 1)], loss: .mse, optimizer: adam), plan: plan)
+    }
+    let e = try script(.exponential(rate: 0.9))
+    #expect(e.contains("LambdaLR(optimizer, lambda e: 0.9 ** (start + e))"))
+    #expect(e.contains("torch.optim.Adam(params, lr=0.01,"), "the scheduler multiplies the schedule's initial rate")
+    #expect(e.contains("START_EPOCH = 12"))
+    let c = try script(.cosine(epochs: 20, warmup: 2))
+    for part in ["e += start", "if e < 2:\n            return (e + 1) / 2", "if e >= 20:\n            return 0.0",
+                 "math.cos(math.pi * (e - 2) / 18)", "LambdaLR(optimizer, factor)"] {
+      #expect(c.contains(part), "missing: \(part)")
+    }
+    let p = try script(.plateau(patience: 3, factor: 0.5, minDelta: 0.001), validation: .fraction(0.2))
+    for part in ["ReduceLROnPlateau(\n        optimizer, mode=\"min\", factor=0.5, patience=2, threshold=0.001, threshold_mode=\"abs\", cooldown=0, eps=0)",
+                 "scheduler.best, scheduler.num_bad_epochs = math.inf, 0",
+                 "scheduler.step(val_loss if val_loss is not None else epoch_loss)",
+                 "VALIDATION = 0.2", "split = math.ceil(len(x) * (1 - VALIDATION))"] {
+      #expect(p.contains(part), "missing: \(part)")
+    }
+    #expect(try script(.plateau(patience: 0, factor: 0.5, minDelta: 0)).contains("patience=0,"))
+    #expect(try script(.step(every: 3, factor: 0.5), validation: .tensors).contains("vx, vy = data[\"val_x\"], data[\"val_y\"]"))
   }
 
   @Test("an uncompiled model or a recurrent activation PyTorch lacks is refused")

@@ -4,12 +4,16 @@
 For each examples/*.dl, runs the script with the release dl with one `export M "….onnx"`
 line per model it declares added at the end (and `export M "….py"` per model it compiles
 and fits), then:
-  * ONNX: loads each model in onnxruntime, runs it on the sample inputs dl wrote beside it
+  * ONNX: an encoder–decoder's FILE.encoder.onnx runs once, then FILE.decoder.onnx step by
+    step on the decoder inputs of dl's greedy decoding (in the sample), each step's
+    distribution compared with dl's as below; greedy decoding in onnxruntime alone must give
+    dl's tokens. Every other model: loads it in onnxruntime, runs it on the sample inputs dl wrote beside it
     and compares with dl's outputs: |onnx − dl| <= 1e-5 · max(1, |dl|) everywhere (NaN where
     dl has NaN).
   * PyTorch (when torch imports): runs each exported script for one epoch from dl's weights
     (`--epochs 1 --no-shuffle`); the loss of dl's weights on the whole data and on the first
-    batch must equal dl's within 1e-4 · max(1, |dl|), and the epoch's loss must be finite.
+    batch (and the class-weighted first-batch loss, under class_weight) must equal dl's within
+    1e-4 · max(1, |dl|), and the epoch's loss must be finite.
     One script also runs under `torchrun --nproc_per_node=2` (DistributedDataParallel, gloo).
 
 Usage: check_export.py [--dl PATH] [--torch-python PATH] [--keep DIR]
@@ -55,21 +59,13 @@ def export_examples(dl, tmp):
             continue
         stem = script[:-3]
         text = open(os.path.join(ROOT, "examples", script)).read()
-        blocks = dict(re.findall(r"^\s*model\s+(\w+)\s*\{(.*?)^\}", text, re.M | re.S))
         models = re.findall(r"^\s*model\s+(\w+)", text, re.M)
         fitted = set(re.findall(r"^\s*fit\s+(\w+)", text, re.M))
         exports = []
         for m in models:
-            block = blocks.get(m, "")
-            # Not exported yet (issue 13 lists them): encoder–decoder models, and the PyTorch
-            # script does not add l1/l2 penalties, so its loss cannot match dl's.
-            if re.search(r"^\s*(encoder|decoder)\s*\{", block, re.M):
-                print(f"SKIP {script}: {m} is an encoder–decoder model (no export yet)")
-                continue
+            # An encoder–decoder model is written as FILE.encoder.onnx and FILE.decoder.onnx.
             exports.append(f'export {m} "{tmp}/{stem}_{m}.onnx"')
-            if m in fitted and re.search(r"\bl[12]=", block):
-                print(f"SKIP {script}: {m}'s PyTorch script (l1/l2 penalties are not exported)")
-            elif m in fitted:
+            if m in fitted:
                 exports.append(f'export {m} "{tmp}/{stem}_{m}.py"')
         if not exports:
             continue
@@ -85,11 +81,75 @@ def export_examples(dl, tmp):
     return failures
 
 
+def compare(got, want):
+    """Whether got matches want (|got − want| <= 1e-5 · max(1, |want|), NaN where want has
+    NaN), and the largest difference."""
+    nan_want, nan_got = np.isnan(want), np.isnan(got)
+    finite = ~nan_want
+    diff = float(np.max(np.abs(got[finite] - want[finite]), initial=0.0))
+    ok = bool(np.array_equal(nan_want, nan_got)) and bool(
+        np.all(np.abs(got[finite] - want[finite]) <= ONNX_TOL * np.maximum(1, np.abs(want[finite]))))
+    return ok, diff
+
+
+def check_seq2seq(tmp, name, ort):
+    """An encoder–decoder's two graphs: the encoder once, then the decoder step by step on
+    the decoder inputs of dl's greedy decoding, each step's distribution against dl's; and
+    greedy decoding in onnxruntime alone gives dl's tokens."""
+    stem = name[:-len(".encoder.onnx")]
+    sample, meta = read_safetensors(os.path.join(tmp, stem + ".sample.safetensors"))
+    src, dec, want = sample["source"], sample["decoder_input"], sample["output"]
+    enc = ort.InferenceSession(os.path.join(tmp, name), providers=["CPUExecutionProvider"])
+    step = ort.InferenceSession(os.path.join(tmp, stem + ".decoder.onnx"), providers=["CPUExecutionProvider"])
+    outs = dict(zip([o.name for o in enc.get_outputs()], enc.run(None, {"source": src})))
+    inputs = {i.name: i for i in step.get_inputs()}
+
+    def first_state():
+        s = {k: v for k, v in outs.items() if k in inputs}
+        for k, i in inputs.items():  # later recurrent layers start from zeros
+            if k not in s and k != "token":
+                s[k] = np.zeros((len(src), i.shape[1]), np.float32)
+        return s
+
+    def run(state, token):
+        feed = dict(state, token=token.reshape(-1, 1).astype(np.float32))
+        got = dict(zip([o.name for o in step.get_outputs()], step.run(None, feed)))
+        nxt = dict(state)
+        for k, v in got.items():
+            if k.startswith("next_") or ".next_" in k:
+                nxt[k.replace("next_", "")] = v
+        return got["output"], nxt
+
+    state, worst, ok = first_state(), 0.0, True
+    for k in range(dec.shape[1]):
+        probs, state = run(state, dec[:, k])
+        good, diff = compare(probs, want[:, k])
+        ok, worst = ok and good, max(worst, diff)
+    # Greedy decoding in onnxruntime alone, from the start token.
+    start, end = float(meta.get("dl.start_id", 2)), float(meta.get("dl.end_id", 3))
+    state, token, done = first_state(), np.full(len(src), start, np.float32), np.zeros(len(src), bool)
+    same = True
+    for k in range(dec.shape[1]):
+        probs, state = run(state, token)
+        token = probs.argmax(-1).astype(np.float32)
+        if k + 1 < dec.shape[1]:
+            same = same and bool(np.all(np.where(done, True, token == np.where(dec[:, k + 1] == 0, end, dec[:, k + 1]))))
+        done |= token == end
+    line = (f"onnx {stem}.encoder/decoder.onnx: {len(src)} sources, {dec.shape[1]} decoder steps, "
+            f"max |onnx - dl| = {worst:.2e}; greedy tokens {'as dl' if same else 'DIFFER from dl'}")
+    return ok and same, line, worst
+
+
 def check_onnx(tmp):
     import onnxruntime as ort
     results, worst = [], 0.0
     for name in sorted(os.listdir(tmp)):
-        if not name.endswith(".onnx"):
+        if name.endswith(".encoder.onnx"):
+            ok, line, diff = check_seq2seq(tmp, name, ort)
+            results.append((ok, line))
+            worst = max(worst, diff)
+            continue
+        if not name.endswith(".onnx") or name.endswith(".decoder.onnx"):
             continue
         sample, _ = read_safetensors(os.path.join(tmp, name[:-5] + ".sample.safetensors"))
         x, want = sample["input"], sample["output"]
@@ -135,6 +195,8 @@ def check_torch(tmp, python, ddp_done):
         out = r.stdout
         checks = [loss_pair(out, r"loss before training \(dl's weights\)"),
                   loss_pair(out, r"first batch loss \(dl's weights\)")]
+        if "first batch weighted loss" in out:  # a fit with class_weight
+            checks.append(loss_pair(out, r"first batch weighted loss \(dl's weights\)"))
         epoch = re.search(r"epoch 1/1: loss (\S+)", out)
         ok = r.returncode == 0 and all(checks) and epoch is not None and math.isfinite(float(epoch.group(1)))
         ok = ok and all(abs(a - b) <= LOSS_TOL * max(1, abs(b)) for a, b in checks)

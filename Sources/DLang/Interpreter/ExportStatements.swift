@@ -13,6 +13,10 @@ public struct FitRecord {
   public let batch: Int, epochs: Int
   /// Whether the fit shuffled.
   public let shuffle: Bool
+  /// The fit's class_weight, if any.
+  public var classWeight: ClassWeighting?
+  /// The fit's validation data.
+  public var validation: Validation = .none
 }
 
 /// What `export` writes, from the file name's extension.
@@ -33,7 +37,9 @@ enum ExportKind {
 /// PyTorch: the script (`PyTorchScript`), `FILE.safetensors` (the model file `save` writes:
 /// the starting weights) and `FILE.data.safetensors` (the last fit's x and y, with dl's loss
 /// of the weights on them in the metadata as `dl.loss`, and on the first batch as
-/// `dl.first_batch_loss`). Every file is written atomically.
+/// `dl.first_batch_loss`; with class_weight, the weighted first-batch loss as
+/// `dl.first_batch_weighted_loss`; with a validation dataset, `val_x` and `val_y`). Every file
+/// is written atomically.
 extension Interpreter {
   func exportModel(_ c: Command) throws {
     let model = try modelArg(c)
@@ -66,6 +72,7 @@ extension Interpreter {
   }
 
   private func exportONNX(_ model: ModelRef, _ path: String, at c: Command) throws {
+    if let graph = model.seq2seq { return try exportSeq2SeqONNX(model, graph, path) }
     let network = model.network
     let bytes = try OnnxExport.encode(network)
     let sample = try referenceSample(model)
@@ -77,6 +84,34 @@ extension Interpreter {
     try write(sampleBytes, samplePath)
     show("exported \(model.name) to \(path): ONNX opset \(OnnxExport.opset), "
          + "\(Format.integer(bytes.count)) bytes; \(sample.shape[0]) sample inputs with dl's outputs in \(samplePath)")
+  }
+
+  /// An encoder–decoder as `FILE.encoder.onnx` and `FILE.decoder.onnx` (one decoding step;
+  /// see `OnnxSeq2SeqExport`), and `FILE.sample.safetensors`: up to 16 sources, the decoder
+  /// inputs of their greedy decoding (the start token, then each token dl chose) and dl's
+  /// output distributions at every step of it (N, Tt, V).
+  private func exportSeq2SeqONNX(_ model: ModelRef, _ graph: Seq2SeqGraph, _ path: String) throws {
+    let (encoder, decoder) = try OnnxSeq2SeqExport.encode(graph)
+    guard let tt = graph.targetLength else { throw ExportError("\(model.name) has no decoder") }
+    let source = try referenceSample(model)
+    let n = source.shape[0]
+    var dec = Tensor.zeros([n, tt])
+    for (i, tokens) in try graph.greedy(source).enumerated() {
+      dec.data[i * tt] = Float(PairVocabulary.startID)
+      for (k, t) in tokens.enumerated() where k + 1 < tt && t != PairVocabulary.endID { dec.data[i * tt + k + 1] = Float(t) }
+    }
+    let output = try model.network.predict(inputs: [Seq2SeqGraph.sourceInput: source, Seq2SeqGraph.decoderInput: dec])
+    let (encoderPath, decoderPath) = (Interpreter.sibling(path, ".encoder.onnx"), Interpreter.sibling(path, ".decoder.onnx"))
+    let samplePath = Interpreter.sibling(path, ".sample.safetensors")
+    let sample = try SafeTensors.encode([("source", source), ("decoder_input", dec), ("output", output)],
+                                        metadata: ["dl.model": model.name, "dl.start_id": "\(PairVocabulary.startID)",
+                                                   "dl.end_id": "\(PairVocabulary.endID)"])
+    try write(encoder, encoderPath)
+    try write(decoder, decoderPath)
+    try write(sample, samplePath)
+    show("exported \(model.name) to \(encoderPath) (\(Format.integer(encoder.count)) bytes) and \(decoderPath) "
+         + "(one decoding step, \(Format.integer(decoder.count)) bytes): ONNX opset \(OnnxExport.opset); "
+         + "\(n) sources with dl's greedy decoding in \(samplePath)")
   }
 
   /// Up to 16 inputs for the sample: the last fit's first rows, or seeded random values
@@ -91,7 +126,10 @@ extension Interpreter {
     var rng = SeededRandom(seed: 0)
     let vocabulary = (model.network.nodes.first?.layer as? Embedding)?.vocabulary
     let n = 16, per = shape.reduce(1, *)
+    // An encoder–decoder's sources: token ids (4 on: 0–3 are padding, unknown, start, end).
+    let first = model.seq2seq == nil ? 1 : PairVocabulary.startID + 2
     let data = (0..<(n * per)).map { _ -> Float in
+      if let v = vocabulary, v > first { return Float(Int(rng.nextUnit() * Float(v - first)) + first) }
       if let v = vocabulary { return Float(Int(rng.nextUnit() * Float(v - 1)) + (v > 1 ? 1 : 0)) }
       return rng.nextUnit()
     }
@@ -106,22 +144,64 @@ extension Interpreter {
     let name = { (p: String) in p.split(separator: "/").last.map(String.init) ?? p }
     let weightsPath = Interpreter.sibling(path, ".safetensors")
     let dataPath = Interpreter.sibling(path, ".data.safetensors")
+    var tensors = [("x", fit.x), ("y", fit.y)]
+    var validation = TorchValidation.none
+    var trainRows = fit.x.shape[0]
+    switch fit.validation {
+    case .none: break
+    case .fraction(let f):
+      validation = .fraction(f)
+      trainRows = Int((Double(trainRows) * (1.0 - f)).rounded(.up))  // as the fit splits
+    case .data(let vx, let vy):
+      validation = .tensors
+      tensors += [("val_x", vx), ("val_y", vy)]
+    }
+    let network = model.network
+    // class_weight=balanced counts the classes of the training samples, as the fit did.
+    let classWeights = try fit.classWeight.map {
+      try network.classWeights($0, targets: Interpreter.rows(fit.y, trainRows)).perClass
+    }
     let plan = TorchTrainingPlan(weightsFile: name(weightsPath), dataFile: name(dataPath), batchSize: fit.batch,
                                  epochs: fit.epochs, shuffle: fit.shuffle, modelName: model.name,
-                                 scriptFile: name(path))
-    let script = try PyTorchScript.render(model.network, plan: plan)
-    let weights = try ModelFiles.encode(model)
-    let loss = try model.network.evaluate(x: fit.x, y: fit.y).first?.1 ?? .nan
+                                 scriptFile: name(path), classWeights: classWeights, validation: validation,
+                                 initialEpoch: network.history.epochs)
+    let script = try model.seq2seq.map { try PyTorchScript.render($0, plan: plan) }
+      ?? PyTorchScript.render(network, plan: plan)
+    let weights = try startingWeights(model)
+    // dl's loss of its weights, on all the data and on the first batch (evaluate's batches of 32).
+    let evaluate = { (x: Tensor, y: Tensor) throws -> Double in
+      let results = model.seq2seq == nil ? try network.evaluate(x: x, y: y)
+        : try network.evaluate(inputs: [Seq2SeqGraph.sourceInput: x, Seq2SeqGraph.decoderInput: PairVocabulary.decoderInput(y)], y: y)
+      return results.first?.1 ?? .nan
+    }
+    let loss = try evaluate(fit.x, fit.y)
     let n = Swift.min(fit.batch, fit.x.shape[0])
-    let first = try model.network.evaluate(x: Interpreter.rows(fit.x, n), y: Interpreter.rows(fit.y, n)).first?.1 ?? .nan
-    let data = try SafeTensors.encode([("x", fit.x), ("y", fit.y)],
-                                      metadata: ["dl.loss": "\(loss)", "dl.first_batch_loss": "\(first)"])
+    let (bx, by) = (Interpreter.rows(fit.x, n), Interpreter.rows(fit.y, n))
+    let first = try evaluate(bx, by)
+    var metadata = ["dl.loss": "\(loss)", "dl.first_batch_loss": "\(first)"]
+    if let w = classWeights {
+      metadata["dl.first_batch_weighted_loss"] = "\(try network.weightedLoss(x: bx, y: by, perClass: w))"
+    }
+    let data = try SafeTensors.encode(tensors, metadata: metadata)
     try write(Array(script.utf8), path)
     try write(weights, weightsPath)
     try write(data, dataPath)
     show("exported \(model.name) to \(path): a PyTorch DistributedDataParallel script "
          + "(torchrun --nproc_per_node=N \(name(path))); dl's weights in \(weightsPath), "
          + "its training data (\(fit.x.shape[0]) samples) in \(dataPath)")
+  }
+
+  /// The script's starting weights: the model file `save` writes or, for an encoder–decoder
+  /// model when `save` cannot write one, its tensors alone under the same names.
+  private func startingWeights(_ model: ModelRef) throws -> [UInt8] {
+    do {
+      return try ModelFiles.encode(model)
+    } catch let e as ModelFileError where model.seq2seq != nil {
+      let tensors = model.network.parameters.map {
+        (name: $0.layer + "." + $0.parameter.name, tensor: $0.parameter.variable.value)
+      }
+      return try SafeTensors.encode(tensors, metadata: ["dl.model": model.name, "dl.weights_only": e.message])
+    }
   }
 
   /// The first `n` rows of `t`.

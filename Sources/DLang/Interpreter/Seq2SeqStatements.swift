@@ -82,6 +82,8 @@ extension Interpreter {
     model.pairVocabulary = vocab  // a new vocabulary replaces the old one (fit on other pairs)
     let note: (String) -> Void = { [output] in output.progress(.note($0)) }
     let truth = PairVocabulary.decoderInput(y)
+    model.lastFit = FitRecord(x: x, y: y, batch: o.batch, epochs: o.epochs, shuffle: o.shuffle,
+                              validation: o.validationFraction.map { .fraction($0) } ?? .none)
     var remake: NamedEpochInputs?
     if schedule != .constant(1) {
       let epochs = o.epochs

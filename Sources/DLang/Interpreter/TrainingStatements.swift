@@ -59,7 +59,8 @@ extension Interpreter {
     let gradients = lastGradients.values
     if !gradients.isEmpty { model.lastGradients = gradients }
     if let a = o.augment { session.lastAugmentation = a }
-    model.lastFit = FitRecord(x: x, y: y, batch: o.batch, epochs: o.epochs, shuffle: o.shuffle)
+    model.lastFit = FitRecord(x: x, y: y, batch: o.batch, epochs: o.epochs, shuffle: o.shuffle,
+                              classWeight: o.classWeight, validation: validation)
     if let health, !health.epochs.isEmpty {
       model.health += health.epochs
       show(HealthText.summary(health.epochs, model: model.name, thresholds: health.thresholds, style: style))

@@ -542,7 +542,7 @@ extension Model {
 
   /// Loss and metrics over prepared data, in `plan.names` order.
   func evaluateData(_ x: Tensor, extra: [Tensor] = [], _ y: Tensor, batchSize: Int,
-                    plan: Plan) throws -> [Double] {
+                    plan: Plan, weights: Tensor? = nil) throws -> [Double] {
     let n = x.shape[0]
     guard n > 0 else { return plan.names.map { _ in .nan } }
     var lossSum = 0.0
@@ -559,7 +559,8 @@ extension Model {
         let by = Model.rows(y, s0..<(s0 + count))
         let ex = extra.map { Variable(Model.rows($0, s0..<(s0 + count))) }
         let (out, mask) = forwardBatch(Variable(bx), extra: ex, training: false, logits: plan.fused, rng: &rng)
-        let l = batchLoss(out, by, plan, weights: nil, mask: mask)
+        let bw = weights.map { Model.rows($0, s0..<(s0 + count)) }
+        let l = batchLoss(out, by, plan, weights: bw, mask: mask)
         lossSum += (Double(l.value.scalar) + pen) * Double(count)
         let (rows, rowWeights) = Model.metricRows(out.value, mask, count: count, plan)
         evaluator.accumulate(out.value, by, rows: rows, mask: rowWeights)
@@ -578,6 +579,18 @@ extension Model {
     let py = try prepareTargets(y, samples: px.shape[0], plan.loss, "")
     let v = try evaluateData(px, py, batchSize: batchSize, plan: plan)
     return Array(zip(plan.names, v))
+  }
+
+  /// The loss on `x`, `y` in inference mode with each sample's loss weighed by its class's
+  /// weight in `perClass` (Σ w·ℓ / N, the training loss of a fit with class_weight), weight
+  /// penalties included.
+  public func weightedLoss(x: Tensor, y: Tensor, perClass: [Double], batchSize: Int = 32) throws -> Double {
+    let plan = try makePlan()
+    guard batchSize > 0 else { throw ModelError("the batch size must be positive, not \(batchSize)") }
+    let px = try prepareInputs(x, "")
+    let py = try prepareTargets(y, samples: px.shape[0], plan.loss, "")
+    let (_, perSample) = try classWeights(.list(perClass), targets: py)
+    return try evaluateData(px, py, batchSize: batchSize, plan: plan, weights: perSample)[0]
   }
 
   /// The model's outputs for `x` (N, inputShape…) → (N, outputShape…), in inference mode
