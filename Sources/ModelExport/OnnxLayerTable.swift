@@ -30,7 +30,7 @@ struct OnnxLayerRow: Sendable {
 enum OnnxLayerTable {
   static let rows: [OnnxLayerRow] = [
     dense, dropout, activation, flatten, rescaling, conv2d, pooling, globalPooling, batchNorm,
-    embedding, globalAveragePooling1D, lastStep,
+    embedding, globalAveragePooling1D, lastStep, multiHeadAttention,
   ] + OnnxRecurrentRows.rows
 
   private static let byType: [String: OnnxLayerRow] = {

@@ -30,7 +30,7 @@ struct TorchLayerRow: Sendable {
 enum TorchLayerTable {
   static let rows: [TorchLayerRow] = [
     dense, dropout, activation, flatten, rescaling, conv2d, pooling, globalPooling, batchNorm,
-    embedding, globalAveragePooling1D, lastStep, recurrent, bidirectional,
+    embedding, globalAveragePooling1D, lastStep, recurrent, bidirectional, multiHeadAttention,
   ]
 
   static func row(_ typeName: String) -> TorchLayerRow? { rows.first { $0.typeNames.contains(typeName) } }

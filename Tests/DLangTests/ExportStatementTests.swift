@@ -123,6 +123,39 @@ struct ExportStatementTests {
     #expect(data.metadata["dl.loss"].flatMap(Double.init) == loss)
   }
 
+  @Test("PyTorch after a fit on a stream: the stream's rows, split and scaled, in the data file; validation too")
+  func pytorchAfterStream() throws {
+    let (s, out, dir) = ModelFileTests.session()
+    defer { ModelFileTests.cleanUp(dir) }
+    #expect(s.run("""
+      seed 2
+      big = load "\(ModelFileTests.iris)" target=label stream=true buffer=50
+      train, val = split big 0.8
+      standardize train val
+      model net {
+        input 4
+        dense 8 relu
+        dense 3 softmax
+      }
+      compile net loss=sparse_categorical_crossentropy optimizer=adam(lr=0.01)
+      fit net train epochs=2 batch=16 validation=val verbose=0
+      export net "net.py"
+      """, file: "<cell>"), "\(out.stderr)")
+    guard case .stream(let train)? = s.value(named: "train"), case .stream(let val)? = s.value(named: "val") else {
+      Issue.record("no streams"); return
+    }
+    let data = try Self.file(dir + "/net.data.safetensors")
+    let (x, y) = try StreamFitRecord.tensors(train)
+    #expect(x.shape == [train.count, 4] && y.shape == [train.count])
+    #expect(data.tensor(named: "x")?.data == x.data && data.tensor(named: "y")?.data == y.data)
+    #expect(data.tensor(named: "val_x")?.shape == [val.count, 4])
+    // Standardized by train's statistics: the training columns have mean ~0.
+    let mean = (0..<x.shape[0]).reduce(0.0) { $0 + Double(x.data[$1 * 4]) } / Double(x.shape[0])
+    #expect(abs(mean) < 1e-4)
+    let script = try String(contentsOfFile: dir + "/net.py", encoding: .utf8)
+    #expect(script.contains("EPOCHS, BATCH, SHUFFLE = 2, 16, True"))
+  }
+
   @Test("a layer without a mapping is refused at the model's name, nothing written")
   func refusal() throws {
     let (s, out, dir) = ModelFileTests.session()

@@ -4,6 +4,50 @@ import ModelExport
 import NeuralNet
 import TermPlot
 
+/// A `fit` on streamed datasets, for `export MODEL "FILE.py"`: the script trains from a data
+/// file, so the streams' rows (after their split and scaling) are read into it, up to
+/// `StreamFitRecord.maxValues` values.
+public struct StreamFitRecord {
+  public let train: StreamDataset
+  public let validation: StreamDataset?
+  public let batch: Int, epochs: Int
+  public let shuffle: Bool
+
+  /// The most feature and target values written beside a script (1 GB of float32).
+  static let maxValues = 1 << 28
+
+  /// The rows of `s` as tensors x (rows, features…) and y (rows) or (rows, targets).
+  static func tensors(_ s: StreamDataset) throws -> (Tensor, Tensor) {
+    let tw = s.source.targetWidth, w = s.featureCount
+    guard s.count * (w + tw) <= maxValues else {
+      throw ExportError("the streamed training data (\(Format.integer(s.count)) rows × \(w) features) is too large "
+                        + "to write beside the script, which trains from a data file in memory",
+                        hint: "export the ONNX form (export MODEL \"net.onnx\"), or fit on a part that fits in memory")
+    }
+    var x: [Float] = [], y: [Float] = []
+    x.reserveCapacity(s.count * w)
+    y.reserveCapacity(s.count * tw)
+    try s.forEachRow { r, t in
+      x.append(contentsOf: r)
+      y.append(contentsOf: t)
+    }
+    let rows = x.count / Swift.max(1, w)
+    return (Tensor(shape: [rows] + s.featureShape, data: x),
+            Tensor(shape: tw == 1 ? [rows] : [rows, tw], data: y))
+  }
+
+  /// The fit as if it had been on data in memory.
+  func materialized() throws -> FitRecord {
+    let (x, y) = try Self.tensors(train)
+    var record = FitRecord(x: x, y: y, batch: batch, epochs: epochs, shuffle: shuffle)
+    if let v = validation {
+      let (vx, vy) = try Self.tensors(v)
+      record.validation = .data(vx, vy)
+    }
+    return record
+  }
+}
+
 /// The data and settings of a model's last `fit`, kept so that `export MODEL "FILE.py"`
 /// can train on the same data in the same way.
 public struct FitRecord {
@@ -137,7 +181,7 @@ extension Interpreter {
   }
 
   private func exportPyTorch(_ model: ModelRef, _ path: String, at c: Command) throws {
-    guard let fit = model.lastFit else {
+    guard let fit = try model.lastFit ?? model.lastStreamFit.map({ try $0.materialized() }) else {
       throw ExportError("\(model.name) has not been fitted in this session, so there is no data for the script to train on",
                         hint: "fit it first; the script continues from its weights on the same data")
     }

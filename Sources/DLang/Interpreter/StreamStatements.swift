@@ -103,6 +103,9 @@ extension Interpreter {
       throw Diagnostic.error("\(error)", at: c.range)
     }
     model.classNames = s.classNames ?? model.classNames
+    model.lastFit = nil
+    model.lastStreamFit = StreamFitRecord(train: s, validation: validation, batch: o.batch, epochs: o.epochs,
+                                          shuffle: o.shuffle)
   }
 
   func evaluateStream(_ c: Command, model: ModelRef, stream: StreamDataset) throws {

@@ -76,6 +76,9 @@ public final class ModelRef {
   public var batchLosses: [Double] = []
   /// The data and settings of its last `fit`: what `export MODEL "FILE.py"` trains on.
   public var lastFit: FitRecord?
+  /// The streamed datasets and settings of its last `fit` on a stream (then `lastFit` is nil):
+  /// `export MODEL "FILE.py"` reads their rows into the script's data file.
+  public var lastStreamFit: StreamFitRecord?
   /// The encoder–decoder graph of a model declared with `encoder { }` and `decoder { }`.
   public var seq2seq: Seq2SeqGraph?
   /// The vocabularies of the sequence pairs it was last trained on (`load … source= target=`),
