@@ -27,6 +27,9 @@ public struct TorchTrainingPlan: Sendable {
   public var validation: TorchValidation
   /// The epochs dl trained the model for: the learning-rate schedule continues from there.
   public var initialEpoch: Int
+  /// An encoder–decoder's teacher forcing: the probability that the decoder is fed the true
+  /// previous token (the value of the fit's last epoch; 1: always).
+  public var teacherForcing: Double = 1
 
   /// A plan.
   public init(weightsFile: String, dataFile: String, batchSize: Int, epochs: Int, shuffle: Bool,

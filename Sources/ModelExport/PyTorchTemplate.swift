@@ -7,7 +7,8 @@ enum Template {
 
   // swiftlint:disable:next function_parameter_count
   static func script(plan: TorchTrainingPlan, inputShape: [Int], modules: [String], forward: [String],
-                     signature: String = "x", inputs: [String] = ["return (x,)"], load: [String], loss: String, fused: Bool, optimizer: String, clipping: [String],
+                     signature: String = "x", inputs: [String] = ["return (x,)"],
+                     trainInputs: [String] = ["return inputs(x, y)"], load: [String], loss: String, fused: Bool, optimizer: String, clipping: [String],
                      schedule: String, target: String, penalty: [String], weightedLoss: String?) -> String {
     let name = plan.modelName
     let validation: String
@@ -122,6 +123,11 @@ enum Template {
     \(indent(inputs, 4))
 
 
+    def train_inputs(net, x, y):
+        \"\"\"The network's inputs for a training batch.\"\"\"
+    \(indent(trainInputs, 4))
+
+
     def mean_loss(net, x, y, batch=32):
         \"\"\"The loss over (x, y) in inference mode, weight penalties included, by batches of 32
         (as dl's evaluate).\"\"\"
@@ -196,7 +202,7 @@ enum Template {
             total = torch.zeros(2, device=device)
             for i, (xb, yb) in enumerate(loader):
                 xb, yb = xb.to(device), yb.to(device)
-                loss = train_loss_fn(model(*inputs(xb, yb), logits=FUSED), yb) + penalty(net)
+                loss = train_loss_fn(model(*train_inputs(net, xb, yb), logits=FUSED), yb) + penalty(net)
                 if epoch == 0 and i == 0 and rank == 0:
                     print(f"first training batch loss: {loss.item():.6f}", flush=True)
                 optimizer.zero_grad()

@@ -111,12 +111,35 @@ extension PyTorchScript {
       inputs: ["d = torch.zeros_like(y)  # the targets shifted right behind the start token \(PairVocabulary.startID)",
                "d[:, 1:] = y[:, :-1]", "d[:, 0] = \(PairVocabulary.startID)",
                "return (x, d * (y != 0))  # padded target steps: padding"],
+      trainInputs: scheduledSampling(plan.teacherForcing),
       load: load,
       loss: "(\(lossBody) * m.reshape(-1)).sum() / m.sum().clamp(min=1e-7)", fused: fused,
       optimizer: try optimizerCode(optimizer), clipping: clippingCode(optimizer.clipping),
       schedule: scheduleCode(optimizer.schedule),
       target: "m = (y != 0).float()  # the real target steps (the decoder's inputs there are not padding)",
       penalty: try penaltyCode(model), weightedLoss: nil)
+  }
+
+  /// The training inputs with dl's scheduled sampling at probability `p` (teacher_forcing=p,
+  /// or the last epoch's value of a linear schedule): each real decoder input after the start
+  /// token is, with probability 1 − p, the token the model predicts at the step before when
+  /// fed the truth (inference mode; a predicted padding id becomes the unknown id), as
+  /// `Seq2SeqGraph.scheduledInputs` does once per epoch (here, per batch).
+  static func scheduledSampling(_ p: Double) -> [String] {
+    guard p < 1 else { return ["return inputs(x, y)  # teacher forcing 1: always the true previous token"] }
+    return [
+      "source, d = inputs(x, y)",
+      "p = \(p)  # teacher forcing: the probability of the true previous token (dl's last epoch)",
+      "net.eval()",
+      "with torch.no_grad():",
+      "    predicted = net(source, d, logits=True).argmax(-1).to(d.dtype)",
+      "net.train()",
+      "predicted[predicted == 0] = \(PairVocabulary.unknownID)",
+      "own = (torch.rand(d[:, 1:].shape, device=d.device) >= p) & (d[:, 1:] != 0)",
+      "d = d.clone()",
+      "d[:, 1:][own] = predicted[:, :-1][own]  # the model's own previous token",
+      "return (source, d)",
+    ]
   }
 
   /// Luong's attention over `values` (N, Ts, Ue): dot or additive scores, padded source steps

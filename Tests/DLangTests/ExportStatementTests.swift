@@ -113,6 +113,7 @@ struct ExportStatementTests {
     #expect(s.run("export rev \"train_rev.py\"", file: "<cell 3>"), "\(out.stderr)")
     let script = try String(contentsOfFile: dir + "/train_rev.py", encoding: .utf8)
     #expect(script.contains("def forward(self, source, decoder_input, logits=False):"))
+    #expect(script.contains("return inputs(x, y)  # teacher forcing 1"), "fit with the default teacher_forcing=1.0")
     let weights = try Self.file(dir + "/train_rev.safetensors")
     #expect(weights.tensor(named: "attention.combine_kernel")?.shape == [32, 16])
     let data = try Self.file(dir + "/train_rev.data.safetensors")
@@ -121,6 +122,12 @@ struct ExportStatementTests {
     let y = try #require(small.y)
     let loss = try m.network.evaluate(inputs: ["source": small.x, "decoder_input": PairVocabulary.decoderInput(y)], y: y)[0].1
     #expect(data.metadata["dl.loss"].flatMap(Double.init) == loss)
+    // Scheduled sampling: the script goes on at the probability of dl's last epoch.
+    #expect(s.run("fit rev small epochs=2 batch=32 verbose=0 teacher_forcing=linear(1.0, 0.4)\nexport rev \"tf_rev.py\"",
+                  file: "<cell 4>"), "\(out.stderr)")
+    let scheduled = try String(contentsOfFile: dir + "/tf_rev.py", encoding: .utf8)
+    #expect(scheduled.contains("p = 0.4  # teacher forcing"), "linear(1.0, 0.4) ends at 0.4")
+    #expect(scheduled.contains("d[:, 1:][own] = predicted[:, :-1][own]"))
   }
 
   @Test("PyTorch after a fit on a stream: the stream's rows, split and scaled, in the data file; validation too")

@@ -71,7 +71,7 @@ struct PyTorchScriptTests {
                               loss: .sparseCategoricalCrossentropy, optimizer: Adam())
     let s = try PyTorchScript.render(m, plan: Self.plan)
     for part in ["return (0.01 * net.dense.weight.square().sum()\n        + 0.001 * net.dense_1.weight.abs().sum()\n        + 0.5 * net.dense_1.weight.square().sum())",
-                 "loss = train_loss_fn(model(*inputs(xb, yb), logits=FUSED), yb) + penalty(net)",
+                 "loss = train_loss_fn(model(*train_inputs(net, xb, yb), logits=FUSED), yb) + penalty(net)",
                  "return total / len(x) + float(penalty(net))"] {
       #expect(s.contains(part), "missing: \(part)")
     }

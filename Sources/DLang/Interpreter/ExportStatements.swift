@@ -61,6 +61,8 @@ public struct FitRecord {
   public var classWeight: ClassWeighting?
   /// The fit's validation data.
   public var validation: Validation = .none
+  /// An encoder–decoder fit's teacher forcing in its last epoch (1: always the true token).
+  public var teacherForcing: Double = 1
 }
 
 /// What `export` writes, from the file name's extension.
@@ -205,10 +207,11 @@ extension Interpreter {
     let classWeights = try fit.classWeight.map {
       try network.classWeights($0, targets: Interpreter.rows(fit.y, trainRows)).perClass
     }
-    let plan = TorchTrainingPlan(weightsFile: name(weightsPath), dataFile: name(dataPath), batchSize: fit.batch,
+    var plan = TorchTrainingPlan(weightsFile: name(weightsPath), dataFile: name(dataPath), batchSize: fit.batch,
                                  epochs: fit.epochs, shuffle: fit.shuffle, modelName: model.name,
                                  scriptFile: name(path), classWeights: classWeights, validation: validation,
                                  initialEpoch: network.history.epochs)
+    plan.teacherForcing = fit.teacherForcing
     let script = try model.seq2seq.map { try PyTorchScript.render($0, plan: plan) }
       ?? PyTorchScript.render(network, plan: plan)
     let weights = try startingWeights(model)

@@ -83,7 +83,8 @@ extension Interpreter {
     let note: (String) -> Void = { [output] in output.progress(.note($0)) }
     let truth = PairVocabulary.decoderInput(y)
     model.lastFit = FitRecord(x: x, y: y, batch: o.batch, epochs: o.epochs, shuffle: o.shuffle,
-                              validation: o.validationFraction.map { .fraction($0) } ?? .none)
+                              validation: o.validationFraction.map { .fraction($0) } ?? .none,
+                              teacherForcing: schedule.probability(epoch: o.epochs - 1, of: o.epochs))
     var remake: NamedEpochInputs?
     if schedule != .constant(1) {
       let epochs = o.epochs
