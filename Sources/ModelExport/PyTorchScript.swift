@@ -30,6 +30,9 @@ public struct TorchTrainingPlan: Sendable {
   /// An encoder–decoder's teacher forcing: the probability that the decoder is fed the true
   /// previous token (the value of the fit's last epoch; 1: always).
   public var teacherForcing: Double = 1
+  /// dl's optimizer state (safetensors, `SLOT:PATH` tensors in dl's layouts and the iteration
+  /// count), relative to the script's directory: the script's optimizer starts from it.
+  public var optimizerFile = ""
 
   /// A plan.
   public init(weightsFile: String, dataFile: String, batchSize: Int, epochs: Int, shuffle: Bool,

@@ -53,6 +53,7 @@ enum Template {
     HERE = os.path.dirname(os.path.abspath(__file__))
     WEIGHTS = os.path.join(HERE, "\(plan.weightsFile)")
     DATA = os.path.join(HERE, "\(plan.dataFile)")
+    OPTIMIZER = os.path.join(HERE, "\(plan.optimizerFile)")  # dl's optimizer state
     EPOCHS, BATCH, SHUFFLE = \(plan.epochs), \(plan.batchSize), \(plan.shuffle ? "True" : "False")
     INPUT_SHAPE = \(shape)  # one sample
     FUSED = \(fused ? "True" : "False")  # the loss reads the last layer's logits, as dl's fused head
@@ -87,7 +88,7 @@ enum Template {
         @torch.no_grad()
         def load_dl_weights(self, path):
             \"\"\"Copies dl's tensors (Keras layouts) into the modules.\"\"\"
-            w = load_file(path)
+            w = load_file(path) if isinstance(path, str) else path
     \(indent(load.isEmpty ? ["pass"] : load, 8))
 
 
@@ -112,6 +113,42 @@ enum Template {
         \"\"\"dl's learning-rate schedule, stepped once per epoch (None: a constant rate); `start` is
         the number of epochs already trained, where dl's schedule goes on from.\"\"\"
         \(schedule)
+
+
+    def load_optimizer_state(net, optimizer):
+        \"\"\"dl's optimizer state (Adam's moments, RMSprop's mean square, SGD's velocity), so the
+        training goes on where dl's stopped. Each buffer goes through load_dl_weights, which puts
+        it in the module's layout as it does the weights.\"\"\"
+        if not os.path.exists(OPTIMIZER):
+            return
+        state = load_file(OPTIMIZER)
+        with safe_open(OPTIMIZER, "pt") as f:
+            steps = int((f.metadata() or {}).get("dl.iterations", "0"))
+        if steps == 0 or not state:
+            return
+        like = {k: torch.zeros_like(t) for k, t in load_file(WEIGHTS).items() if t.is_floating_point()}
+        buffers = {}
+        for slot in sorted({k.split(":", 1)[0] for k in state}):
+            w = dict(like)
+            w.update({k.split(":", 1)[1]: t for k, t in state.items() if k.startswith(slot + ":")})
+            copy = Network()
+            with torch.no_grad():
+                for p in copy.parameters():
+                    p.zero_()  # a buffer dl has none of (PyTorch's second LSTM bias) starts at 0
+            copy.load_dl_weights(w)
+            buffers[slot] = [p.detach() for p in copy.parameters()]
+        group = optimizer.param_groups[0]
+        for i, p in enumerate(net.parameters()):
+            s = optimizer.state[p]
+            if "m" in buffers:  # Adam
+                s["step"] = torch.tensor(float(steps))
+                s["exp_avg"], s["exp_avg_sq"] = buffers["m"][i].clone().to(p.device), buffers["v"][i].clone().to(p.device)
+            elif "rms" in buffers:  # RMSprop
+                s["step"] = torch.tensor(float(steps))
+                s["square_avg"] = buffers["rms"][i].clone().to(p.device)
+            elif "velocity" in buffers and group.get("momentum", 0):
+                # dl's velocity v = momentum·v − lr·g; PyTorch's buffer b = momentum·b + g.
+                s["momentum_buffer"] = (-buffers["velocity"][i] / group["lr"]).to(p.device)
 
 
     def clip(model):
@@ -194,6 +231,7 @@ enum Template {
         loader = DataLoader(dataset, batch_size=args.batch, sampler=sampler,
                             shuffle=shuffle and sampler is None)
         optimizer = make_optimizer(model.parameters())
+        load_optimizer_state(net, optimizer)
         scheduler = make_scheduler(optimizer, args.start_epoch)
         for epoch in range(args.epochs):
             if sampler is not None:

@@ -52,6 +52,18 @@ struct ExportStatementTests {
     let net = try ModelFileTests.model(s, "net")
     let loss = try net.network.evaluate(x: train.x, y: try #require(train.y))[0].1
     #expect(data.metadata["dl.loss"].flatMap(Double.init) == loss)
+    // dl's optimizer state, so the script's Adam goes on where dl's stopped.
+    #expect(script.contains("OPTIMIZER = os.path.join(HERE, \"train_net.optimizer.safetensors\")"))
+    #expect(script.contains("load_optimizer_state(net, optimizer)"))
+    let state = try Self.file(dir + "/train_net.optimizer.safetensors")
+    let adam = try #require(net.network.optimizer)
+    #expect(state.metadata["dl.iterations"] == "\(adam.iterations)" && adam.iterations > 0)
+    #expect(state.metadata["dl.optimizer"] == "adam")
+    for (key, t) in adam.slotState {
+      let parts = key.split(separator: "/")
+      #expect(state.tensor(named: "\(parts[1]):\(parts[0])")?.data == t.data, "\(key)")
+    }
+    #expect(state.tensor(named: "m:dense_1.weights")?.shape == [4, 16])
   }
 
   @Test("PyTorch with class_weight and validation: dl's weighted first-batch loss, the validation data, the epochs so far")

@@ -212,6 +212,8 @@ extension Interpreter {
                                  scriptFile: name(path), classWeights: classWeights, validation: validation,
                                  initialEpoch: network.history.epochs)
     plan.teacherForcing = fit.teacherForcing
+    let optimizerPath = Interpreter.sibling(path, ".optimizer.safetensors")
+    plan.optimizerFile = name(optimizerPath)
     let script = try model.seq2seq.map { try PyTorchScript.render($0, plan: plan) }
       ?? PyTorchScript.render(network, plan: plan)
     let weights = try startingWeights(model)
@@ -233,9 +235,22 @@ extension Interpreter {
     try write(Array(script.utf8), path)
     try write(weights, weightsPath)
     try write(data, dataPath)
+    try write(try optimizerState(network), optimizerPath)
     show("exported \(model.name) to \(path): a PyTorch DistributedDataParallel script "
          + "(torchrun --nproc_per_node=N \(name(path))); dl's weights in \(weightsPath), "
          + "its training data (\(fit.x.shape[0]) samples) in \(dataPath)")
+  }
+
+  /// dl's optimizer state for the script: each slot buffer as `SLOT:PATH` (`m:dense_1.weights`),
+  /// in dl's layout, and the iteration count (0 and no tensors before any step).
+  private func optimizerState(_ network: Model) throws -> [UInt8] {
+    let tensors = (network.optimizer?.slotState ?? []).compactMap { key, t -> (name: String, tensor: Tensor)? in
+      guard let cut = key.lastIndex(of: "/") else { return nil }
+      return (String(key[key.index(after: cut)...]) + ":" + String(key[..<cut]), t)
+    }
+    return try SafeTensors.encode(tensors, metadata: [
+      "dl.iterations": "\(network.optimizer?.iterations ?? 0)", "dl.optimizer": network.optimizer?.name ?? "",
+    ])
   }
 
   /// The script's starting weights: the model file `save` writes or, for an encoder–decoder
