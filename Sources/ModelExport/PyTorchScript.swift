@@ -94,10 +94,7 @@ public enum PyTorchScript {
       var lines = code.forward
       if i == model.nodes.count - 1 {
         lastActivation = layer.activation
-        if let a = TorchLayerTable.activation(lastActivation), lines.last == a {
-          lines[lines.count - 1] = "if not logits:"
-          lines.append("    " + a)
-        }
+        conditionalActivation(&lines, lastActivation)
       }
       forward += ["# \(layer.name): \(layer.typeName)"] + lines
       load += code.load
@@ -146,6 +143,14 @@ public enum PyTorchScript {
 
   /// `return …` of the class-weighted training loss: Σ w[class]·ℓ / N over the batch (dl's
   /// class_weight); nil for a loss without classes.
+  /// The output layer's activation line made conditional (`if not logits:`), so the loss can
+  /// read the logits when it fuses with the activation, as dl's fused head does.
+  static func conditionalActivation(_ lines: inout [String], _ activation: Activation) {
+    guard let a = TorchLayerTable.activation(activation), lines.last == a else { return }
+    lines[lines.count - 1] = "if not logits:"
+    lines.append("    " + a)
+  }
+
   static func weightedLossCode(_ loss: Loss, fused: Bool) -> String? {
     let clamp = "clamp(1e-7, 1 - 1e-7)"
     switch (loss, fused) {

@@ -87,10 +87,7 @@ extension PyTorchScript {
       }
       if i == model.nodes.count - 1 {
         lastActivation = layer.activation
-        if let a = TorchLayerTable.activation(lastActivation), lines.last == a {
-          lines[lines.count - 1] = "if not logits:"
-          lines.append("    " + a)
-        }
+        conditionalActivation(&lines, lastActivation)
       }
       forward += ["# \(layer.name): \(layer.typeName)"] + lines
     }

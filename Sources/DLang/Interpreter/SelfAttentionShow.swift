@@ -31,14 +31,15 @@ extension Interpreter {
     }
     guard let w = recorded.taps.last(where: { $0.name == "weights" })?.value, w.rank >= 3 else { return }
     let (heads, t) = (w.shape[w.rank - 3], w.shape[w.rank - 1])
-    // Token ids: words as labels, padding (id 0) left out; otherwise step numbers.
-    var steps = Array(0..<t), labels = steps.map(String.init)
+    // Rows: the step number, and its word for token ids (padding, id 0, left out); columns:
+    // the step numbers (short, so a column stays narrow).
+    var steps = Array(0..<t), rows = steps.map(String.init)
     if let tok = ref.tokenizer, sample.rank == 1, sample.count == t {
       let words = Tokenizer.reservedNames + tok.words
       steps = steps.filter { sample.data[$0] != 0 }
-      labels = steps.map { i in
+      rows = steps.map { i in
         let id = Int(sample.data[i])
-        return id >= 0 && id < words.count ? words[id] : String(id)
+        return "\(i) " + (id >= 0 && id < words.count ? words[id] : String(id))
       }
     }
     let name = ShowTargets.text(c.args[0])
@@ -46,8 +47,6 @@ extension Interpreter {
                 + " (each row, a step, spreads its attention over the steps in the columns; rows sum to 1)"]
     for h in 0..<heads {
       let values = steps.map { q in steps.map { k in Double(w.data[(h * t + q) * t + k]) } }
-      // Rows: step and word; columns: the step numbers (short, so a column stays narrow).
-      let rows = zip(steps, labels).map { $0 == Int($1) ? $1 : "\($0) \($1)" }
       let map = Heatmap(values: values, rowLabels: rows, columnLabels: steps.map(String.init), rowTitle: "step",
                         columnTitle: "looks at", title: "head \(h + 1)", cellWidth: 3)
       text.append(map.render(style: style))

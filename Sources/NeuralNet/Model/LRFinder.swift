@@ -56,14 +56,14 @@ public struct LRRangeTest: Sendable {
   /// the steps `slopeWindow` either side. Nil when the loss never falls.
   public var steepest: Int? {
     guard let low = minimum, low >= 1 else { return nil }
-    let k = slopeWindow, smoothed = curve
+    let k = slopeWindow, c = curve
     var best: (index: Int, slope: Double)?
     let first = Swift.min(warmUp, low - 1)
     for i in first...low {
       let a = Swift.max(first, i - k), b = Swift.min(low, i + k)
       guard b > a else { continue }
       let run = log10(rates[b]) - log10(rates[a])
-      let slope = (smoothed[b] - smoothed[a]) / run
+      let slope = (c[b] - c[a]) / run
       guard slope.isFinite, slope < 0 else { continue }
       if let b = best, slope >= b.slope { continue }
       best = (i, slope)
