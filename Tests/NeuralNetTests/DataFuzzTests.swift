@@ -203,7 +203,9 @@ struct DataFuzzTests {
     var rng = SeededRandom(seed: 11)
     var texts = ["0", "-0", "1", "0.1", "0.3", "16777217", "9007199254740993", "3.4028235e38",
                  "1.17549435e-38", "1e-45", "7.038531e-26", "1.00000005960464477539062",
-                 "0.000000000000000000000000000000000000000000001", "123456.789e-3"]
+                 "0.000000000000000000000000000000000000000000001", "123456.789e-3",
+                 "00012.50000", ".5", "5.", "-0.08310", "+7", "0.00000000012345678901234567",
+                 "12345678901234567890123.5", "1234567890123456789.25", "000.000e5"]
     for _ in 0..<3000 {
       let v = Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()))
       if v.isFinite { texts.append("\(v)") }
@@ -215,6 +217,15 @@ struct DataFuzzTests {
       let bytes = Array(text.utf8)
       let parsed = bytes.withUnsafeBufferPointer { FloatParser.parse($0, 0, $0.count) }
       #expect(parsed == .value(Float(text) ?? .nan), "\(text)")
+    }
+  }
+
+  @Test("byte float parser turns away what is not decimal text")
+  func floatParserRejects() {
+    for text in [".", "-", "+", "1.2.3", "e5", "1e", "1e+", "--1", "1-", ".e1", "0x10", "1,5"] {
+      let bytes = Array(text.utf8)
+      let parsed = bytes.withUnsafeBufferPointer { FloatParser.parse($0, 0, $0.count) }
+      #expect(parsed == .notANumber, "\(text)")
     }
   }
 }

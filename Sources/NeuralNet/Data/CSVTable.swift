@@ -54,7 +54,7 @@ struct CSVTable {
         features.append(.nan)
         continue
       }
-      if codes[column] != nil {
+      if plan.categorical[column] {
         features.append(try category(field, line: line, column: column))
         continue
       }

@@ -19,7 +19,24 @@ enum FloatParser {
     case outOfRange
   }
 
-  private static let floatPowers: [Float] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10]
+  /// 10^e for 0 ≤ e ≤ 10, exact in `Float` (a switch: no lazily initialised global on the
+  /// per-field path).
+  @inline(__always)
+  private static func floatPower(_ e: Int) -> Float {
+    switch e {
+    case 0: 1
+    case 1: 1e1
+    case 2: 1e2
+    case 3: 1e3
+    case 4: 1e4
+    case 5: 1e5
+    case 6: 1e6
+    case 7: 1e7
+    case 8: 1e8
+    case 9: 1e9
+    default: 1e10
+    }
+  }
   private static let doublePowers: [Double] = (0...22).map { e in
     var p = 1.0
     for _ in 0..<e { p *= 10 }
@@ -49,6 +66,8 @@ enum FloatParser {
   }
 
   /// Scans `[+-]digits[.digits][(e|E)[+-]digits]`; `nil` when the text is not of that form.
+  /// The integer and fraction digits run in two tight loops; leading zeros are not
+  /// significant digits.
   static func scanDecimal(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Decimal? {
     var d = Decimal()
     var i = start
@@ -56,30 +75,37 @@ enum FloatParser {
       d.negative = p[i] == UInt8(ascii: "-")
       i += 1
     }
-    var sawDigit = false
-    var digits = 0
-    var fraction = false
+    let digitsStart = i
+    var significant = 0
     while i < end {
-      let c = p[i]
-      if c == UInt8(ascii: "."), !fraction {
-        fraction = true
-      } else if c >= 48, c <= 57 {
-        sawDigit = true
-        let digit = UInt64(c - 48)
-        if d.mantissa == 0, digit == 0 {
-          if fraction { d.exponent -= 1 }
-        } else if digits < 19 {
-          d.mantissa = d.mantissa * 10 + digit
-          digits += 1
-          if fraction { d.exponent -= 1 }
-        } else {
-          if !fraction { d.exponent += 1 }
-          if digit != 0 { d.exact = false }
-        }
+      let digit = p[i] &- 48
+      if digit > 9 { break }
+      if significant < 19 {
+        d.mantissa = d.mantissa &* 10 &+ UInt64(digit)
+        if d.mantissa != 0 { significant += 1 }
       } else {
-        break
+        d.exponent += 1
+        if digit != 0 { d.exact = false }
       }
       i += 1
+    }
+    var sawDigit = i > digitsStart
+    if i < end, p[i] == UInt8(ascii: ".") {
+      i += 1
+      let fractionStart = i
+      while i < end {
+        let digit = p[i] &- 48
+        if digit > 9 { break }
+        if significant < 19 {
+          d.mantissa = d.mantissa &* 10 &+ UInt64(digit)
+          if d.mantissa != 0 { significant += 1 }
+          d.exponent -= 1
+        } else if digit != 0 {
+          d.exact = false
+        }
+        i += 1
+      }
+      sawDigit = sawDigit || i > fractionStart
     }
     guard sawDigit else { return nil }
     if i < end {
@@ -115,7 +141,7 @@ enum FloatParser {
     if mantissa == 0 { return 0 }
     if mantissa <= 1 << 24, exponent >= -10, exponent <= 10 {
       let m = Float(mantissa)
-      return exponent >= 0 ? m * floatPowers[exponent] : m / floatPowers[-exponent]
+      return exponent >= 0 ? m * floatPower(exponent) : m / floatPower(-exponent)
     }
     guard mantissa <= 1 << 53, exponent >= -22, exponent <= 22 else { return nil }
     let m = Double(mantissa)
