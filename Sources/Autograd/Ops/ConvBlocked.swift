@@ -9,6 +9,17 @@
 //   dZ_b   = dY_b or dY_b · [Y_b > 0]     (and the bias sums, as the unblocked op)
 //   dK    += cols_bᵀ · dZ_b               (sgemm, beta = 1 after the first block)
 //   dX_b  += col2im(dZ_b · Kᵀ)
+// With two cores the blocks are split in two halves, one per thread (`BlockWorkers`), each
+// with its own scratch blocks and single-threaded sgemm calls: the im2col, bias + relu, mask
+// and col2im passes run on both cores too, and no sgemm call pays OpenBLAS's hand-off
+// between its threads. The second half's dK and bias sums go to their own buffers and are
+// added to the first half's at the end (a fixed order: the result does not depend on timing).
+
+import COpenBLAS
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension ConvGeometry {
   /// The same convolution over `count` samples (callers offset the pointers).
@@ -40,12 +51,14 @@ func conv2dBlocked(_ x: Variable, kernel: Variable, bias: Variable?, _ g: ConvGe
   let xv = x.value, kv = kernel.value
   var y = Tensor.uninitialized([g.n, g.ho, g.wo, f])  // every block's rows written by sgemm
   withPointers(xv, kv, &y) { xp, kp, yp in
-    let cols = ScratchBuffer(count: per * g.ho * g.wo * g.patch)
     withBias(bias) { bp in
-      forEachBlock(g, per: per, filters: f) { gb, xo, yo in
-        gb.im2col(xp + xo, cols.base)
-        convGemm(transA: false, transB: false, m: gb.rows, n: f, k: g.patch, a: cols.base, b: kp, c: yp + yo)
-        biasActivation(yp + yo, rows: gb.rows, f: f, bias: bp, activation)
+      BlockWorkers.run(blocks: blockCount(g, per)) { _, blocks in
+        let cols = ScratchBuffer(count: per * g.ho * g.wo * g.patch)
+        forEachBlock(g, per: per, filters: f, blocks: blocks) { gb, xo, yo in
+          gb.im2col(xp + xo, cols.base)
+          convGemm(transA: false, transB: false, m: gb.rows, n: f, k: g.patch, a: cols.base, b: kp, c: yp + yo)
+          biasActivation(yp + yo, rows: gb.rows, f: f, bias: bp, activation)
+        }
       }
     }
   }
@@ -57,11 +70,44 @@ func conv2dBlocked(_ x: Variable, kernel: Variable, bias: Variable?, _ g: ConvGe
   }
 }
 
-/// Calls `body(blockGeometry, xOffset, yOffset)` for each block of `per` samples.
-private func forEachBlock(_ g: ConvGeometry, per: Int, filters f: Int,
+/// Blocks of `per` samples in the batch.
+private func blockCount(_ g: ConvGeometry, _ per: Int) -> Int { (g.n + per - 1) / per }
+
+/// Calls `body(blockGeometry, xOffset, yOffset)` for each block of `per` samples in `blocks`.
+private func forEachBlock(_ g: ConvGeometry, per: Int, filters f: Int, blocks: Range<Int>,
                           _ body: (ConvGeometry, Int, Int) -> Void) {
-  for s0 in stride(from: 0, to: g.n, by: per) {
+  for b in blocks {
+    let s0 = b * per
     body(g.samples(Swift.min(per, g.n - s0)), s0 * g.h * g.w * g.c, s0 * g.ho * g.wo * f)
+  }
+}
+
+/// Runs a blocked convolution's blocks on up to two threads: `body(worker, blocks)` for
+/// worker 0 with the first half of the blocks and worker 1 with the second, at once, with
+/// OpenBLAS held to one thread meanwhile (each worker's sgemm calls run on its own thread).
+/// One worker with every block when there is one core, or one block.
+enum BlockWorkers {
+  /// Threads for the blocks: 2 when the machine has two or more cores.
+  static let threads: Int = Swift.min(2, Swift.max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+  /// Workers that `run` uses for `blocks` blocks.
+  static func workers(_ blocks: Int) -> Int { blocks >= 2 ? threads : 1 }
+
+  static func run(blocks: Int, _ body: (_ worker: Int, _ blocks: Range<Int>) -> Void) {
+    let workers = workers(blocks)
+    guard workers > 1 else { body(0, 0..<blocks); return }
+    let half = (blocks + 1) / 2
+    let blas = openblas_get_num_threads()
+    if blas > 1 { openblas_set_num_threads(1) }
+    withoutActuallyEscaping(body) { body in
+      // The halves touch disjoint output rows and per-worker buffers; concurrentPerform
+      // returns when both are done.
+      nonisolated(unsafe) let work = body
+      DispatchQueue.concurrentPerform(iterations: 2) { k in
+        work(k, k == 0 ? 0..<half : half..<blocks)
+      }
+    }
+    if blas > 1 { openblas_set_num_threads(blas) }
   }
 }
 
@@ -83,16 +129,17 @@ private func withMutable(_ t: inout Tensor?, _ body: (UnsafeMutablePointer<Float
 private func blockedBackward(_ x: Variable, _ xv: Tensor, _ kernel: Variable, _ kv: Tensor,
                              _ biasGrad: Variable?, _ g: ConvGeometry, filters f: Int, per: Int,
                              dy: Tensor, relu: Tensor?) {
-  let k = g.patch, rows = per * g.ho * g.wo
-  var sums = [Float](repeating: 0, count: biasGrad == nil ? 0 : f)
-  var beta: Float = kernel.grad == nil ? 0 : 1
+  let k = g.patch
+  let blocks = blockCount(g, per)
+  let workers = BlockWorkers.workers(blocks)
+  // Worker w's bias sums at sums[w·f ..< (w+1)·f]; worker 1's dK in its own block.
+  var sums = [Float](repeating: 0, count: biasGrad == nil ? 0 : f * workers)
+  let firstBeta: Float = kernel.grad == nil ? 0 : 1
   var kg: Tensor? = kernel.requiresGrad ? (kernel.grad ?? Tensor.uninitialized(kernel.shape)) : nil
   if kernel.requiresGrad { kernel.grad = nil }
   var xg: Tensor? = x.requiresGrad ? (x.grad ?? Tensor.zeros(x.shape)) : nil
   if x.requiresGrad { x.grad = nil }
-  let cols = kg == nil ? nil : ScratchBuffer(count: rows * k)
-  let dcols = xg == nil ? nil : ScratchBuffer(count: rows * k)
-  let dz = relu == nil ? nil : ScratchBuffer(count: rows * f)
+  let kgSecond = kg != nil && workers > 1 ? ScratchBuffer(count: k * f) : nil
   let yv = relu ?? dy  // read only with relu
   let e = UnsafePointer(emptyStorage)  // empty tensors: sizes are 0, nothing is read
   dy.data.withUnsafeBufferPointer { gbuf in
@@ -104,28 +151,43 @@ private func blockedBackward(_ x: Variable, _ xv: Tensor, _ kernel: Variable, _ 
   withMutable(&xg) { xgp in
     let (gp, yp) = (gbuf.baseAddress ?? e, ybuf.baseAddress ?? e)
     let (xp, kp) = (xbuf.baseAddress ?? e, kbuf.baseAddress ?? e)
-    let s = biasGrad == nil ? nil : sbuf.baseAddress
-    forEachBlock(g, per: per, filters: f) { gb, xo, yo in
-      var gz = gp + yo
-      if let dz {
-        reluMask(gp + yo, yp + yo, dz.base, rows: gb.rows, f: f, sums: s)
-        gz = UnsafePointer(dz.base)
-      } else if let s {
-        columnSums(gp + yo, rows: gb.rows, f: f, into: s)
+    let rows = per * g.ho * g.wo
+    BlockWorkers.run(blocks: blocks) { worker, range in
+      let cols = kgp == nil ? nil : ScratchBuffer(count: rows * k)
+      let dcols = xgp == nil ? nil : ScratchBuffer(count: rows * k)
+      let dz = relu == nil ? nil : ScratchBuffer(count: rows * f)
+      let s = biasGrad == nil ? nil : sbuf.baseAddress.map { $0 + worker * f }
+      let dk = worker == 0 ? kgp : kgSecond?.base
+      var beta: Float = worker == 0 ? firstBeta : 0
+      forEachBlock(g, per: per, filters: f, blocks: range) { gb, xo, yo in
+        var gz = gp + yo
+        if let dz {
+          reluMask(gp + yo, yp + yo, dz.base, rows: gb.rows, f: f, sums: s)
+          gz = UnsafePointer(dz.base)
+        } else if let s {
+          columnSums(gp + yo, rows: gb.rows, f: f, into: s)
+        }
+        if let dk, let cols {
+          gb.im2col(xp + xo, cols.base)
+          convGemm(transA: true, transB: false, m: k, n: f, k: gb.rows, a: cols.base, b: gz,
+                   beta: beta, c: dk)
+          beta = 1
+        }
+        if let xgp, let dcols {
+          convGemm(transA: false, transB: true, m: gb.rows, n: k, k: f, a: gz, b: kp, c: dcols.base)
+          gb.col2im(dcols.base, xgp + xo)
+        }
       }
-      if let kgp, let cols {
-        gb.im2col(xp + xo, cols.base)
-        convGemm(transA: true, transB: false, m: k, n: f, k: gb.rows, a: cols.base, b: gz,
-                 beta: beta, c: kgp)
-        beta = 1
-      }
-      if let xgp, let dcols {
-        convGemm(transA: false, transB: true, m: gb.rows, n: k, k: f, a: gz, b: kp, c: dcols.base)
-        gb.col2im(dcols.base, xgp + xo)
-      }
+    }
+    if let kgp, let second = kgSecond {
+      for i in 0..<(k * f) { kgp[i] += second.base[i] }
     }
   } } } } } } }
   if kernel.requiresGrad { kernel.grad = kg }
   if x.requiresGrad { x.grad = xg }
-  if let biasGrad { biasGrad.addIntoGrad { db in for j in 0..<f { db[j] += sums[j] } } }
+  if let biasGrad {
+    biasGrad.addIntoGrad { db in
+      for w in 0..<workers { for j in 0..<f { db[j] += sums[w * f + j] } }
+    }
+  }
 }
