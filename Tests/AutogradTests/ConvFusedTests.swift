@@ -265,4 +265,56 @@ import Testing
     blocks.removeAll()
     #expect(ScratchPool.bytesKept <= ScratchPool.maxBytesKept)
   }
+  @Test("pooling split over two threads equals pooling one sample at a time",
+        arguments: [PoolKind.max, .min])
+  func pooledHalvesEqualPerSample(_ kind: PoolKind) {
+    // 6 × 26×26×32 = 129,792 inputs: above BlockWorkers.minimumSplit, so the batch is split
+    // (on a two-core machine); one sample (21,632) is below it and runs on one thread.
+    let shape = [6, 26, 26, 32]
+    let per = shape[1] * shape[2] * shape[3]
+    let x = testTensor(shape, seed: 41)
+    let seed = testTensor([6, 13, 13, 32], seed: 42)
+    let (y, grads) = Self.run([x], seed: seed) { pool2d($0[0], kind: kind, size: 2) }
+    let perOut = 13 * 13 * 32
+    for b in 0..<6 {
+      let xb = Tensor(shape: [1, 26, 26, 32], data: Array(x.data[(b * per)..<((b + 1) * per)]))
+      let sb = Tensor(shape: [1, 13, 13, 32], data: Array(seed.data[(b * perOut)..<((b + 1) * perOut)]))
+      let (yb, gb) = Self.run([xb], seed: sb) { pool2d($0[0], kind: kind, size: 2) }
+      #expect(Array(y.data[(b * perOut)..<((b + 1) * perOut)]) == yb.data, "sample \(b) output")
+      #expect(Array((grads[0]?.data ?? [])[(b * per)..<((b + 1) * per)]) == (gb[0]?.data ?? []),
+              "sample \(b) gradient")
+    }
+  }
+  @Test("a one-channel convolution split over two threads equals one sample at a time",
+        arguments: [FusedActivation.linear, .relu])
+  func oneChannelHalvesEqualPerSample(_ act: FusedActivation) {
+    // 4 × 26×26×32 = 86,528 outputs: split in two halves on a two-core machine.
+    let (n, per, perOut) = (4, 28 * 28, 26 * 26 * 32)
+    let x = testTensor([n, 28, 28, 1], seed: 51)
+    let k = testTensor([3, 3, 1, 32], seed: 52, lo: -0.4, hi: 0.4)
+    let b = testTensor([32], seed: 53, lo: -0.3, hi: 0.3)
+    let seed = testTensor([n, 26, 26, 32], seed: 54)
+    // x needs no gradient here: the direct kernels' dK-and-db pass (a network's first layer).
+    func run(_ xt: Tensor, _ st: Tensor) -> (Tensor, Tensor?, Tensor?) {
+      Tape.current.reset()
+      let (kv, bv) = (Variable(k, requiresGrad: true), Variable(b, requiresGrad: true))
+      let y = conv2d(Variable(xt), kernel: kv, bias: bv, activation: act)
+      Tape.current.backward(from: y, seed: st)
+      return (y.value, kv.grad, bv.grad)
+    }
+    let (y, dk, db) = run(x, seed)
+    var sumK = [Float](repeating: 0, count: k.count), sumB = [Float](repeating: 0, count: 32)
+    for s in 0..<n {
+      let xs = Tensor(shape: [1, 28, 28, 1], data: Array(x.data[(s * per)..<((s + 1) * per)]))
+      let ss = Tensor(shape: [1, 26, 26, 32], data: Array(seed.data[(s * perOut)..<((s + 1) * perOut)]))
+      let (ys, dks, dbs) = run(xs, ss)
+      #expect(Array(y.data[(s * perOut)..<((s + 1) * perOut)]) == ys.data, "sample \(s) output")
+      for i in 0..<k.count { sumK[i] += dks?.data[i] ?? .nan }
+      for i in 0..<32 { sumB[i] += dbs?.data[i] ?? .nan }
+    }
+    let errK = zip(dk?.data ?? [], sumK).map { abs($0 - $1) / Swift.max(1, abs($1)) }.max() ?? 1
+    let errB = zip(db?.data ?? [], sumB).map { abs($0 - $1) / Swift.max(1, abs($1)) }.max() ?? 1
+    #expect(dk?.count == k.count && errK < 1e-4, "dK \(errK)")
+    #expect(db?.count == 32 && errB < 1e-4, "db \(errB)")
+  }
 }

@@ -95,12 +95,18 @@ func conv2d(_ x: Variable, kernel: Variable, bias: Variable?, stride: Int, paddi
   let cols: ScratchBuffer? = direct || oneChannel ? nil : ScratchBuffer(count: m * k)
   withPointers(xv, kv, &y) { xp, kp, yp in
     if oneChannel {
-      var cg = g.oneChannel(filters: f)
       let relu: Int32 = activation == .relu ? 1 : 0
+      // Samples are independent: a large batch runs in two halves at once.
+      func forward(_ bp: UnsafePointer<Float>?) {
+        BlockWorkers.split(samples: n, work: n * ho * wo * f) { r in
+          var cg = g.samples(r.count).oneChannel(filters: f)
+          dl_conv1_forward(&cg, xp + r.lowerBound * h * w, kp, bp, relu, yp + r.lowerBound * ho * wo * f)
+        }
+      }
       if let bias {
-        bias.value.data.withUnsafeBufferPointer { dl_conv1_forward(&cg, xp, kp, $0.baseAddress, relu, yp) }
+        bias.value.data.withUnsafeBufferPointer { forward($0.baseAddress) }
       } else {
-        dl_conv1_forward(&cg, xp, kp, nil, relu, yp)
+        forward(nil)
       }
       return
     }
@@ -208,25 +214,43 @@ func gemmIntoGrad(_ v: Variable, _ a: UnsafePointer<Float>, _ ta: Bool, _ b: Uns
 
 /// dK (into `kernel`'s gradient) and db (into `bias`'s, when given) of a one-channel
 /// convolution from x and the upstream gradient, masked by the relu output `relu` when given.
+/// A large batch runs in two halves at once (`BlockWorkers.split`): the second half's dK and
+/// db go to their own buffers and are added to the first's at the end.
 func oneChannelGrads(_ kernel: Variable, _ bias: Variable?, _ g: dl_conv1_geometry, x: Tensor,
                      dy: Tensor, relu: Tensor?) {
-  var sums = [Float](repeating: 0, count: Int(g.f))
-  x.data.withUnsafeBufferPointer { xp in
-    dy.data.withUnsafeBufferPointer { gp in
-      sums.withUnsafeMutableBufferPointer { sp in
-        let g0 = gp.baseAddress ?? UnsafePointer(emptyStorage)  // empty: sizes are 0
-        let db = bias == nil ? nil : sp.baseAddress
-        if let relu {
-          relu.data.withUnsafeBufferPointer { yp in
-            oneChannelKernelGrad(kernel, g, x: xp.baseAddress ?? g0, dz: g0, relu: yp.baseAddress ?? g0, db: db)
-          }
-        } else {
-          oneChannelKernelGrad(kernel, g, x: xp.baseAddress ?? g0, dz: g0, relu: nil, db: db)
-        }
-      }
+  let (n, f) = (Int(g.n), Int(g.f))
+  let (inPer, outPer, kCount) = (Int(g.h * g.w), Int(g.ho * g.wo * g.f), Int(g.kh * g.kw * g.f))
+  let halves = BlockWorkers.splits(samples: n, work: n * outPer)
+  var sums = [Float](repeating: 0, count: f * (halves ? 2 : 1))
+  let fresh = kernel.grad == nil
+  var gk = kernel.grad ?? Tensor.uninitialized(kernel.shape)
+  kernel.grad = nil  // keep the buffer uniquely referenced: no copy-on-write
+  let second = halves ? ScratchBuffer(count: kCount) : nil
+  let e = UnsafePointer(emptyStorage)  // empty tensors: sizes are 0, nothing is read
+  x.data.withUnsafeBufferPointer { xb in
+  dy.data.withUnsafeBufferPointer { gb in
+  (relu ?? dy).data.withUnsafeBufferPointer { yb in
+  sums.withUnsafeMutableBufferPointer { sb in
+  gk.data.withUnsafeMutableBufferPointer { kb in
+    guard let kp = kb.baseAddress else { return }
+    let (xp, gp, yp) = (xb.baseAddress ?? e, gb.baseAddress ?? e, yb.baseAddress ?? e)
+    let sp = bias == nil ? nil : sb.baseAddress
+    BlockWorkers.split(samples: n, work: n * outPer) { r in
+      let worker = r.lowerBound == 0 ? 0 : 1
+      var cg = g
+      cg.n = r.count
+      let work = ScratchBuffer(count: 2 * (kCount + f))
+      let dk = worker == 0 ? kp : (second?.base ?? kp)
+      let o = r.lowerBound * outPer
+      dl_conv1_kernel_grad(&cg, xp + r.lowerBound * inPer, gp + o, relu == nil ? nil : yp + o, dk,
+                           worker == 0 && !fresh ? 1 : 0, sp.map { $0 + worker * f }, work.base)
     }
+    if let second { for i in 0..<kCount { kp[i] += second.base[i] } }
+  } } } } }
+  kernel.grad = gk
+  bias?.addIntoGrad { db in
+    for w in 0..<(sums.count / Swift.max(f, 1)) { for j in 0..<f { db[j] += sums[w * f + j] } }
   }
-  bias?.addIntoGrad { db in for j in 0..<sums.count { db[j] += sums[j] } }
 }
 
 /// kernel.grad += the direct kernel's dK (the kernel requires a gradient) (dz masked by `relu` when given); column sums of the

@@ -109,6 +109,27 @@ enum BlockWorkers {
     }
     if blas > 1 { openblas_set_num_threads(blas) }
   }
+
+  /// Elements below which a pass over a batch stays on one thread (waking the second costs
+  /// more than it saves).
+  static let minimumSplit = 1 << 16
+
+  /// Whether `split` runs two halves for these sizes.
+  static func splits(samples n: Int, work: Int) -> Bool {
+    threads > 1 && n >= 2 && work >= minimumSplit
+  }
+
+  /// `body(samples)` over the batch's samples `0..<n`: in two halves at once when the pass
+  /// touches at least `minimumSplit` elements (`work`) and there are two cores, else whole.
+  /// For passes without BLAS calls whose halves write disjoint memory.
+  static func split(samples n: Int, work: Int, _ body: (Range<Int>) -> Void) {
+    guard splits(samples: n, work: work) else { body(0..<n); return }
+    let half = (n + 1) / 2
+    withoutActuallyEscaping(body) { body in
+      nonisolated(unsafe) let run = body
+      DispatchQueue.concurrentPerform(iterations: 2) { k in run(k == 0 ? 0..<half : half..<n) }
+    }
+  }
 }
 
 /// `body` with the bias's values (nil without a bias).

@@ -28,12 +28,17 @@ public func pool2d(_ x: Variable, kind: PoolKind, size: Int, stride: Int? = nil,
   switch kind {
   case .max, .min:
     precondition(xv.count <= Int(Int32.max), "pool2d: input too large for Int32 indices")
-    var arg = [Int32](unsafeUninitializedCapacity: y.count) { _, count in count = y.count }
+    let outputs = y.count
+    var arg = [Int32](unsafeUninitializedCapacity: outputs) { _, count in count = outputs }
     xv.data.withUnsafeBufferPointer { xp in
       y.data.withUnsafeMutableBufferPointer { yp in
         arg.withUnsafeMutableBufferPointer { ap in
           guard let xb = xp.baseAddress, let yb = yp.baseAddress, let ab = ap.baseAddress else { return }
-          if kind == .max { win.extremum(xb, yb, ab, Greater.self) } else { win.extremum(xb, yb, ab, Less.self) }
+          nonisolated(unsafe) let (xs, ys, args) = (xb, yb, ab)
+          BlockWorkers.split(samples: n, work: outputs) { range in
+            if kind == .max { win.extremum(xs, ys, args, Greater.self, samples: range) }
+            else { win.extremum(xs, ys, args, Less.self, samples: range) }
+          }
         }
       }
     }
@@ -45,7 +50,11 @@ public func pool2d(_ x: Variable, kind: PoolKind, size: Int, stride: Int? = nil,
             // Disjoint windows: write the fresh gradient whole, no zero-fill first.
             var dx = Tensor.uninitialized(x.shape)
             dx.data.withUnsafeMutableBufferPointer { dp in
-              if let db = dp.baseAddress { win.routeDisjoint(gb, ab, db) }
+              guard let db = dp.baseAddress else { return }
+              nonisolated(unsafe) let (gs, args, ds) = (gb, ab, db)
+              BlockWorkers.split(samples: n, work: xv.count) { range in
+                win.routeDisjoint(gs, args, ds, samples: range)
+              }
             }
             x.grad = dx
           } else {
@@ -112,8 +121,8 @@ struct PoolWindows {
   /// Calls `body(outputOffset, y0, y1, x0, x1, batch)` for every output position, with the
   /// window's valid input rows y0..<y1 and columns x0..<x1 (never empty).
   @inline(__always)
-  func forEachWindow(_ body: (Int, Int, Int, Int, Int, Int) -> Void) {
-    for b in 0..<n {
+  func forEachWindow(samples: Range<Int>? = nil, _ body: (Int, Int, Int, Int, Int, Int) -> Void) {
+    for b in samples ?? 0..<n {
       for oy in 0..<ho {
         let sy = oy * stride - top
         let y0 = Swift.max(sy, 0), y1 = Swift.min(sy + size, h)
@@ -130,11 +139,11 @@ struct PoolWindows {
   /// winner; ties keep the first in row-major order. Channels go eight at a time through SIMD
   /// selects (no branch per element), the rest one by one.
   func extremum<O: PoolOrder>(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                              _ arg: UnsafeMutablePointer<Int32>, _: O.Type) {
+                              _ arg: UnsafeMutablePointer<Int32>, _: O.Type, samples: Range<Int>) {
     let (h, w, c) = (self.h, self.w, self.c)
     let blocks = c / 8 * 8
     let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
-    forEachWindow { o, y0, y1, x0, x1, b in
+    forEachWindow(samples: samples) { o, y0, y1, x0, x1, b in
       let yo = y + o, ao = arg + o
       let first = ((b * h + y0) * w + x0) * c
       var j = 0
@@ -173,11 +182,11 @@ struct PoolWindows {
   /// to every element of `dx`: each window position gets dy where it was the winner, else 0,
   /// and positions no window covers (the last rows/columns with `valid`) get 0.
   func routeDisjoint(_ g: UnsafePointer<Float>, _ arg: UnsafePointer<Int32>,
-                     _ dx: UnsafeMutablePointer<Float>) {
+                     _ dx: UnsafeMutablePointer<Float>, samples: Range<Int>) {
     let (h, w, c) = (self.h, self.w, self.c)
     let blocks = c / 8 * 8
     let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
-    forEachWindow { o, y0, y1, x0, x1, b in
+    forEachWindow(samples: samples) { o, y0, y1, x0, x1, b in
       for iy in y0..<y1 {
         for ix in x0..<x1 {
           let base = ((b * h + iy) * w + ix) * c
@@ -198,7 +207,7 @@ struct PoolWindows {
     // Windows start at -top ≤ 0 and are `stride` apart: they cover rows < ho·stride − top.
     let rowEnd = Swift.max(0, Swift.min(h, ho * stride - top))
     let colEnd = Swift.max(0, Swift.min(w, wo * stride - left))
-    for b in 0..<n {
+    for b in samples {
       for iy in 0..<h {
         let row = dx + (b * h + iy) * w * c
         if iy >= rowEnd { fillFloats(row, 0, w * c) } else if colEnd < w {
