@@ -4,10 +4,13 @@
 #      of the same run (DLBench --only matmul: three cblas_sgemm at n=2048, the engine's ceiling);
 #   2. CSV parsing: bench/csv_parse.dl vs pandas.read_csv on the same 32-column file (MB/s);
 #   3. streaming: one epoch over a generated CSV of >= 2 GB (bench/stream/stream_big.dl) with its
-#      peak RSS, beside the same model on 400,000 rows of the same generator in memory.
+#      peak RSS, beside the same model on 400,000 rows of the same generator in memory; for two
+#      models: 32→64→4 (stream_big.dl, parsing costs more than training) and 32→256→256→4
+#      (stream_big_256.dl, training costs more).
 # Data is generated under /tmp/dl-bench-data (never committed; delete it afterwards: ~2.2 GB).
 # Env: ROUNDS (2), PY (peer venv python), PEERS (../shared/bench/peers), SECTIONS ("wide csv stream"),
-#      BIG_ROWS (7600000 rows of 32 features ≈ 2.1 GB).
+#      BIG_ROWS (7600000 rows of 32 features ≈ 2.1 GB), STREAM_MODELS ('"" _256': the file
+#      suffixes of the stream/memory script pairs to run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-2}
@@ -71,15 +74,18 @@ if [[ " $SECTIONS " == *" stream "* ]]; then
   gb=$(awk -v b="$(stat -c %s "$DATA/big.csv")" 'BEGIN { printf "%.2f", b / 1e9 }')
   rows=$(($(wc -l < "$DATA/big.csv") - 1))
   echo "== streaming: big.csv $gb GB ($rows rows) vs 400,000 rows in memory, rows/s of one epoch"
+  for model in ${STREAM_MODELS:-"" _256}; do
+  echo "-- model: bench/stream/stream_big$model.dl beside bench/stream/memory_small$model.dl"
   for r in $(seq 1 "$ROUNDS"); do
     l1=$(load)
-    /usr/bin/time -v -o "$tmp/m.time" "$DL" bench/stream/memory_small.dl > "$tmp/m.out" 2>&1
+    /usr/bin/time -v -o "$tmp/m.time" "$DL" bench/stream/memory_small$model.dl > "$tmp/m.out" 2>&1
     m_rs=$(awk -v s="$(wall_s "$tmp/m.out")" 'BEGIN { printf "%.0f", 400000 / s }')
     l2=$(load)
-    /usr/bin/time -v -o "$tmp/s.time" "$DL" bench/stream/stream_big.dl > "$tmp/s.out" 2>&1
+    /usr/bin/time -v -o "$tmp/s.time" "$DL" bench/stream/stream_big$model.dl > "$tmp/s.out" 2>&1
     s_rs=$(awk -v s="$(wall_s "$tmp/s.out")" -v n="$rows" 'BEGIN { printf "%.0f", n / s }')
     echo "round $r: stream $s_rs rows/s, peak RSS $(peak_mb "$tmp/s.time") MB (load $l2) | in memory $m_rs rows/s, peak RSS $(peak_mb "$tmp/m.time") MB (load $l1)"
     awk -v a="$s_rs" -v b="$m_rs" 'BEGIN { printf "  stream/memory throughput %.2f (target >= 0.80), RSS target <= 200 MB\n", a / b }'
     grep -E "^Epoch|accuracy" "$tmp/s.out" | tail -1
+  done
   done
 fi

@@ -20,6 +20,13 @@ public enum Format {
     return fixed(x, decimals: 4)
   }
 
+  /// A progress-line value: a rate (a name ending in `/s`, such as `rows/s`) as a whole
+  /// number with thousands separators (`72,489`), anything else as `metric`.
+  public static func logValue(_ x: Double, named name: String) -> String {
+    guard name.hasSuffix("/s"), x.isFinite, abs(x) < 1e15 else { return metric(x) }
+    return integer(Int(x.rounded()))
+  }
+
   /// Fixed-point with `decimals` digits after the point (`fixed(2.5, decimals: 2)` → `2.50`).
   /// Falls back to scientific for magnitudes of 1e15 and above.
   public static func fixed(_ x: Double, decimals: Int) -> String {

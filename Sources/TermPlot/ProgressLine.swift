@@ -88,7 +88,7 @@ public struct ProgressLine: Sendable {
 
   /// ` - name: value` for each metric.
   var metricsText: String {
-    metrics.map { " - \(TextLayout.singleLine($0.0)): \(Format.metric($0.1))" }.joined()
+    metrics.map { " - \(TextLayout.singleLine($0.0)): \(Format.logValue($0.1, named: $0.0))" }.joined()
   }
 
   /// Number of filled bar cells (floor, clamped to the bar).

@@ -19,6 +19,14 @@ import Testing
     #expect(line.render(style: .ascii) == "3/8 [=======>............] 10s 2s/step - loss: 0.2412")
   }
 
+  @Test func ratesAreWholeNumbersWithSeparators() {
+    let line = ProgressLine(step: 8, total: 8, elapsed: 6, secondsPerStep: 0.004,
+                            metrics: [("loss", 0.0859), ("rows/s", 72488.674)])
+    #expect(line.render(style: .ascii).hasSuffix(" - loss: 0.0859 - rows/s: 72,489"))
+    #expect(Format.logValue(0.5, named: "rows/s") == "1")
+    #expect(Format.logValue(.nan, named: "rows/s") == Format.metric(.nan))
+  }
+
   @Test func counterIsPaddedToTotalWidth() {
     let line = ProgressLine(step: 3, total: 80, elapsed: 1, secondsPerStep: 0.001)
     #expect(line.render(style: .ascii).hasPrefix(" 3/80 [>...................] 0s 1ms/step"))
