@@ -19,10 +19,14 @@ extension Variable {
     let x = value
     let y = x.map { $0 > 0 ? $0 : 0 }
     return Variable.result(y, .relu, self) { dy in
-      var dx = dy
+      // dx = dy where x > 0, else 0: a select per element into a fresh buffer (no copy of
+      // dy first, no branch on the sign).
+      var dx = Tensor.uninitialized(dy.shape)
       dx.data.withUnsafeMutableBufferPointer { d in
-        x.data.withUnsafeBufferPointer { xp in
-          for i in 0..<d.count where xp[i] <= 0 { d[i] = 0 }
+        dy.data.withUnsafeBufferPointer { g in
+          x.data.withUnsafeBufferPointer { xp in
+            for i in 0..<Swift.min(d.count, g.count, xp.count) { d[i] = xp[i] > 0 ? g[i] : 0 }
+          }
         }
       }
       self.accumulate(dx)
