@@ -13,7 +13,9 @@ model it never compiled), then:
     dl has NaN).
   * PyTorch (when torch imports), for every script:
     - `--predict`: the nn.Module with dl's weights, in inference mode, on the sample in the
-      data file (predict_x); its saved outputs must equal dl's (dl_output) as ONNX's must.
+      data file (predict_x); its saved outputs must equal dl's (dl_output) as ONNX's must (an
+      encoder–decoder's at its real target steps; skipped where dl's outputs are NaN, weights
+      that overflow float32).
     - a training script runs for one epoch from dl's weights (`--epochs 1 --no-shuffle`); the
       loss of dl's weights on the whole data and on the first batch (and the class-weighted
       first-batch loss, under class_weight) must equal dl's within 1e-4 · max(1, |dl|), and
@@ -193,8 +195,21 @@ def check_predict(tmp, name, python, env):
     got, want = read_safetensors(out_path)[0]["output"], data["dl_output"]
     if got.shape != want.shape:
         return False, f"torch {name} --predict: shape {got.shape}, dl {want.shape}", 0.0
+    if np.isnan(want).any():
+        # dl's weights overflow float32 here (vanishing.dl's boom): which outputs come out NaN
+        # and which 0 depends on the order of the operations, so there is nothing to compare.
+        return True, (f"torch {name} --predict: skipped ({int(np.isnan(want).sum())} of {want.size} of dl's "
+                      "outputs are NaN: its weights overflow float32)"), 0.0
+    note = ""
+    if "predict_y" in data:
+        # An encoder–decoder: the real target steps only. At padded steps (target id 0) dl's
+        # masked decoder and the script's packed one differ, and neither the loss nor greedy
+        # decoding reads them.
+        real = data["predict_y"] != 0
+        got, want = got[real], want[real]
+        note = f", {int(real.sum())} real target steps"
     ok, diff = compare(got, want)
-    return ok, f"torch {name} --predict: {len(want)} samples, max |torch - dl| = {diff:.2e}", diff
+    return ok, f"torch {name} --predict: {len(data['predict_x'])} samples{note}, max |torch - dl| = {diff:.2e}", diff
 
 
 def early_stop_epoch(losses, monitor, patience, min_delta, start_from):
