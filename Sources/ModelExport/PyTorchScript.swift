@@ -33,6 +33,13 @@ public struct TorchTrainingPlan: Sendable {
   /// dl's optimizer state (safetensors, `SLOT:PATH` tensors in dl's layouts and the iteration
   /// count), relative to the script's directory: the script's optimizer starts from it.
   public var optimizerFile = ""
+  /// A learning rate that replaces the optimizer's (and its schedule), as a `search`'s best
+  /// setting does for the copies it trains; nil: the model's own.
+  public var learningRate: Double?
+  /// The fit's early stopping, or nil.
+  public var earlyStopping: TorchEarlyStopping?
+  /// What the data file holds, for the script's docstring.
+  public var dataNote = "the tensors x and y that dl trained on, after loading, splitting and scaling"
 
   /// A plan.
   public init(weightsFile: String, dataFile: String, batchSize: Int, epochs: Int, shuffle: Bool,
@@ -74,10 +81,6 @@ public enum PyTorchScript {
     guard model.isChain, let input = model.inputs.first else {
       throw ExportError("\(model.name) is not a chain of layers with one input and one output")
     }
-    guard let loss = model.loss, let optimizer = model.optimizer else {
-      throw ExportError("\(plan.modelName) is not compiled: the script needs its loss and optimizer",
-                        hint: "compile it first")
-    }
     var modules: [String] = [], forward: [String] = [], load: [String] = []
     var masked = false
     var lastActivation = Activation.linear
@@ -102,6 +105,12 @@ public enum PyTorchScript {
       if lines.contains("mask = None") { masked = false }
       if masked, let first = node.inputShapes.first?.first, out.first != first { masked = false }
     }
+    let forwardBody = ["mask = None"] + forward + ["return x"]
+    guard let loss = model.loss, let optimizer = model.optimizer else {
+      // Never compiled: the module and dl's weights, for --predict; training is refused.
+      return Template.script(plan: plan, inputShape: input.shape, modules: modules, forward: forwardBody,
+                             load: load, training: nil)
+    }
     let fused = lossFuses(loss, lastActivation)
     var weighted: String?
     if let w = plan.classWeights {
@@ -113,11 +122,23 @@ public enum PyTorchScript {
         + "    \"\"\"The training loss: each sample's loss times its class's weight (fit's class_weight), Σ w·ℓ / N.\"\"\"\n"
         + "    \(targetCode(loss))\n    \(code)"
     }
-    return Template.script(
-      plan: plan, inputShape: input.shape, modules: modules, forward: ["mask = None"] + forward + ["return x"], load: load,
-      loss: lossCode(loss, fused: fused), fused: fused, optimizer: try optimizerCode(optimizer),
-      clipping: clippingCode(optimizer.clipping), schedule: scheduleCode(optimizer.schedule),
-      target: targetCode(loss), penalty: try penaltyCode(model), weightedLoss: weighted)
+    let training = try trainingCode(model, optimizer, plan: plan, loss: lossCode(loss, fused: fused), fused: fused,
+                                    target: targetCode(loss), weightedLoss: weighted)
+    return Template.script(plan: plan, inputShape: input.shape, modules: modules, forward: forwardBody, load: load,
+                           training: training)
+  }
+
+  /// The training parts of a compiled model's script: `loss` and `target` (Python), the
+  /// optimizer (at the plan's rate when it sets one, without a schedule then), clipping,
+  /// schedule, weight penalties and early stopping.
+  static func trainingCode(_ model: Model, _ optimizer: Optimizer, plan: TorchTrainingPlan, loss: String, fused: Bool,
+                           target: String, weightedLoss: String?) throws -> TrainingCode {
+    let (code, helper) = try optimizerCode(optimizer, rate: plan.learningRate)
+    return TrainingCode(loss: loss, fused: fused, optimizer: code, optimizerClass: helper,
+                        clipping: clippingCode(optimizer.clipping),
+                        schedule: plan.learningRate == nil ? scheduleCode(optimizer.schedule) : "return None  # the search's rate, constant",
+                        target: target, penalty: try penaltyCode(model), weightedLoss: weightedLoss,
+                        earlyStopping: try TorchTraining.earlyStoppingCode(plan.earlyStopping))
   }
 
   /// `def penalty(net)`'s body: the weight penalties dl adds to the loss (Keras'
@@ -209,19 +230,24 @@ public enum PyTorchScript {
     }
   }
 
-  static func optimizerCode(_ o: Optimizer) throws -> String {
+  /// The optimizer's construction and, for Adam and RMSprop, the class that follows dl's rule
+  /// (Keras' ε placement, which PyTorch's built-ins do not share).
+  static func optimizerCode(_ o: Optimizer, rate override: Double? = nil) throws -> (String, String?) {
     // With a schedule, the rate dl's optimizer holds is the last epoch's: start from the
     // schedule's (the scheduler multiplies it), or from the plateau's current rate.
     var rate = o.learningRate
     if let s = o.schedule { rate = Float(s.kind.isPlateau ? s.plateauRate : s.initial) }
+    if let override { rate = Float(override) }
     let lr = TorchLayerTable.py(rate)
     switch o {
     case let s as SGD:
-      return "torch.optim.SGD(params, lr=\(lr), momentum=\(TorchLayerTable.py(s.momentum)), nesterov=\(s.nesterov ? "True" : "False"))"
+      return ("torch.optim.SGD(params, lr=\(lr), momentum=\(TorchLayerTable.py(s.momentum)), nesterov=\(s.nesterov ? "True" : "False"))", nil)
     case let a as Adam:
-      return "torch.optim.Adam(params, lr=\(lr), betas=(\(TorchLayerTable.py(a.beta1)), \(TorchLayerTable.py(a.beta2))), eps=\(TorchLayerTable.py(a.epsilon)))"
+      return ("KerasAdam(params, lr=\(lr), betas=(\(TorchLayerTable.py(a.beta1)), \(TorchLayerTable.py(a.beta2))), eps=\(TorchLayerTable.py(a.epsilon)))",
+              TorchTraining.adamClass)
     case let r as RMSprop:
-      return "torch.optim.RMSprop(params, lr=\(lr), alpha=\(TorchLayerTable.py(r.rho)), eps=\(TorchLayerTable.py(r.epsilon)))"
+      return ("KerasRMSprop(params, lr=\(lr), rho=\(TorchLayerTable.py(r.rho)), eps=\(TorchLayerTable.py(r.epsilon)))",
+              TorchTraining.rmspropClass)
     default:
       throw ExportError("the PyTorch export has no mapping for the optimizer \(o.name)")
     }

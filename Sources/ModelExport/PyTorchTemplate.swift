@@ -1,3 +1,20 @@
+/// The training parts of a script, as Python text: nil for a model dl never compiled (the
+/// script then only predicts).
+struct TrainingCode {
+  var loss: String
+  var fused: Bool
+  var optimizer: String
+  /// The optimizer's class when dl's rule is not PyTorch's built-in one (`KerasAdam`).
+  var optimizerClass: String?
+  var clipping: [String]
+  var schedule: String
+  var target: String
+  var penalty: [String]
+  var weightedLoss: String?
+  /// `make_early_stopping()`'s body.
+  var earlyStopping: String
+}
+
 /// The text around the generated module: imports, helpers, the training loop.
 enum Template {
   static func indent(_ lines: [String], _ n: Int) -> String {
@@ -8,9 +25,9 @@ enum Template {
   // swiftlint:disable:next function_parameter_count
   static func script(plan: TorchTrainingPlan, inputShape: [Int], modules: [String], forward: [String],
                      signature: String = "x", inputs: [String] = ["return (x,)"],
-                     trainInputs: [String] = ["return inputs(x, y)"], load: [String], loss: String, fused: Bool, optimizer: String, clipping: [String],
-                     schedule: String, target: String, penalty: [String], weightedLoss: String?) -> String {
+                     trainInputs: [String] = ["return inputs(x, y)"], load: [String], training: TrainingCode?) -> String {
     let name = plan.modelName
+    let fused = training?.fused ?? false
     let validation: String
     switch plan.validation {
     case .none: validation = "None"
@@ -20,45 +37,32 @@ enum Template {
     let shape = "(" + inputShape.map(String.init).joined(separator: ", ") + (inputShape.count == 1 ? ",)" : ")")
     return """
     #!/usr/bin/env python3
-    \"\"\"Trains dl's model `\(name)` with PyTorch, on one process or many.
-
-    Written by dl (`export \(name) "…py"`). The network is the model block as an nn.Module
-    (images stay NHWC, as in dl); it starts from dl's weights in \(plan.weightsFile) (dl's
-    `save` format, safetensors) and trains on \(plan.dataFile) (the tensors x and y that dl
-    trained on, after loading, splitting and scaling), with dl's loss (weight penalties and
-    class weights included), optimizer, clipping, learning-rate schedule (continued from dl's
-    epochs) and validation data.
-
-        python \(plan.scriptFile)                      # one process
-        torchrun --nproc_per_node=4 \(plan.scriptFile)   # 4 processes (gloo on CPU, nccl on GPU)
-
-    Options: --epochs E (default \(plan.epochs)), --batch B (per process, default
-    \(plan.batchSize)), --no-shuffle, --start-epoch S (where the schedule starts, default
-    \(plan.initialEpoch): dl's epochs), --out FILE (the trained state_dict, default beside the script). Before training it prints the loss of dl's weights on the data (inference mode)
-    and dl's own figure for it.
-    \"\"\"
+    \(training == nil ? predictDoc(plan) : trainDoc(plan))
     import argparse
     import math
     import os
+    import sys
 
     import torch
     import torch.distributed as dist
     import torch.nn as nn
     import torch.nn.functional as F
     from safetensors import safe_open
-    from safetensors.torch import load_file
+    from safetensors.torch import load_file, save_file
     from torch.nn.parallel import DistributedDataParallel
     from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
     HERE = os.path.dirname(os.path.abspath(__file__))
     WEIGHTS = os.path.join(HERE, "\(plan.weightsFile)")
     DATA = os.path.join(HERE, "\(plan.dataFile)")
-    OPTIMIZER = os.path.join(HERE, "\(plan.optimizerFile)")  # dl's optimizer state
+    \(training == nil ? "OPTIMIZER = None  # never compiled in dl: no optimizer state" : "OPTIMIZER = os.path.join(HERE, \"\(plan.optimizerFile)\")  # dl's optimizer state")
     EPOCHS, BATCH, SHUFFLE = \(plan.epochs), \(plan.batchSize), \(plan.shuffle ? "True" : "False")
     INPUT_SHAPE = \(shape)  # one sample
     FUSED = \(fused ? "True" : "False")  # the loss reads the last layer's logits, as dl's fused head
     VALIDATION = \(validation)
     START_EPOCH = \(plan.initialEpoch)  # the epochs dl trained the model for
+    NAME = "\(name)"
+    \(training == nil ? "TRAINABLE = False  # never compiled in dl: no loss or optimizer to train with" : "TRAINABLE = True")
 
 
     def _gates(t, order, units):
@@ -92,27 +96,143 @@ enum Template {
     \(indent(load.isEmpty ? ["pass"] : load, 8))
 
 
+    \(training.map(trainingSection) ?? "")
+    def inputs(x, y):
+        \"\"\"The network's inputs for samples x with targets y.\"\"\"
+    \(indent(inputs, 4))
+
+
+    def train_inputs(net, x, y):
+        \"\"\"The network's inputs for a training batch.\"\"\"
+    \(indent(trainInputs, 4))
+
+
+    \(predictSection)
+
+
+    def main():
+        p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+        p.add_argument("--epochs", type=int, default=EPOCHS)
+        p.add_argument("--batch", type=int, default=BATCH)
+        p.add_argument("--no-shuffle", action="store_true")
+        p.add_argument("--start-epoch", type=int, default=START_EPOCH)
+        p.add_argument("--out", default=None,
+                       help="the trained state_dict (default NAME.trained.pt), or the predictions (NAME.predictions.safetensors)")
+        p.add_argument("--predict", nargs="?", const="", default=None, metavar="FILE.npy",
+                       help="no training: the outputs on the data file's sample (or on FILE.npy) in inference mode")
+        args = p.parse_args()
+        if args.predict is not None:
+            return predict(args.predict, args.out or os.path.join(HERE, NAME + ".predictions.safetensors"))
+        if not TRAINABLE:
+            sys.exit(f"dl's model `{NAME}` was never compiled in dl, so there is no loss or optimizer to train it "
+                     "with: this script only predicts (--predict). Compile and fit it in dl, then export it again.")
+        train(args)
+
+
+    if __name__ == "__main__":
+        main()
+
+    """
+  }
+
+  /// `predict(source, out_path)`: the network's outputs in inference mode.
+  static let predictSection = """
+  def predict(source, out_path):
+      \"\"\"The network's outputs in inference mode, saved as the tensor `output` of a safetensors
+      file: on the data file's sample (predict_x, the inputs of dl's outputs dl_output) or on the
+      inputs in an .npy file.\"\"\"
+      data = load_file(DATA)
+      if source:
+          import numpy as np
+          x, y = torch.from_numpy(np.load(source)).float(), None
+      else:
+          x, y = data["predict_x"], data.get("predict_y")
+      net = Network()
+      net.load_dl_weights(WEIGHTS)
+      net.eval()
+      with torch.no_grad():
+          out = net(*inputs(x, y))
+      save_file({"output": out.contiguous()}, out_path)
+      print(f"predicted {len(x)} samples: output {tuple(out.shape)}, saved to {out_path}")
+      if not source and "dl_output" in data:
+          print(f"max |torch - dl| on the sample: {(out - data['dl_output']).abs().max().item():.2e}")
+  """
+
+  static func trainDoc(_ plan: TorchTrainingPlan) -> String {
+    let name = plan.modelName
+    return """
+    \"\"\"Trains dl's model `\(name)` with PyTorch, on one process or many.
+
+    Written by dl (`export \(name) "…py"`). The network is the model block as an nn.Module
+    (images stay NHWC, as in dl); it starts from dl's weights in \(plan.weightsFile) (dl's
+    `save` format, safetensors) and trains on \(plan.dataFile) (\(plan.dataNote)), with
+    dl's loss (weight penalties and class weights included), optimizer, clipping,
+    learning-rate schedule (continued from dl's epochs), validation data and early stopping.
+
+        python \(plan.scriptFile)                      # one process
+        torchrun --nproc_per_node=4 \(plan.scriptFile)   # 4 processes (gloo on CPU, nccl on GPU)
+        python \(plan.scriptFile) --predict            # dl's weights on the data file's sample, no training
+
+    Options: --epochs E (default \(plan.epochs)), --batch B (per process, default
+    \(plan.batchSize)), --no-shuffle, --start-epoch S (where the schedule starts, default
+    \(plan.initialEpoch): dl's epochs), --out FILE (the trained state_dict, default beside the
+    script), --predict [FILE.npy]. Before training it prints the loss of dl's weights on the
+    data (inference mode) and dl's own figure for it.
+    \"\"\"
+    """
+  }
+
+  static func predictDoc(_ plan: TorchTrainingPlan) -> String {
+    let name = plan.modelName
+    return """
+    \"\"\"Runs dl's model `\(name)` with PyTorch (inference only: it was never compiled in dl).
+
+    Written by dl (`export \(name) "…py"`). The network is the model block as an nn.Module
+    (images stay NHWC, as in dl) with dl's weights from \(plan.weightsFile) (dl's `save`
+    format, safetensors). dl never compiled `\(name)`, so there is no loss or optimizer to
+    train it with: training is refused; compile and fit it in dl, then export it again.
+
+        python \(plan.scriptFile) --predict            # the sample in \(plan.dataFile), against dl's outputs
+        python \(plan.scriptFile) --predict in.npy     # your own inputs (N, sample shape…), float32
+
+    The outputs are saved as the tensor `output` of a safetensors file (--out FILE, default
+    beside the script).
+    \"\"\"
+    """
+  }
+
+  /// The loss, optimizer, schedule and early stopping of a compiled model.
+  static func trainingSection(_ t: TrainingCode) -> String {
+    var parts: [String] = []
+    if let c = t.optimizerClass { parts.append(c) }
+    if t.earlyStopping.hasPrefix("return EarlyStopping(") { parts.append(TorchTraining.earlyStoppingClass) }
+    let body = """
     def loss_fn(out, y):
-        \(target)
-        return \(loss)
+        \(t.target)
+        return \(t.loss)
 
 
-    \(weightedLoss ?? "train_loss_fn = loss_fn  # no class weights")
+    \(t.weightedLoss ?? "train_loss_fn = loss_fn  # no class weights")
 
 
     def penalty(net):
         \"\"\"The weight penalties dl adds to the loss: l1·Σ|w| + l2·Σw² of each layer that sets them.\"\"\"
-    \(indent(penalty, 4))
+    \(indent(t.penalty, 4))
 
 
     def make_optimizer(params):
-        return \(optimizer)
+        return \(t.optimizer)
 
 
     def make_scheduler(optimizer, start):
         \"\"\"dl's learning-rate schedule, stepped once per epoch (None: a constant rate); `start` is
         the number of epochs already trained, where dl's schedule goes on from.\"\"\"
-        \(schedule)
+        \(t.schedule)
+
+
+    def make_early_stopping():
+        \"\"\"The fit's early_stopping, checked after each epoch (None: every epoch runs).\"\"\"
+        \(t.earlyStopping)
 
 
     def load_optimizer_state(net, optimizer):
@@ -152,17 +272,7 @@ enum Template {
 
 
     def clip(model):
-    \(indent(clipping.isEmpty ? ["pass"] : clipping, 4))
-
-
-    def inputs(x, y):
-        \"\"\"The network's inputs for samples x with targets y.\"\"\"
-    \(indent(inputs, 4))
-
-
-    def train_inputs(net, x, y):
-        \"\"\"The network's inputs for a training batch.\"\"\"
-    \(indent(trainInputs, 4))
+    \(indent(t.clipping.isEmpty ? ["pass"] : t.clipping, 4))
 
 
     def mean_loss(net, x, y, batch=32):
@@ -178,14 +288,9 @@ enum Template {
             return total / len(x) + float(penalty(net))
 
 
-    def main():
-        p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-        p.add_argument("--epochs", type=int, default=EPOCHS)
-        p.add_argument("--batch", type=int, default=BATCH)
-        p.add_argument("--no-shuffle", action="store_true")
-        p.add_argument("--start-epoch", type=int, default=START_EPOCH)
-        p.add_argument("--out", default=os.path.join(HERE, "\(name).trained.pt"))
-        args = p.parse_args()
+    def train(args):
+        \"\"\"Trains on the data file, on one process or as one of torchrun's.\"\"\"
+        args.out = args.out or os.path.join(HERE, NAME + ".trained.pt")
         distributed = "RANK" in os.environ
         cuda = torch.cuda.is_available()
         if distributed:
@@ -233,6 +338,7 @@ enum Template {
         optimizer = make_optimizer(model.parameters())
         load_optimizer_state(net, optimizer)
         scheduler = make_scheduler(optimizer, args.start_epoch)
+        early = make_early_stopping()
         for epoch in range(args.epochs):
             if sampler is not None:
                 sampler.set_epoch(epoch)
@@ -260,16 +366,17 @@ enum Template {
                 scheduler.step(val_loss if val_loss is not None else epoch_loss)  # dl's monitor
             elif scheduler is not None:
                 scheduler.step()
+            if early is not None and early.should_stop(epoch + 1, {"loss": epoch_loss, "val_loss": val_loss}, net):
+                break  # every process decides alike: the same losses, all-reduced or on the same weights
+        if early is not None:
+            early.finish(net, rank)
         if rank == 0:
             torch.save(net.state_dict(), args.out)
             print(f"saved {args.out}")
         if distributed:
             dist.destroy_process_group()
 
-
-    if __name__ == "__main__":
-        main()
-
     """
+    return (parts + [body]).joined(separator: "\n\n")
   }
 }

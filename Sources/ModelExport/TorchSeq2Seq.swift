@@ -13,6 +13,7 @@ extension PyTorchScript {
       throw ExportError("\(plan.modelName) is not compiled: the script needs its loss and optimizer",
                         hint: "compile it first")
     }
+    // dl's fit refuses class_weight= on an encoder–decoder, so no fit has one to reproduce.
     guard plan.classWeights == nil else { throw ExportError("class_weight is not exported for encoder–decoder models") }
     let encoder = OnnxSeq2SeqExport.encoderNodes(model)
     var modules: [String] = [], load: [String] = []
@@ -105,16 +106,17 @@ extension PyTorchScript {
     return Template.script(
       plan: plan, inputShape: [s2s.sourceLength], modules: modules, forward: forward,
       signature: "source, decoder_input",
-      inputs: ["d = torch.zeros_like(y)  # the targets shifted right behind the start token \(PairVocabulary.startID)",
+      inputs: ["if y is None:",
+               "    sys.exit(\"an encoder–decoder's outputs need the target tokens (teacher forcing): --predict without a file uses the data file's\")",
+               "d = torch.zeros_like(y)  # the targets shifted right behind the start token \(PairVocabulary.startID)",
                "d[:, 1:] = y[:, :-1]", "d[:, 0] = \(PairVocabulary.startID)",
                "return (x, d * (y != 0))  # padded target steps: padding"],
       trainInputs: scheduledSampling(plan.teacherForcing),
       load: load,
-      loss: "(\(lossBody) * m.reshape(-1)).sum() / m.sum().clamp(min=1e-7)", fused: fused,
-      optimizer: try optimizerCode(optimizer), clipping: clippingCode(optimizer.clipping),
-      schedule: scheduleCode(optimizer.schedule),
-      target: "m = (y != 0).float()  # the real target steps (the decoder's inputs there are not padding)",
-      penalty: try penaltyCode(model), weightedLoss: nil)
+      training: try trainingCode(model, optimizer, plan: plan,
+                                 loss: "(\(lossBody) * m.reshape(-1)).sum() / m.sum().clamp(min=1e-7)", fused: fused,
+                                 target: "m = (y != 0).float()  # the real target steps (the decoder's inputs there are not padding)",
+                                 weightedLoss: nil))
   }
 
   /// The training inputs with dl's scheduled sampling at probability `p` (teacher_forcing=p,

@@ -25,7 +25,8 @@ struct PyTorchScriptTests {
     let s = try PyTorchScript.render(m, plan: Self.plan)
     for part in ["self.dense = nn.Linear(4, 8)", "self.dense_1 = nn.Linear(8, 3)", "self.dropout = nn.Dropout(0.1)",
                  "self.dense.weight.copy_(w[\"dense.weights\"].T)", "return F.cross_entropy(out, y.long())",
-                 "torch.optim.Adam(params, lr=0.01, betas=(0.9, 0.999), eps=1e-07)",
+                 "KerasAdam(params, lr=0.01, betas=(0.9, 0.999), eps=1e-07)", "class KerasAdam(torch.optim.Optimizer):",
+                 "p.addcdiv_(s[\"exp_avg\"], s[\"exp_avg_sq\"].sqrt().add_(eps), value=-lr_t)",
                  "DistributedDataParallel(net", "DistributedSampler(dataset", "dist.init_process_group(\"nccl\" if cuda else \"gloo\")",
                  "EPOCHS, BATCH, SHUFFLE = 7, 16, True", "FUSED = True", "if not logits:\n            x = torch.softmax(x, dim=-1)",
                  "WEIGHTS = os.path.join(HERE, \"train_m.safetensors\")"] {
@@ -59,7 +60,8 @@ struct PyTorchScriptTests {
     for part in ["nn.GRU(4, 3, batch_first=True, bidirectional=True)", "mask = (x != 0).float()",
                  "x, lengths = _compact(x, mask)", "pack_padded_sequence(x, lengths",
                  "_gates(w[\"bidirectional.backward_gru.bias\"][1], (1, 0, 2), 3)", "weight_ih_l0_reverse",
-                 "F.binary_cross_entropy_with_logits(out, y)", "torch.optim.RMSprop("] {
+                 "F.binary_cross_entropy_with_logits(out, y)", "KerasRMSprop(params, lr=0.001, rho=0.9, eps=1e-07)",
+                 "p.addcdiv_(p.grad, (s[\"square_avg\"] + eps).sqrt(), value=-group[\"lr\"])"] {
       #expect(s.contains(part), "missing: \(part)")
     }
   }
@@ -118,7 +120,7 @@ struct PyTorchScriptTests {
     }
     let e = try script(.exponential(rate: 0.9))
     #expect(e.contains("LambdaLR(optimizer, lambda e: 0.9 ** (start + e))"))
-    #expect(e.contains("torch.optim.Adam(params, lr=0.01,"), "the scheduler multiplies the schedule's initial rate")
+    #expect(e.contains("KerasAdam(params, lr=0.01,"), "the scheduler multiplies the schedule's initial rate")
     #expect(e.contains("START_EPOCH = 12"))
     let c = try script(.cosine(epochs: 20, warmup: 2))
     for part in ["e += start", "if e < 2:\n            return (e + 1) / 2", "if e >= 20:\n            return 0.0",
@@ -136,11 +138,65 @@ struct PyTorchScriptTests {
     #expect(try script(.step(every: 3, factor: 0.5), validation: .tensors).contains("vx, vy = data[\"val_x\"], data[\"val_y\"]"))
   }
 
-  @Test("an uncompiled model or a recurrent activation PyTorch lacks is refused")
+  @Test("a recurrent activation PyTorch lacks is refused")
   func refusals() throws {
-    let m = try OnnxExportTests.model([4], [Dense(units: 2)])
-    #expect(throws: ExportError.self) { try PyTorchScript.render(m, plan: Self.plan) }
     let g = try Self.compiled([3, 2], [Recurrent(.lstm, units: 2, activation: .relu)], loss: .mse, optimizer: Adam())
     #expect(throws: ExportError.self) { try PyTorchScript.render(g, plan: Self.plan) }
+  }
+
+  @Test("a model never compiled: the module, dl's weights and --predict; no loss, optimizer or training loop")
+  func predictOnly() throws {
+    let m = try OnnxExportTests.model([8, 8, 1], [Conv2D(filters: 2, kernelSize: (3, 3), padding: .same)])
+    let s = try PyTorchScript.render(m, plan: Self.plan)
+    for part in ["TRAINABLE = False", "OPTIMIZER = None", "(inference only: it was never compiled in dl)",
+                 "self.conv2d.weight.copy_(w[\"conv2d.kernel\"].permute(3, 2, 0, 1))", "def predict(source, out_path):",
+                 "x, y = data[\"predict_x\"], data.get(\"predict_y\")", "save_file({\"output\": out.contiguous()}, out_path)",
+                 "if not TRAINABLE:\n        sys.exit(", "was never compiled in dl, so there is no loss or optimizer"] {
+      #expect(s.contains(part), "missing: \(part)")
+    }
+    for absent in ["def loss_fn", "def make_optimizer", "def train(args)", "KerasAdam", "DistributedSampler(dataset"] {
+      #expect(!s.contains(absent), "present: \(absent)")
+    }
+    // A compiled model's script predicts too, and trains.
+    let c = try Self.compiled([4], [Dense(units: 1)], loss: .mse, optimizer: SGD(lr: 0.1))
+    let t = try PyTorchScript.render(c, plan: Self.plan)
+    for part in ["TRAINABLE = True", "def predict(source, out_path):", "def train(args):", "\n    train(args)\n"] {
+      #expect(t.contains(part), "missing: \(part)")
+    }
+    #expect(!t.contains("KerasAdam") && !t.contains("class EarlyStopping"))
+  }
+
+  @Test("early stopping: dl's rule on the same monitor, best weights restored; a monitor the script lacks is refused")
+  func earlyStopping() throws {
+    var plan = Self.plan
+    plan.earlyStopping = TorchEarlyStopping(monitor: "val_loss", patience: 3, minDelta: 0.01, restoreBest: false, startFrom: 2)
+    plan.validation = .fraction(0.2)
+    let m = try Self.compiled([4], [Dense(units: 1)], loss: .mse, optimizer: Adam())
+    let s = try PyTorchScript.render(m, plan: plan)
+    for part in ["return EarlyStopping(monitor=\"val_loss\", patience=3, min_delta=0.01, restore_best=False, start_from=2)",
+                 "class EarlyStopping:", "if v < self.best - self.min_delta:", "if self.wait >= self.patience and epoch > 1:",
+                 "if epoch <= self.start_from or v is None:",
+                 "if early is not None and early.should_stop(epoch + 1, {\"loss\": epoch_loss, \"val_loss\": val_loss}, net):",
+                 "early.finish(net, rank)", "net.load_state_dict(self.best_state)"] {
+      #expect(s.contains(part), "missing: \(part)")
+    }
+    #expect(try PyTorchScript.render(m, plan: Self.plan).contains("return None  # the fit did not stop early"))
+    plan.earlyStopping = TorchEarlyStopping(monitor: "val_accuracy", patience: 3)
+    #expect(throws: ExportError.self) { try PyTorchScript.render(m, plan: plan) }
+  }
+
+  @Test("a search's rate replaces the optimizer's rate and its schedule")
+  func searchRate() throws {
+    let adam = Adam(lr: 0.5)
+    adam.schedule = try LearningRateSchedule(initial: 0.5, kind: .exponential(rate: 0.9))
+    var plan = Self.plan
+    plan.learningRate = 0.003
+    plan.dataNote = "all the rows of the dataset of the search"
+    let s = try PyTorchScript.render(try Self.compiled([4], [Dense(units: 1)], loss: .mse, optimizer: adam), plan: plan)
+    for part in ["KerasAdam(params, lr=0.003,", "return None  # the search's rate, constant",
+                 "trains on train_m.data.safetensors (all the rows of the dataset of the search)"] {
+      #expect(s.contains(part), "missing: \(part)")
+    }
+    #expect(!s.contains("LambdaLR"))
   }
 }

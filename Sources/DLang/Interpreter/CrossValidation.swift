@@ -30,6 +30,7 @@ extension Interpreter {
     guard let setting = grid.settings.first else { return }
     let scores = try crossValidate(model, x, y, folds: folds, seed: seed, setting: setting,
                                    augment: grid.augment, c)
+    model.lastCrossval = Self.crossvalRecord(model, x, y, setting, "crossval")
     let names = scores.names
     var rows = scores.folds.enumerated().map { i, values in
       ["\(i + 1)", "\(scores.trainSizes[i])", "\(scores.valSizes[i])"] + values.map(Format.metric)
@@ -83,6 +84,7 @@ extension Interpreter {
     var text = Table(title: title, headers: ["rank", "lr", "batch", "epochs", "val loss"] + (metric.map { ["val " + $0] } ?? []),
                      rows: rows).render(style: style)
     if let best = ranked.first {
+      model.lastCrossval = Self.crossvalRecord(model, x, y, best.0, "search (its best setting)")
       text += "\nbest: " + settingText(best.0, model) + " (val loss " + Format.metric(best.1.summary(0).mean) + ")"
     }
     show(text)
@@ -173,6 +175,16 @@ extension Interpreter {
       optimizer.schedule = nil
     }
     return network
+  }
+
+  /// What `export MODEL "FILE.py"` trains a never-fitted model on after a crossval or search:
+  /// all the rows, with the setting's epochs, batch and rate, from the model's own weights.
+  private static func crossvalRecord(_ model: ModelRef, _ x: Tensor, _ y: Tensor, _ s: SearchGrid.Setting,
+                                     _ what: String) -> FitRecord {
+    FitRecord(x: x, y: y, batch: s.batch, epochs: s.epochs, shuffle: true, learningRate: s.lr,
+              origin: "all the rows of the dataset \(model.name) was cross-validated on by \(what); dl never fitted "
+                + "\(model.name) itself, so the script trains it from its initial weights on all of them, with the "
+                + "setting's epochs, batch and rate")
   }
 
   private func currentRate(_ model: ModelRef) -> String {

@@ -12,6 +12,8 @@ public struct StreamFitRecord {
   public let validation: StreamDataset?
   public let batch: Int, epochs: Int
   public let shuffle: Bool
+  /// The fit's early stopping, if any.
+  public var earlyStopping: EarlyStopping?
 
   /// The most feature and target values written beside a script (1 GB of float32).
   static let maxValues = 1 << 28
@@ -39,7 +41,7 @@ public struct StreamFitRecord {
   /// The fit as if it had been on data in memory.
   func materialized() throws -> FitRecord {
     let (x, y) = try Self.tensors(train)
-    var record = FitRecord(x: x, y: y, batch: batch, epochs: epochs, shuffle: shuffle)
+    var record = FitRecord(x: x, y: y, batch: batch, epochs: epochs, shuffle: shuffle, earlyStopping: earlyStopping)
     if let v = validation {
       let (vx, vy) = try Self.tensors(v)
       record.validation = .data(vx, vy)
@@ -63,6 +65,12 @@ public struct FitRecord {
   public var validation: Validation = .none
   /// An encoder–decoder fit's teacher forcing in its last epoch (1: always the true token).
   public var teacherForcing: Double = 1
+  /// The fit's early stopping, if any.
+  public var earlyStopping: EarlyStopping?
+  /// A `search`'s best learning rate, which replaces the optimizer's rate and schedule.
+  public var learningRate: Double?
+  /// Where the data come from when it is not a fit's (a `crossval` or `search`), for the script.
+  public var origin: String?
 }
 
 /// What `export` writes, from the file name's extension.
@@ -121,7 +129,7 @@ extension Interpreter {
     if let graph = model.seq2seq { return try exportSeq2SeqONNX(model, graph, path) }
     let network = model.network
     let bytes = try OnnxExport.encode(network)
-    let sample = try referenceSample(model)
+    let sample = try referenceSample(model, from: model.lastFit?.x ?? model.lastCrossval?.x)
     let output = try network.predict(x: sample)
     let samplePath = Interpreter.sibling(path, ".sample.safetensors")
     let sampleBytes = try SafeTensors.encode([("input", sample), ("output", output)],
@@ -139,7 +147,7 @@ extension Interpreter {
   private func exportSeq2SeqONNX(_ model: ModelRef, _ graph: Seq2SeqGraph, _ path: String) throws {
     let (encoder, decoder) = try OnnxSeq2SeqExport.encode(graph)
     guard let tt = graph.targetLength else { throw ExportError("\(model.name) has no decoder") }
-    let source = try referenceSample(model)
+    let source = try referenceSample(model, from: model.lastFit?.x ?? model.lastCrossval?.x)
     let n = source.shape[0]
     var dec = Tensor.zeros([n, tt])
     for (i, tokens) in try graph.greedy(source).enumerated() {
@@ -162,11 +170,9 @@ extension Interpreter {
 
   /// Up to 16 inputs for the sample: the last fit's first rows, or seeded random values
   /// (token ids for a model that starts with an embedding).
-  private func referenceSample(_ model: ModelRef) throws -> Tensor {
-    if let fit = model.lastFit, fit.x.rank >= 1, fit.x.shape[0] > 0 {
-      let n = Swift.min(16, fit.x.shape[0])
-      let per = fit.x.count / fit.x.shape[0]
-      return Tensor(shape: [n] + Array(fit.x.shape.dropFirst()), data: Array(fit.x.data[0..<(n * per)]))
+  private func referenceSample(_ model: ModelRef, from x: Tensor?) throws -> Tensor {
+    if let x, x.rank >= 1, x.shape[0] > 0 {
+      return Interpreter.rows(x, Swift.min(16, x.shape[0]))
     }
     guard let shape = model.network.inputs.first?.shape else { throw ExportError("\(model.name) has no input") }
     var rng = SeededRandom(seed: 0)
@@ -182,14 +188,44 @@ extension Interpreter {
     return Tensor(shape: [n] + shape, data: data)
   }
 
+  /// The data a script trains on: the last fit's (in memory or streamed), else the last
+  /// crossval's or search's; nil when there is none.
+  private func trainingRecord(_ model: ModelRef) throws -> FitRecord? {
+    if let fit = model.lastFit { return fit }
+    if let stream = model.lastStreamFit { return try stream.materialized() }
+    return model.lastCrossval
+  }
+
   private func exportPyTorch(_ model: ModelRef, _ path: String, at c: Command) throws {
-    guard let fit = try model.lastFit ?? model.lastStreamFit.map({ try $0.materialized() }) else {
-      throw ExportError("\(model.name) has not been fitted in this session, so there is no data for the script to train on",
-                        hint: "fit it first; the script continues from its weights on the same data")
+    let record = try trainingRecord(model)
+    if record == nil, model.network.loss != nil {
+      throw ExportError("\(model.name) is compiled but was neither fitted nor cross-validated in this session, "
+                        + "so there is no data for the script to train on",
+                        hint: "fit it first (or crossval it on a dataset): the script trains on the same data")
     }
     let name = { (p: String) in p.split(separator: "/").last.map(String.init) ?? p }
     let weightsPath = Interpreter.sibling(path, ".safetensors")
     let dataPath = Interpreter.sibling(path, ".data.safetensors")
+    let optimizerPath = Interpreter.sibling(path, ".optimizer.safetensors")
+    let network = model.network
+    guard let fit = record else {
+      // Never compiled: the module and dl's weights, and a sample with dl's outputs for --predict.
+      var plan = TorchTrainingPlan(weightsFile: name(weightsPath), dataFile: name(dataPath), batchSize: 32, epochs: 0,
+                                   shuffle: false, modelName: model.name, scriptFile: name(path))
+      plan.dataNote = "sample inputs and dl's outputs for them"
+      let script = try model.seq2seq.map { try PyTorchScript.render($0, plan: plan) }
+        ?? PyTorchScript.render(network, plan: plan)
+      let sample = try referenceSample(model, from: nil)
+      let data = try SafeTensors.encode([("predict_x", sample), ("dl_output", try network.predict(x: sample))],
+                                        metadata: ["dl.model": model.name])
+      try write(Array(script.utf8), path)
+      try write(try startingWeights(model), weightsPath)
+      try write(data, dataPath)
+      show("exported \(model.name) to \(path): a PyTorch script that predicts (\(model.name) was never compiled, so it "
+           + "cannot train; python \(name(path)) --predict); dl's weights in \(weightsPath), "
+           + "\(sample.shape[0]) sample inputs with dl's outputs in \(dataPath)")
+      return
+    }
     var tensors = [("x", fit.x), ("y", fit.y)]
     var validation = TorchValidation.none
     var trainRows = fit.x.shape[0]
@@ -202,7 +238,6 @@ extension Interpreter {
       validation = .tensors
       tensors += [("val_x", vx), ("val_y", vy)]
     }
-    let network = model.network
     // class_weight=balanced counts the classes of the training samples, as the fit did.
     let classWeights = try fit.classWeight.map {
       try network.classWeights($0, targets: Interpreter.rows(fit.y, trainRows)).perClass
@@ -212,8 +247,10 @@ extension Interpreter {
                                  scriptFile: name(path), classWeights: classWeights, validation: validation,
                                  initialEpoch: network.history.epochs)
     plan.teacherForcing = fit.teacherForcing
-    let optimizerPath = Interpreter.sibling(path, ".optimizer.safetensors")
     plan.optimizerFile = name(optimizerPath)
+    plan.earlyStopping = fit.earlyStopping.map(TorchEarlyStopping.init)
+    plan.learningRate = fit.learningRate
+    if let origin = fit.origin { plan.dataNote = origin }
     let script = try model.seq2seq.map { try PyTorchScript.render($0, plan: plan) }
       ?? PyTorchScript.render(network, plan: plan)
     let weights = try startingWeights(model)
@@ -231,14 +268,24 @@ extension Interpreter {
     if let w = classWeights {
       metadata["dl.first_batch_weighted_loss"] = "\(try network.weightedLoss(x: bx, y: by, perClass: w))"
     }
+    // The sample --predict runs on: the first rows (up to 16) and dl's outputs for them.
+    let k = Swift.min(16, fit.x.shape[0])
+    let (px, py) = (Interpreter.rows(fit.x, k), Interpreter.rows(fit.y, k))
+    if model.seq2seq == nil {
+      tensors += [("predict_x", px), ("dl_output", try network.predict(x: px))]
+    } else {
+      let out = try network.predict(inputs: [Seq2SeqGraph.sourceInput: px, Seq2SeqGraph.decoderInput: PairVocabulary.decoderInput(py)])
+      tensors += [("predict_x", px), ("predict_y", py), ("dl_output", out)]
+    }
     let data = try SafeTensors.encode(tensors, metadata: metadata)
     try write(Array(script.utf8), path)
     try write(weights, weightsPath)
     try write(data, dataPath)
     try write(try optimizerState(network), optimizerPath)
+    let what = fit.origin == nil ? "its training data" : "the data it was cross-validated on"
     show("exported \(model.name) to \(path): a PyTorch DistributedDataParallel script "
          + "(torchrun --nproc_per_node=N \(name(path))); dl's weights in \(weightsPath), "
-         + "its training data (\(fit.x.shape[0]) samples) in \(dataPath)")
+         + "\(what) (\(fit.x.shape[0]) samples) in \(dataPath)")
   }
 
   /// dl's optimizer state for the script: each slot buffer as `SLOT:PATH` (`m:dense_1.weights`),

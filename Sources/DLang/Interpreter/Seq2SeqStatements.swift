@@ -84,7 +84,8 @@ extension Interpreter {
     let truth = PairVocabulary.decoderInput(y)
     model.lastFit = FitRecord(x: x, y: y, batch: o.batch, epochs: o.epochs, shuffle: o.shuffle,
                               validation: o.validationFraction.map { .fraction($0) } ?? .none,
-                              teacherForcing: schedule.probability(epoch: o.epochs - 1, of: o.epochs))
+                              teacherForcing: schedule.probability(epoch: o.epochs - 1, of: o.epochs),
+                              earlyStopping: early)
     var remake: NamedEpochInputs?
     if schedule != .constant(1) {
       let epochs = o.epochs

@@ -79,12 +79,15 @@ extension Interpreter {
     let observer = FitObserver(output: output, epochs: o.epochs, verbose: o.verbose,
                                interrupt: session.interruptLevel)
     var callbacks: [Callback] = [observer]
+    var early: EarlyStopping?
     if let es = o.earlyStopping {
       let monitor = es.monitor ?? (validation != nil ? "val_loss" : "loss")
       try checkMonitor(monitor, model: model, validation: validation != nil,
                        at: es.monitorRange ?? c.option("early_stopping")?.value.range ?? c.range)
-      callbacks.append(EarlyStopping(monitor: monitor, patience: es.patience, minDelta: es.minDelta,
-                                     restoreBest: es.restoreBest, startFrom: es.startFrom))
+      let cb = EarlyStopping(monitor: monitor, patience: es.patience, minDelta: es.minDelta,
+                             restoreBest: es.restoreBest, startFrom: es.startFrom)
+      early = cb
+      callbacks.append(cb)
     }
     if let log = o.log {
       let path = session.resolve(log.path)
@@ -105,7 +108,7 @@ extension Interpreter {
     model.classNames = s.classNames ?? model.classNames
     model.lastFit = nil
     model.lastStreamFit = StreamFitRecord(train: s, validation: validation, batch: o.batch, epochs: o.epochs,
-                                          shuffle: o.shuffle)
+                                          shuffle: o.shuffle, earlyStopping: early)
   }
 
   func evaluateStream(_ c: Command, model: ModelRef, stream: StreamDataset) throws {

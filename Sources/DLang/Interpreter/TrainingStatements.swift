@@ -60,7 +60,7 @@ extension Interpreter {
     if !gradients.isEmpty { model.lastGradients = gradients }
     if let a = o.augment { session.lastAugmentation = a }
     model.lastFit = FitRecord(x: x, y: y, batch: o.batch, epochs: o.epochs, shuffle: o.shuffle,
-                              classWeight: o.classWeight, validation: validation)
+                              classWeight: o.classWeight, validation: validation, earlyStopping: early)
     if let health, !health.epochs.isEmpty {
       model.health += health.epochs
       show(HealthText.summary(health.epochs, model: model.name, thresholds: health.thresholds, style: style))

@@ -79,6 +79,9 @@ public final class ModelRef {
   /// The streamed datasets and settings of its last `fit` on a stream (then `lastFit` is nil):
   /// `export MODEL "FILE.py"` reads their rows into the script's data file.
   public var lastStreamFit: StreamFitRecord?
+  /// The data and settings of its last `crossval` or `search` (the best setting's): what
+  /// `export MODEL "FILE.py"` trains on when the model itself was never fitted.
+  public var lastCrossval: FitRecord?
   /// The encoder–decoder graph of a model declared with `encoder { }` and `decoder { }`.
   public var seq2seq: Seq2SeqGraph?
   /// The vocabularies of the sequence pairs it was last trained on (`load … source= target=`),

@@ -52,7 +52,7 @@ extension StatementTable {
 extension StatementTable {
   static let export = StatementRow(
     "export", synopsis: "export MODEL \"FILE.onnx\" | \"FILE.py\"",
-    summary: "Write a trained model for other engines: an ONNX model (opset 17, with a sample of inputs and dl's outputs beside it; an encoder–decoder as FILE.encoder.onnx and FILE.decoder.onnx, one decoding step), or a PyTorch script that trains it on many processes with DistributedDataParallel (with dl's weights and training data beside it; the same loss with l1/l2 penalties and class weights, optimizer, schedule and validation data).",
+    summary: "Write a trained model for other engines: an ONNX model (opset 17, with a sample of inputs and dl's outputs beside it; an encoder–decoder as FILE.encoder.onnx and FILE.decoder.onnx, one decoding step), or a PyTorch script that trains it on many processes with DistributedDataParallel (with dl's weights and training data beside it; the same loss with l1/l2 penalties and class weights, optimizer, schedule, validation data and early stopping; `--predict` runs it on a sample against dl's outputs). A model never fitted trains on the dataset of its last crossval or search; a model never compiled gets a script that only predicts.",
     example: "export net \"runs/net.onnx\"",
     arguments: [.model, .path(extensions: [".onnx", ".py"])],
     role: .command(check: { checker, c in try checker.checkExport(c) },
