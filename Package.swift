@@ -26,9 +26,12 @@ let package = Package(
     .target(name: "CConvKernels", path: "Sources/CConvKernels"),
     // Optimizer updates (Adam): AVX-512 / AVX2 chosen at run time, subnormals flushed.
     .target(name: "COptimizerKernels", path: "Sources/COptimizerKernels"),
+    // LSTM and GRU cell passes (forward and backward): AVX-512 / AVX2 / scalar chosen at run
+    // time, bit-identical across the three.
+    .target(name: "CRecurrentKernels", path: "Sources/CRecurrentKernels"),
 
     // Layers, bottom to top: Autograd -> NeuralNet -> DLang -> Notebook -> dl
-    .target(name: "Autograd", dependencies: ["COpenBLAS", "CConvKernels"],
+    .target(name: "Autograd", dependencies: ["COpenBLAS", "CConvKernels", "CRecurrentKernels"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
     // Release: no dynamic exclusivity checks in the training loop (they cost ~5% of a tiny
     // step; exclusivity is a property of the code, checked in debug builds and tests).
@@ -50,7 +53,7 @@ let package = Package(
     .executableTarget(name: "DLBench", dependencies: ["Autograd", "NeuralNet", "COpenBLAS"],
                       path: "bench/DLBench"),
 
-    .testTarget(name: "AutogradTests", dependencies: ["Autograd", "COpenBLAS"],
+    .testTarget(name: "AutogradTests", dependencies: ["Autograd", "COpenBLAS", "CRecurrentKernels"],
                 resources: [.copy("Fixtures")]),
     .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "COptimizerKernels"], exclude: ["Fixtures"]),
     .testTarget(name: "TermPlotTests", dependencies: ["TermPlot"]),

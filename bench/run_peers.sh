@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# DLBench's XOR step beside PyTorch's rnn_overhead workload, interleaved in one time window
-# (speeds on these machines drift by up to 40% between runs: only same-window ratios mean
-# anything). Prints each round and the median ratio torch µs / dl µs.
+# dl beside PyTorch, interleaved in one time window (speeds on these machines drift by up to
+# 40% between runs: only same-window ratios mean anything), by sections:
+#   xor   DLBench's XOR step beside PyTorch's rnn_overhead workload; each round and the median
+#         ratio torch µs / dl µs
+#   rnn   bench/run_rnn.sh: lstm_sine, gru_sine, sentiment_bilstm, dl and PyTorch alternating,
+#         s/epoch ratios per round and their median, peak RSS, the load of each round
 #
-# Env: ROUNDS (3), PEERS_PY (default $HOME/.venvs/dl-peers/bin/python, see
+#   bash bench/run_peers.sh                  # both sections
+#   SECTIONS=rnn ROUNDS=5 bash bench/run_peers.sh
+#
+# Env: SECTIONS ("xor rnn"), ROUNDS (3), PEERS_PY (default $HOME/.venvs/dl-peers/bin/python, see
 #      shared/bench/README.md for its setup), SHARED_BENCH (default ../shared/bench beside the
 #      repository, else /work/shared/bench).
 #
@@ -30,6 +36,16 @@ if [ -z "$SHARED_BENCH" ] || [ ! -f "$SHARED_BENCH/peers/bench_torch.py" ]; then
 fi
 
 cd "$repo"
+SECTIONS="${SECTIONS:-xor rnn}"
+for section in $SECTIONS; do
+  case "$section" in xor|rnn) ;; *) echo "run_peers: unknown section '$section' (xor, rnn)" >&2; exit 64 ;; esac
+done
+if [[ " $SECTIONS " == *" rnn "* ]]; then
+  echo "== rnn: bench/run_rnn.sh"
+  ROUNDS="${ROUNDS:-3}" PY="$PY" PEERS="$SHARED_BENCH/peers" bash "$repo/bench/run_rnn.sh"
+fi
+[[ " $SECTIONS " == *" xor "* ]] || exit 0
+echo "== xor: DLBench --only xor beside bench_torch.py rnn_overhead"
 swift build -c release --product DLBench >/dev/null
 bin="$repo/.build/release/DLBench"
 tmp="$(mktemp -d)"

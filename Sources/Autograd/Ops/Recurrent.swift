@@ -30,16 +30,6 @@
 
 import COpenBLAS
 
-/// Runs `body` (a loop of per-step products of `macs` multiply-adds each) on the calling
-/// thread alone when the products are small (see `convGemm`: OpenBLAS's second thread costs
-/// more than it gains below `singleThreadMACs`).
-private func stepThreads(macs: Int, _ body: () -> Void) {
-  let threads = macs < singleThreadMACs ? openblas_get_num_threads() : 1
-  if threads > 1 { openblas_set_num_threads(1) }
-  body()
-  if threads > 1 { openblas_set_num_threads(threads) }
-}
-
 /// Which recurrence the op runs.
 public enum RecurrentCell: String, Sendable, CaseIterable {
   case simple, lstm, gru
@@ -207,17 +197,14 @@ private func forwardSteps(_ x: Tensor, _ w: Tensor, _ r: Tensor, _ bias: Tensor?
                           _ mask: Tensor?, _ rd: Tensor?, _ cfg: RecurrentConfig, _ sv: Saved,
                           n: Int, t: Int, f: Int, u: Int, tm: (Int) -> Int) {
   let gu = cfg.cell.gates * u, nu = n * u
+  let chunks = RecurrentThreads.rowChunks(n: n, work: t * n * gu * u)
+  let split = chunks.count > 1
   withBase(x) { xp in
     for s in 0..<t {  // X[s] = x[:, t(s), :]
       let ts = tm(s)
       for row in 0..<n { (sv.xs.base + (s * n + row) * f).update(from: xp + (row * t + ts) * f, count: f) }
     }
   }
-  // Z = X·W + b_in (one sgemm for all steps).
-  withBase(w) { wp in
-    BLAS.gemm(transA: false, transB: false, m: t * n, n: gu, k: f, a: sv.xs.base, b: wp, c: sv.z.base)
-  }
-  if let bias { withBase(bias) { addRows(sv.z.base, rows: t * n, $0, gu) } }
   // Initial states.
   if h0.isEmpty {
     sv.h.base.update(repeating: 0, count: nu)
@@ -226,34 +213,54 @@ private func forwardSteps(_ x: Tensor, _ w: Tensor, _ r: Tensor, _ bias: Tensor?
     withBase(h0[0]) { sv.h.base.update(from: $0, count: nu) }
     if let c = sv.c, h0.count > 1 { withBase(h0[1]) { c.base.update(from: $0, count: nu) } }
   }
-  withBase(r) { rb in
-    withOptionalBase(mask) { mp in
-      withOptionalBase(rd) { rdp in stepThreads(macs: n * gu * u) {
-        for s in 0..<t {
-          let hp = sv.h.base + s * nu
-          let hr = recurrentInput(hp, rdp, sv.hr.map { $0.base + s * nu }, count: nu)
-          var b = StepBuffers(z: sv.z.base + s * n * gu, hp: hp, h: hp + nu)
-          if let c = sv.c { b.cp = UnsafePointer(c.base + s * nu); b.c = c.base + (s + 1) * nu }
-          b.tc = sv.tc.map { $0.base + s * nu }
-          b.mask = mp.map { $0 + tm(s) }
-          b.maskStride = t
-          switch cfg.cell {
-          case .simple:
-            BLAS.gemm(transA: false, transB: false, m: n, n: gu, k: u, a: hr, b: rb, beta: 1, c: b.z)
-            RecurrentKernels.simpleStep(b, n: n, u: u, cfg.activation)
-          case .lstm:
-            BLAS.gemm(transA: false, transB: false, m: n, n: gu, k: u, a: hr, b: rb, beta: 1, c: b.z)
-            RecurrentKernels.lstmStep(b, n: n, u: u, cfg.activation)
-          case .gru:
-            guard let q = sv.q else { return }
-            let qs = q.base + s * n * gu
-            BLAS.gemm(transA: false, transB: false, m: n, n: gu, k: u, a: hr, b: rb, c: qs)
-            if let bias { withBase(bias) { addRows(qs, rows: n, $0 + gu, gu) } }
-            b.q = qs
-            RecurrentKernels.gruStep(b, n: n, u: u, cfg.activation)
+  RecurrentThreads.singleThreadedBLAS(split: split, stepMACs: n * gu * u) {
+    // Z = X·W + b_in (one product for all steps).
+    withBase(w) { wp in
+      RecurrentThreads.gemm(split: split, transA: false, transB: false, m: t * n, n: gu, k: f,
+                            a: sv.xs.base, b: wp, beta: 0, c: sv.z.base)
+    }
+    if let bias { withBase(bias) { addRows(sv.z.base, rows: t * n, $0, gu) } }
+    withBase(r) { rb in
+      withOptionalBase(mask) { mp in
+        withOptionalBase(rd) { rdp in
+          withOptionalBase(bias) { bp in
+            RecurrentThreads.forEach(chunks) { rows in
+              forwardRows(rows, rb: rb, brec: cfg.cell == .gru ? bp.map { $0 + gu } : nil, mp: mp, rdp: rdp,
+                          cfg, sv, n: n, t: t, u: u, tm: tm)
+            }
           }
         }
-      } }
+      }
+    }
+  }
+}
+
+/// The step loop on the batch rows `rows` (independent of the other rows).
+private func forwardRows(_ rows: Range<Int>, rb: UnsafePointer<Float>, brec: UnsafePointer<Float>?,
+                         mp: UnsafePointer<Float>?, rdp: UnsafePointer<Float>?, _ cfg: RecurrentConfig,
+                         _ sv: Saved, n: Int, t: Int, u: Int, tm: (Int) -> Int) {
+  let gu = cfg.cell.gates * u, nu = n * u, m = rows.count, r0 = rows.lowerBound
+  for s in 0..<t {
+    let hp = sv.h.base + s * nu + r0 * u
+    let hr = recurrentInput(hp, rdp.map { $0 + r0 * u }, sv.hr.map { $0.base + s * nu + r0 * u }, count: m * u)
+    var b = StepBuffers(z: sv.z.base + (s * n + r0) * gu, hp: hp, h: hp + nu)
+    if let c = sv.c { b.cp = UnsafePointer(c.base + s * nu + r0 * u); b.c = c.base + (s + 1) * nu + r0 * u }
+    b.tc = sv.tc.map { $0.base + s * nu + r0 * u }
+    b.mask = mp.map { $0 + r0 * t + tm(s) }
+    b.maskStride = t
+    switch cfg.cell {
+    case .simple:
+      BLAS.gemm(transA: false, transB: false, m: m, n: gu, k: u, a: hr, b: rb, beta: 1, c: b.z)
+      RecurrentKernels.simpleStep(b, n: m, u: u, cfg.activation)
+    case .lstm:
+      BLAS.gemm(transA: false, transB: false, m: m, n: gu, k: u, a: hr, b: rb, beta: 1, c: b.z)
+      RecurrentKernels.lstmStep(b, n: m, u: u, cfg.activation)
+    case .gru:
+      guard let q = sv.q else { return }
+      let qs = q.base + (s * n + r0) * gu
+      BLAS.gemm(transA: false, transB: false, m: m, n: gu, k: u, a: hr, b: rb, c: qs)
+      b.q = qs
+      RecurrentKernels.gruStep(b, brec: brec, n: m, u: u, cfg.activation)
     }
   }
 }
@@ -341,84 +348,119 @@ private func backwardSteps(_ g: [Tensor?], x: Variable, kernel: Variable, kv: Te
                            _ cfg: RecurrentConfig, _ sv: Saved,
                            n: Int, t: Int, f: Int, u: Int, tm: (Int) -> Int) {
   let cell = cfg.cell, gu = cell.gates * u, nu = n * u
+  let chunks = RecurrentThreads.rowChunks(n: n, work: t * n * gu * u)
+  let split = chunks.count > 1
   let dz = ScratchBuffer(count: t * n * gu)
   let dq: ScratchBuffer? = cell == .gru ? ScratchBuffer(count: t * n * gu) : nil
-  let tmp = ScratchBuffer(count: nu)
+  let tmp: ScratchBuffer? = rd == nil ? nil : ScratchBuffer(count: nu)
   var dh = [Float](repeating: 0, count: nu)
   var dc = [Float](repeating: 0, count: cell == .lstm ? nu : 0)
   if g.count > 1, let gh = g[1] { add(gh, into: &dh) }
   if g.count > 2, let gc = g[2] { add(gc, into: &dc) }
   if !cfg.returnSequences, let gy = g[0] { add(gy, into: &dh) }
   let gy = cfg.returnSequences ? g[0] : nil
-  withBase(rv) { rb in
-    withOptionalBase(mask) { mp in
-      withOptionalBase(rd) { rdp in
-        withOptionalBase(gy) { gyp in
-          dh.withUnsafeMutableBufferPointer { dhb in
-            dc.withUnsafeMutableBufferPointer { dcb in stepThreads(macs: n * gu * u) {
-              guard let dhp = dhb.baseAddress else { return }
-              for s in stride(from: t - 1, through: 0, by: -1) {
-                let ts = tm(s)
-                if let gyp {  // dh += dy[:, t(s), :] (not where a masked step output zeros)
-                  for row in 0..<n {
-                    if cfg.zeroMaskedOutputs, let mp, mp[row * t + ts] == 0 { continue }
-                    let src = gyp + (row * t + ts) * u, dst = dhp + row * u
-                    for j in 0..<u { dst[j] += src[j] }
-                  }
-                }
-                let hp = sv.h.base + s * nu
-                var b = StepBuffers(z: sv.z.base + s * n * gu, hp: hp, h: hp + nu)
-                if let c = sv.c { b.cp = UnsafePointer(c.base + s * nu); b.c = c.base + (s + 1) * nu }
-                b.tc = sv.tc.map { $0.base + s * nu }
-                b.q = sv.q.map { $0.base + s * n * gu }
-                b.mask = mp.map { $0 + ts }
-                b.maskStride = t
-                let dzs = dz.base + s * n * gu
-                switch cell {
-                case .simple: RecurrentKernels.simpleBack(b, dz: dzs, dh: dhp, n: n, u: u, cfg.activation)
-                case .lstm:
-                  guard let dcp = dcb.baseAddress else { return }
-                  RecurrentKernels.lstmBack(b, dz: dzs, dh: dhp, dc: dcp, n: n, u: u, cfg.activation)
-                case .gru:
-                  guard let dq else { return }
-                  RecurrentKernels.gruBack(b, dz: dzs, dq: dq.base + s * n * gu, dh: dhp, n: n, u: u,
-                                           cfg.activation)
-                }
-                // dh(t−1) += (dZ[s] or dQ[s]) · Rᵀ ⊙ recurrent mask
-                let back = (dq?.base ?? dz.base) + s * n * gu
-                BLAS.gemm(transA: false, transB: true, m: n, n: u, k: gu, a: back, b: rb, c: tmp.base)
-                if let rdp {
-                  for i in 0..<nu { dhp[i] += tmp.base[i] * rdp[i] }
-                } else {
-                  for i in 0..<nu { dhp[i] += tmp.base[i] }
-                }
-                if let k = cfg.bptt, s > 0, s % k == 0 {  // truncation: detach the state
-                  dhp.update(repeating: 0, count: nu)
-                  dcb.baseAddress?.update(repeating: 0, count: dcb.count)
+  RecurrentThreads.singleThreadedBLAS(split: split, stepMACs: n * gu * u) {
+    withBase(rv) { rb in
+      withOptionalBase(mask) { mp in
+        withOptionalBase(rd) { rdp in
+          withOptionalBase(gy) { gyp in
+            dh.withUnsafeMutableBufferPointer { dhb in
+              dc.withUnsafeMutableBufferPointer { dcb in
+                guard let dhp = dhb.baseAddress else { return }
+                let dcp = cell == .lstm ? dcb.baseAddress : nil  // (an empty array's base is not nil)
+                RecurrentThreads.forEach(chunks) { rows in
+                  backwardRows(rows, rb: rb, mp: mp, rdp: rdp, gyp: gyp, dh: dhp, dc: dcp,
+                               dz: dz.base, dq: dq?.base, tmp: tmp?.base, cfg, sv, n: n, t: t, u: u, tm: tm)
                 }
               }
-            } }
+            }
           }
         }
       }
     }
+    parameterGrads(kernel: kernel, recurrentKernel: recurrentKernel, bias: bias, sv, dz: dz, dq: dq,
+                   rows: t * n, f: f, u: u, gu: gu, split: split)
+    if x.requiresGrad { inputGrad(x, kv, sv, dz: dz, n: n, t: t, f: f, gu: gu, split: split, tm: tm) }
   }
-  parameterGrads(kernel: kernel, recurrentKernel: recurrentKernel, bias: bias, sv, dz: dz, dq: dq,
-                 rows: t * n, f: f, u: u, gu: gu)
-  if x.requiresGrad { inputGrad(x, kv, sv, dz: dz, n: n, t: t, f: f, gu: gu, tm: tm) }
   if let h0 = initialStates.first { h0.accumulate(Tensor(unchecked: [n, u], dh)) }
   if initialStates.count > 1 { initialStates[1].accumulate(Tensor(unchecked: [n, u], dc)) }
 }
 
+/// The backward step loop on the batch rows `rows`: their rows of dh, dc (all N rows' buffers
+/// given), and of every step's dZ (GRU: and dQ).
+private func backwardRows(_ rows: Range<Int>, rb: UnsafePointer<Float>, mp: UnsafePointer<Float>?,
+                          rdp: UnsafePointer<Float>?, gyp: UnsafePointer<Float>?,
+                          dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>?,
+                          dz: UnsafeMutablePointer<Float>, dq: UnsafeMutablePointer<Float>?,
+                          tmp: UnsafeMutablePointer<Float>?, _ cfg: RecurrentConfig, _ sv: Saved,
+                          n: Int, t: Int, u: Int, tm: (Int) -> Int) {
+  let cell = cfg.cell, gu = cell.gates * u, nu = n * u, m = rows.count, r0 = rows.lowerBound
+  let dhp = dh + r0 * u, dcp = dc.map { $0 + r0 * u }, tmpr = tmp.map { $0 + r0 * u }
+  for s in stride(from: t - 1, through: 0, by: -1) {
+    let ts = tm(s)
+    if let gyp {  // dh += dy[:, t(s), :] (not where a masked step output zeros)
+      for row in rows {
+        if cfg.zeroMaskedOutputs, let mp, mp[row * t + ts] == 0 { continue }
+        let src = gyp + (row * t + ts) * u, dst = dh + row * u
+        for j in 0..<u { dst[j] += src[j] }
+      }
+    }
+    let hp = sv.h.base + s * nu + r0 * u
+    var b = StepBuffers(z: sv.z.base + (s * n + r0) * gu, hp: hp, h: hp + nu)
+    if let c = sv.c { b.cp = UnsafePointer(c.base + s * nu + r0 * u); b.c = c.base + (s + 1) * nu + r0 * u }
+    b.tc = sv.tc.map { $0.base + s * nu + r0 * u }
+    b.q = sv.q.map { $0.base + (s * n + r0) * gu }
+    b.mask = mp.map { $0 + r0 * t + ts }
+    b.maskStride = t
+    let dzs = dz + (s * n + r0) * gu
+    switch cell {
+    case .simple: RecurrentKernels.simpleBack(b, dz: dzs, dh: dhp, n: m, u: u, cfg.activation)
+    case .lstm:
+      guard let dcp else { return }
+      RecurrentKernels.lstmBack(b, dz: dzs, dh: dhp, dc: dcp, n: m, u: u, cfg.activation)
+    case .gru:
+      guard let dq else { return }
+      RecurrentKernels.gruBack(b, dz: dzs, dq: dq + (s * n + r0) * gu, dh: dhp, n: m, u: u, cfg.activation)
+    }
+    // dh(t−1) += (dZ[s] or dQ[s]) · Rᵀ ⊙ recurrent mask
+    let back = (dq ?? dz) + (s * n + r0) * gu
+    if let rdp, let tmpr {
+      BLAS.gemm(transA: false, transB: true, m: m, n: u, k: gu, a: back, b: rb, c: tmpr)
+      let rdr = rdp + r0 * u
+      for i in 0..<(m * u) { dhp[i] += tmpr[i] * rdr[i] }
+    } else {
+      BLAS.gemm(transA: false, transB: true, m: m, n: u, k: gu, a: back, b: rb, beta: 1, c: dhp)
+    }
+    if let k = cfg.bptt, s > 0, s % k == 0 {  // truncation: detach the state
+      dhp.update(repeating: 0, count: m * u)
+      dcp?.update(repeating: 0, count: m * u)
+    }
+  }
+}
+
 /// dR = Hrᵀ·dZ (GRU: dQ), dW = Xᵀ·dZ, db = column sums of dZ (GRU: and of dQ, second row).
 private func parameterGrads(kernel: Variable, recurrentKernel: Variable, bias: Variable?, _ sv: Saved,
-                            dz: ScratchBuffer, dq: ScratchBuffer?, rows: Int, f: Int, u: Int, gu: Int) {
+                            dz: ScratchBuffer, dq: ScratchBuffer?, rows: Int, f: Int, u: Int, gu: Int,
+                            split: Bool) {
   let dzp = UnsafePointer(dz.base)
+  /// v's gradient += aᵀ·b (m×n, inner k), the columns cut in two when `split`.
+  func intoGrad(_ v: Variable, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, m: Int, n: Int, k: Int) {
+    let fresh = v.grad == nil
+    var g = v.grad ?? Tensor.uninitialized(v.shape)
+    v.grad = nil  // keep the buffer uniquely referenced: no copy-on-write
+    g.data.withUnsafeMutableBufferPointer { gp in
+      if let gb = gp.baseAddress {
+        RecurrentThreads.gemm(split: split, transA: true, transB: false, m: m, n: n, k: k, a: a, b: b,
+                              beta: fresh ? 0 : 1, c: gb)
+      }
+    }
+    v.grad = g
+  }
   if recurrentKernel.requiresGrad {
     let hr = UnsafePointer(sv.hr?.base ?? sv.h.base)  // H[0..T) = the first T·N rows
-    gemmIntoGrad(recurrentKernel, hr, true, UnsafePointer(dq?.base ?? dz.base), false, m: u, n: gu, k: rows)
+    intoGrad(recurrentKernel, hr, UnsafePointer(dq?.base ?? dz.base), m: u, n: gu, k: rows)
   }
-  if kernel.requiresGrad { gemmIntoGrad(kernel, UnsafePointer(sv.xs.base), true, dzp, false, m: f, n: gu, k: rows) }
+  if kernel.requiresGrad { intoGrad(kernel, UnsafePointer(sv.xs.base), dzp, m: f, n: gu, k: rows) }
   if let bias, bias.requiresGrad {
     bias.addIntoGrad { db in
       columnSums(dzp, rows: rows, f: gu, into: db)
@@ -429,10 +471,11 @@ private func parameterGrads(kernel: Variable, recurrentKernel: Variable, bias: V
 
 /// dX = dZ·Wᵀ (T·N, F), scattered back to x's (N, T, F) layout.
 private func inputGrad(_ x: Variable, _ w: Tensor, _ sv: Saved, dz: ScratchBuffer,
-                       n: Int, t: Int, f: Int, gu: Int, tm: (Int) -> Int) {
+                       n: Int, t: Int, f: Int, gu: Int, split: Bool, tm: (Int) -> Int) {
   let dxs = ScratchBuffer(count: t * n * f)
   withBase(w) { wp in
-    BLAS.gemm(transA: false, transB: true, m: t * n, n: f, k: gu, a: dz.base, b: wp, c: dxs.base)
+    RecurrentThreads.gemm(split: split, transA: false, transB: true, m: t * n, n: f, k: gu,
+                          a: dz.base, b: wp, beta: 0, c: dxs.base)
   }
   x.addIntoGrad { dx in
     for s in 0..<t {

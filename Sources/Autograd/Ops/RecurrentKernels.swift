@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CRecurrentKernels
 
 // The per-step passes of the recurrent op (Recurrent.swift): gate nonlinearities and the state
 // update fused in one pass over a step's (N, G·U) pre-activations, and the matching backward
@@ -25,11 +26,19 @@ import Darwin
 //   dn' = dh·(1−u)·act'(n)   du' = dh·(hp − n)·u(1−u)   dr' = dn'·q_h·r(1−r)
 //   dz = [du', dr', dn']     dq = [du', dr', dn'·r]     dhp = dh·u (+ dq·Rᵀ)
 // Masked row: h = hp, c = cp; backward dz = 0, dhp = dh, dcp = dc.
+// The LSTM and GRU passes are C (Sources/CRecurrentKernels: AVX-512, AVX2 or scalar, the same
+// bits from each; their sigmoid is a polynomial exp within 2 ulp of expf's, their tanh
+// `rationalTanh`); SimpleRNN's are the Swift loops here.
 
 /// The elementwise nonlinearity of a recurrent cell (its `activation`); each derivative is
 /// computed from the function's output.
 public enum RecurrentActivation: String, Sendable, CaseIterable {
   case tanh, relu, sigmoid, linear
+
+  /// The C passes' activation code (CRecurrentKernels.h): the case's position.
+  var code: Int32 {
+    switch self { case .tanh: return 0; case .relu: return 1; case .sigmoid: return 2; case .linear: return 3 }
+  }
 
   @inline(__always) func apply(_ x: Float) -> Float {
     switch self {
@@ -112,39 +121,20 @@ enum RecurrentKernels {
     }
   }
 
+  /// The level asked of the C passes: the best this CPU has (every level computes the same
+  /// bits; RecurrentKernelTests runs each through the C entry points).
+  static let level: Int32 = 2
+
   static func lstmStep(_ b: StepBuffers, n: Int, u: Int, _ act: RecurrentActivation) {
     guard let cp = b.cp, let c = b.c, let tc = b.tc else { return }
-    let g4 = 4 * u
-    for r in 0..<n {
-      let z = b.z + r * g4, hp = b.hp + r * u, h = b.h + r * u
-      let cpr = cp + r * u, cr = c + r * u, tcr = tc + r * u
-      let keep = b.real(r)
-      for j in 0..<u {
-        let i = sigma(z[j]), f = sigma(z[u + j]), g = act.apply(z[2 * u + j])
-        let o = sigma(z[3 * u + j])
-        z[j] = i; z[u + j] = f; z[2 * u + j] = g; z[3 * u + j] = o
-        let cn = f * cpr[j] + i * g
-        let t = act.apply(cn)
-        tcr[j] = t
-        if keep { cr[j] = cn; h[j] = o * t } else { cr[j] = cpr[j]; h[j] = hp[j] }
-      }
-    }
+    dl_lstm_step(level, b.z, b.hp, cp, c, b.h, tc, b.mask, b.maskStride, n, u, act.code)
   }
 
-  static func gruStep(_ b: StepBuffers, n: Int, u: Int, _ act: RecurrentActivation) {
+  /// `brec` (3U, nil for none) is added to q in place first.
+  static func gruStep(_ b: StepBuffers, brec: UnsafePointer<Float>?, n: Int, u: Int,
+                      _ act: RecurrentActivation) {
     guard let q = b.q else { return }
-    let g3 = 3 * u
-    for r in 0..<n {
-      let z = b.z + r * g3, qr = q + r * g3, hp = b.hp + r * u, h = b.h + r * u
-      let keep = b.real(r)
-      for j in 0..<u {
-        let uz = sigma(z[j] + qr[j])
-        let rr = sigma(z[u + j] + qr[u + j])
-        let nn = act.apply(z[2 * u + j] + rr * qr[2 * u + j])
-        z[j] = uz; z[u + j] = rr; z[2 * u + j] = nn
-        h[j] = keep ? uz * hp[j] + (1 - uz) * nn : hp[j]
-      }
-    }
+    dl_gru_step(level, b.z, q, brec, b.hp, b.h, b.mask, b.maskStride, n, u, act.code)
   }
 
   // MARK: backward
@@ -169,48 +159,13 @@ enum RecurrentKernels {
                        dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
                        n: Int, u: Int, _ act: RecurrentActivation) {
     guard let cp = b.cp, let tc = b.tc else { return }
-    let g4 = 4 * u
-    for r in 0..<n {
-      let z = b.z + r * g4, d = dz + r * g4, gh = dh + r * u, gc = dc + r * u
-      let cpr = cp + r * u, tcr = tc + r * u
-      if !b.real(r) {
-        for j in 0..<g4 { d[j] = 0 }
-        continue
-      }
-      for j in 0..<u {
-        let i = z[j], f = z[u + j], g = z[2 * u + j], o = z[3 * u + j], t = tcr[j]
-        let dct = gc[j] + gh[j] * o * act.slope(t)
-        d[j] = dct * g * i * (1 - i)
-        d[u + j] = dct * cpr[j] * f * (1 - f)
-        d[2 * u + j] = dct * i * act.slope(g)
-        d[3 * u + j] = gh[j] * t * o * (1 - o)
-        gc[j] = dct * f
-        gh[j] = 0
-      }
-    }
+    dl_lstm_back(level, b.z, cp, tc, b.mask, b.maskStride, dz, dh, dc, n, u, act.code)
   }
 
   static func gruBack(_ b: StepBuffers, dz: UnsafeMutablePointer<Float>,
                       dq: UnsafeMutablePointer<Float>, dh: UnsafeMutablePointer<Float>,
                       n: Int, u: Int, _ act: RecurrentActivation) {
     guard let q = b.q else { return }
-    let g3 = 3 * u
-    for r in 0..<n {
-      let z = b.z + r * g3, qr = q + r * g3, d = dz + r * g3, e = dq + r * g3
-      let hp = b.hp + r * u, gh = dh + r * u
-      if !b.real(r) {
-        for j in 0..<g3 { d[j] = 0; e[j] = 0 }
-        continue
-      }
-      for j in 0..<u {
-        let uz = z[j], rr = z[u + j], nn = z[2 * u + j], g = gh[j]
-        let dn = g * (1 - uz) * act.slope(nn)
-        let du = g * (hp[j] - nn) * uz * (1 - uz)
-        let dr = dn * qr[2 * u + j] * rr * (1 - rr)
-        d[j] = du; d[u + j] = dr; d[2 * u + j] = dn
-        e[j] = du; e[u + j] = dr; e[2 * u + j] = dn * rr
-        gh[j] = g * uz
-      }
-    }
+    dl_gru_back(level, b.z, q, b.hp, b.mask, b.maskStride, dz, dq, dh, n, u, act.code)
   }
 }
