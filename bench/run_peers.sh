@@ -5,11 +5,14 @@
 #         ratio torch µs / dl µs
 #   rnn   bench/run_rnn.sh: lstm_sine, gru_sine, sentiment_bilstm, dl and PyTorch alternating,
 #         s/epoch ratios per round and their median, peak RSS, the load of each round
+#   cnn   bench/run_cnn.sh: cnn_digits and cnn_mnistlike, the same way (issue 8's workloads)
+#   data  bench/run_data.sh: mlp_wide beside Keras and the sgemm peak, CSV parsing beside
+#         pandas.read_csv, streaming a 2 GB CSV beside the same rows in memory (issue 11's)
 #
-#   bash bench/run_peers.sh                  # both sections
+#   bash bench/run_peers.sh                  # every section (data takes ~10 minutes)
 #   SECTIONS=rnn ROUNDS=5 bash bench/run_peers.sh
 #
-# Env: SECTIONS ("xor rnn"), ROUNDS (3), PEERS_PY (default $HOME/.venvs/dl-peers/bin/python, see
+# Env: SECTIONS ("xor rnn cnn data"), ROUNDS (3), PEERS_PY (default $HOME/.venvs/dl-peers/bin/python, see
 #      shared/bench/README.md for its setup), SHARED_BENCH (default ../shared/bench beside the
 #      repository, else /work/shared/bench).
 #
@@ -36,13 +39,21 @@ if [ -z "$SHARED_BENCH" ] || [ ! -f "$SHARED_BENCH/peers/bench_torch.py" ]; then
 fi
 
 cd "$repo"
-SECTIONS="${SECTIONS:-xor rnn}"
+SECTIONS="${SECTIONS:-xor rnn cnn data}"
 for section in $SECTIONS; do
-  case "$section" in xor|rnn) ;; *) echo "run_peers: unknown section '$section' (xor, rnn)" >&2; exit 64 ;; esac
+  case "$section" in xor|rnn|cnn|data) ;; *) echo "run_peers: unknown section '$section' (xor, rnn, cnn, data)" >&2; exit 64 ;; esac
 done
 if [[ " $SECTIONS " == *" rnn "* ]]; then
   echo "== rnn: bench/run_rnn.sh"
   ROUNDS="${ROUNDS:-3}" PY="$PY" PEERS="$SHARED_BENCH/peers" bash "$repo/bench/run_rnn.sh"
+fi
+if [[ " $SECTIONS " == *" cnn "* ]]; then
+  echo "== cnn: bench/run_cnn.sh"
+  ROUNDS="${ROUNDS:-3}" PY="$PY" PEERS="$SHARED_BENCH/peers" bash "$repo/bench/run_cnn.sh"
+fi
+if [[ " $SECTIONS " == *" data "* ]]; then
+  echo "== data: bench/run_data.sh"
+  ROUNDS="${ROUNDS:-3}" PY="$PY" PEERS="$SHARED_BENCH/peers" bash "$repo/bench/run_data.sh"
 fi
 [[ " $SECTIONS " == *" xor "* ]] || exit 0
 echo "== xor: DLBench --only xor beside bench_torch.py rnn_overhead"
