@@ -24,11 +24,13 @@ let package = Package(
     .target(name: "CEditLine", dependencies: ["CLibEdit"], path: "Sources/CEditLine"),
     // Direct one-channel convolution kernels: AVX2 + FMA chosen at run time, baseline fallback.
     .target(name: "CConvKernels", path: "Sources/CConvKernels"),
+    // CPU vector-level detection shared by the C kernel targets below.
+    .target(name: "CSIMDLevel", path: "Sources/CSIMDLevel"),
     // Optimizer updates (Adam): AVX-512 / AVX2 chosen at run time, subnormals flushed.
-    .target(name: "COptimizerKernels", path: "Sources/COptimizerKernels"),
+    .target(name: "COptimizerKernels", dependencies: ["CSIMDLevel"], path: "Sources/COptimizerKernels"),
     // LSTM and GRU cell passes (forward and backward): AVX-512 / AVX2 / scalar chosen at run
     // time, bit-identical across the three.
-    .target(name: "CRecurrentKernels", path: "Sources/CRecurrentKernels"),
+    .target(name: "CRecurrentKernels", dependencies: ["CSIMDLevel"], path: "Sources/CRecurrentKernels"),
 
     // Layers, bottom to top: Autograd -> NeuralNet -> DLang -> Notebook -> dl
     .target(name: "Autograd", dependencies: ["COpenBLAS", "CConvKernels", "CRecurrentKernels"],

@@ -1,11 +1,11 @@
 // Fused LSTM and GRU step passes; see include/CRecurrentKernels.h.
 #include "CRecurrentKernels.h"
+#include "CSIMDLevel.h"
 
 #pragma clang fp contract(off)
 
 #if defined(__x86_64__)
 #define DL_X86 1
-#include <cpuid.h>
 #else
 #define DL_X86 0
 #endif
@@ -37,40 +37,9 @@
 #undef DL_NAME
 #pragma clang attribute pop
 
-/// XCR0: the OS saves the ymm (bits 1, 2) and, for AVX-512, the opmask and zmm state (5–7).
-static unsigned long long xcr0(void) {
-  unsigned lo, hi;
-  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-  return ((unsigned long long)hi << 32) | lo;
-}
-
-static int detect_level(void) {
-  unsigned a, b, c, d;
-  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-  const int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
-  if (!(osxsave && avx) || __get_cpuid_max(0, 0) < 7) return 0;
-  const unsigned long long x = xcr0();
-  if ((x & 6) != 6) return 0;
-  __cpuid_count(7, 0, a, b, c, d);
-  const int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1;
-  if (avx512f && (x & 0xe6) == 0xe6) return 2;
-  return avx2 ? 1 : 0;
-}
 #endif
 
-int dl_recurrent_kernel_level(void) {
-#if DL_X86
-  static int cached = -1;  // benign race: every thread computes the same value
-  int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-  if (v < 0) {
-    v = detect_level();
-    __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-  }
-  return v;
-#else
-  return 0;
-#endif
-}
+int dl_recurrent_kernel_level(void) { return dl_simd_level(); }
 
 /// The level to run: the one asked for, at most the CPU's.
 static int pick(int level) {

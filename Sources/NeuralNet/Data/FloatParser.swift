@@ -66,8 +66,7 @@ enum FloatParser {
   }
 
   /// Scans `[+-]digits[.digits][(e|E)[+-]digits]`; `nil` when the text is not of that form.
-  /// The integer and fraction digits run in two tight loops; leading zeros are not
-  /// significant digits.
+  /// The integer and fraction digits run in two tight loops (`scanDigits`).
   static func scanDecimal(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Decimal? {
     var d = Decimal()
     var i = start
@@ -77,34 +76,12 @@ enum FloatParser {
     }
     let digitsStart = i
     var significant = 0
-    while i < end {
-      let digit = p[i] &- 48
-      if digit > 9 { break }
-      if significant < 19 {
-        d.mantissa = d.mantissa &* 10 &+ UInt64(digit)
-        if d.mantissa != 0 { significant += 1 }
-      } else {
-        d.exponent += 1
-        if digit != 0 { d.exact = false }
-      }
-      i += 1
-    }
+    scanDigits(p, &i, end, &d, &significant, fraction: false)
     var sawDigit = i > digitsStart
     if i < end, p[i] == UInt8(ascii: ".") {
       i += 1
       let fractionStart = i
-      while i < end {
-        let digit = p[i] &- 48
-        if digit > 9 { break }
-        if significant < 19 {
-          d.mantissa = d.mantissa &* 10 &+ UInt64(digit)
-          if d.mantissa != 0 { significant += 1 }
-          d.exponent -= 1
-        } else if digit != 0 {
-          d.exact = false
-        }
-        i += 1
-      }
+      scanDigits(p, &i, end, &d, &significant, fraction: true)
       sawDigit = sawDigit || i > fractionStart
     }
     guard sawDigit else { return nil }
@@ -114,6 +91,27 @@ enum FloatParser {
       d.exponent += e
     }
     return d
+  }
+
+  /// Takes the digits from `i` on into `d`: at most 19 significant ones (leading zeros are
+  /// not), the rest only moving the exponent (integer digits) or marking `d` inexact (nonzero
+  /// ones); each kept fraction digit lowers the exponent. Leaves `i` on the first non-digit.
+  @inline(__always)
+  private static func scanDigits(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int,
+                                 _ d: inout Decimal, _ significant: inout Int, fraction: Bool) {
+    while i < end {
+      let digit = p[i] &- 48
+      if digit > 9 { break }
+      if significant < 19 {
+        d.mantissa = d.mantissa &* 10 &+ UInt64(digit)
+        if d.mantissa != 0 { significant += 1 }
+        if fraction { d.exponent -= 1 }
+      } else {
+        if !fraction { d.exponent += 1 }
+        if digit != 0 { d.exact = false }
+      }
+      i += 1
+    }
   }
 
   /// `[+-]digits` up to `end`, clamped to ±100000 (far beyond float range either way).
