@@ -23,7 +23,7 @@ let package = Package(
                    providers: [.apt(["libedit-dev"])]),
     .target(name: "CEditLine", dependencies: ["CLibEdit"], path: "Sources/CEditLine"),
     // Direct one-channel convolution kernels: AVX2 + FMA chosen at run time, baseline fallback.
-    .target(name: "CConvKernels", path: "Sources/CConvKernels"),
+    .target(name: "CConvKernels", dependencies: ["CSIMDLevel"], path: "Sources/CConvKernels"),
     // CPU vector-level detection shared by the C kernel targets below.
     .target(name: "CSIMDLevel", path: "Sources/CSIMDLevel"),
     // Optimizer updates (Adam): AVX-512 / AVX2 chosen at run time, subnormals flushed.

@@ -4,6 +4,7 @@
 // (two SSE registers per vector). dl_conv_kernels_use_avx2 picks one from CPUID at run time.
 
 #include "CConvKernels.h"
+#include "CSIMDLevel.h"
 #include <string.h>
 
 // The always-inline helpers pass 32-byte vectors; they are inlined into each version, so
@@ -11,7 +12,6 @@
 #pragma clang diagnostic ignored "-Wpsabi"
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
 #define DL_X86 1
 #define DL_AVX2 __attribute__((target("avx2,fma")))
 #else
@@ -196,34 +196,11 @@ DL_AVX2 static void kernel_grad_avx2(const dl_conv1_geometry *g, const float *x,
   kernel_grad_body(g, x, dy, y, dk, accumulate, db, work);
 }
 
-/// AVX2 and FMA from CPUID, and the OS saving the ymm registers (XCR0 bits 1 and 2).
-static int detect_avx2(void) {
-  unsigned a, b, c, d;
-  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-  const int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
-  if (!(fma && osxsave && avx)) return 0;
-  unsigned lo, hi;
-  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-  (void)hi;
-  if ((lo & 6) != 6) return 0;
-  if (__get_cpuid_max(0, 0) < 7) return 0;
-  __cpuid_count(7, 0, a, b, c, d);
-  return (b >> 5) & 1;
-}
 #endif
 
 int dl_conv_kernels_use_avx2(void) {
-#if DL_X86
-  static int cached = -1;  // benign race: every thread computes the same value
-  int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-  if (v < 0) {
-    v = detect_avx2();
-    __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-  }
-  return v;
-#else
-  return 0;
-#endif
+  // AVX2 with the OS saving the ymm state (CSIMDLevel), and FMA.
+  return dl_simd_level() >= 1 && dl_simd_has_fma();
 }
 
 void dl_conv1_forward(const dl_conv1_geometry *g, const float *x, const float *k,

@@ -24,15 +24,32 @@ static int detect_level(void) {
   return avx2 ? 1 : 0;
 }
 
-int dl_simd_level(void) {
-  static int cached = -1;  // benign race: every thread computes the same value
-  int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+static int detect_fma(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  return (c >> 12) & 1;
+}
+
+/// `detect()` once: a benign race, every thread computes the same value.
+static int cached_value(int *cached, int (*detect)(void)) {
+  int v = __atomic_load_n(cached, __ATOMIC_RELAXED);
   if (v < 0) {
-    v = detect_level();
-    __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+    v = detect();
+    __atomic_store_n(cached, v, __ATOMIC_RELAXED);
   }
   return v;
 }
+
+int dl_simd_level(void) {
+  static int cached = -1;
+  return cached_value(&cached, detect_level);
+}
+
+int dl_simd_has_fma(void) {
+  static int cached = -1;
+  return cached_value(&cached, detect_fma);
+}
 #else
 int dl_simd_level(void) { return 0; }
+int dl_simd_has_fma(void) { return 0; }
 #endif

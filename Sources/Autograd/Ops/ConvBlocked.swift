@@ -16,10 +16,6 @@
 // added to the first half's at the end (a fixed order: the result does not depend on timing).
 
 import COpenBLAS
-import Dispatch
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension ConvGeometry {
   /// The same convolution over `count` samples (callers offset the pointers).
@@ -82,53 +78,35 @@ private func forEachBlock(_ g: ConvGeometry, per: Int, filters f: Int, blocks: R
   }
 }
 
-/// Runs a blocked convolution's blocks on up to two threads: `body(worker, blocks)` for
-/// worker 0 with the first half of the blocks and worker 1 with the second, at once, with
-/// OpenBLAS held to one thread meanwhile (each worker's sgemm calls run on its own thread).
-/// One worker with every block when there is one core, or one block.
+/// Runs a blocked convolution's blocks in two halves (`TwoHalves`): `body(worker, blocks)` for
+/// worker 0 with the first half of the blocks and worker 1 with the second, at once on two
+/// cores, with OpenBLAS held to one thread meanwhile (each worker's sgemm calls run on its own
+/// thread). One worker with every block when there is only one block. The cut depends on the
+/// sizes only, so the results (worker 1's dK added to worker 0's) do not depend on the cores.
 enum BlockWorkers {
-  /// Threads for the blocks: 2 when the machine has two or more cores.
-  static let threads: Int = Swift.min(2, Swift.max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-
   /// Workers that `run` uses for `blocks` blocks.
-  static func workers(_ blocks: Int) -> Int { blocks >= 2 ? threads : 1 }
+  static func workers(_ blocks: Int) -> Int { blocks >= 2 ? 2 : 1 }
 
   static func run(blocks: Int, _ body: (_ worker: Int, _ blocks: Range<Int>) -> Void) {
-    let workers = workers(blocks)
-    guard workers > 1 else { body(0, 0..<blocks); return }
-    let half = (blocks + 1) / 2
-    let blas = openblas_get_num_threads()
-    if blas > 1 { openblas_set_num_threads(1) }
-    withoutActuallyEscaping(body) { body in
-      // The halves touch disjoint output rows and per-worker buffers; concurrentPerform
-      // returns when both are done.
-      nonisolated(unsafe) let work = body
-      DispatchQueue.concurrentPerform(iterations: 2) { k in
-        work(k, k == 0 ? 0..<half : half..<blocks)
-      }
-    }
-    if blas > 1 { openblas_set_num_threads(blas) }
+    guard workers(blocks) > 1 else { body(0, 0..<blocks); return }
+    let (first, second) = TwoHalves.halves(blocks)
+    TwoHalves.runEachWithOwnBLAS { k in body(k, k == 0 ? first : second) }
   }
 
-  /// Elements below which a pass over a batch stays on one thread (waking the second costs
-  /// more than it saves).
+  /// Elements below which a pass over a batch stays in one piece (waking a second thread
+  /// costs more than it saves).
   static let minimumSplit = 1 << 16
 
-  /// Whether `split` runs two halves for these sizes.
-  static func splits(samples n: Int, work: Int) -> Bool {
-    threads > 1 && n >= 2 && work >= minimumSplit
-  }
+  /// Whether `split` cuts a pass of these sizes in two.
+  static func splits(samples n: Int, work: Int) -> Bool { n >= 2 && work >= minimumSplit }
 
-  /// `body(samples)` over the batch's samples `0..<n`: in two halves at once when the pass
-  /// touches at least `minimumSplit` elements (`work`) and there are two cores, else whole.
-  /// For passes without BLAS calls whose halves write disjoint memory.
+  /// `body(samples)` over the batch's samples `0..<n`: in two halves when the pass touches at
+  /// least `minimumSplit` elements (`work`), else whole. For passes without BLAS calls whose
+  /// halves write disjoint memory.
   static func split(samples n: Int, work: Int, _ body: (Range<Int>) -> Void) {
     guard splits(samples: n, work: work) else { body(0..<n); return }
-    let half = (n + 1) / 2
-    withoutActuallyEscaping(body) { body in
-      nonisolated(unsafe) let run = body
-      DispatchQueue.concurrentPerform(iterations: 2) { k in run(k == 0 ? 0..<half : half..<n) }
-    }
+    let (first, second) = TwoHalves.halves(n)
+    TwoHalves.run { body($0 == 0 ? first : second) }
   }
 }
 

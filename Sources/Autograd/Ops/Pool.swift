@@ -34,10 +34,9 @@ public func pool2d(_ x: Variable, kind: PoolKind, size: Int, stride: Int? = nil,
       y.data.withUnsafeMutableBufferPointer { yp in
         arg.withUnsafeMutableBufferPointer { ap in
           guard let xb = xp.baseAddress, let yb = yp.baseAddress, let ab = ap.baseAddress else { return }
-          nonisolated(unsafe) let (xs, ys, args) = (xb, yb, ab)
           BlockWorkers.split(samples: n, work: outputs) { range in
-            if kind == .max { win.extremum(xs, ys, args, Greater.self, samples: range) }
-            else { win.extremum(xs, ys, args, Less.self, samples: range) }
+            if kind == .max { win.extremum(xb, yb, ab, Greater.self, samples: range) }
+            else { win.extremum(xb, yb, ab, Less.self, samples: range) }
           }
         }
       }
@@ -51,9 +50,8 @@ public func pool2d(_ x: Variable, kind: PoolKind, size: Int, stride: Int? = nil,
             var dx = Tensor.uninitialized(x.shape)
             dx.data.withUnsafeMutableBufferPointer { dp in
               guard let db = dp.baseAddress else { return }
-              nonisolated(unsafe) let (gs, args, ds) = (gb, ab, db)
               BlockWorkers.split(samples: n, work: xv.count) { range in
-                win.routeDisjoint(gs, args, ds, samples: range)
+                win.routeDisjoint(gb, ab, db, samples: range)
               }
             }
             x.grad = dx

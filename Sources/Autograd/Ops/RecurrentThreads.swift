@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import COpenBLAS
-import Dispatch
 
 /// How the recurrent op (Recurrent.swift) shares a sequence's work between two cores.
 ///
@@ -28,15 +22,6 @@ enum RecurrentThreads {
   /// Results narrower than this stay in one product.
   static let minimumColumns = 32
 
-  /// Whether the machine has a second core to run a half on.
-  static let parallel: Bool = {
-    #if canImport(Glibc) || canImport(Darwin)
-    return sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
-    #else
-    return false
-    #endif
-  }()
-
   /// The row ranges of a batch of `n`: two halves when `work` is large enough, else one.
   static func rowChunks(n: Int, work: Int) -> [Range<Int>] {
     guard n >= minimumRows, work >= minimumWork else { return [0..<n] }
@@ -44,15 +29,11 @@ enum RecurrentThreads {
     return [0..<half, half..<n]
   }
 
-  /// Runs `body` on every range of `chunks`, concurrently when there are two and two cores.
-  /// The ranges' writes must be disjoint.
+  /// Runs `body` on every range of `chunks`: two at once on two cores (`TwoHalves`), else in
+  /// order. The ranges' writes must be disjoint.
   static func forEach(_ chunks: [Range<Int>], _ body: (Range<Int>) -> Void) {
-    guard chunks.count > 1, parallel else { chunks.forEach(body); return }
-    withoutActuallyEscaping(body) { body in
-      // Disjoint writes, and `concurrentPerform` returns only when every chunk is done.
-      nonisolated(unsafe) let run = body
-      DispatchQueue.concurrentPerform(iterations: chunks.count) { run(chunks[$0]) }
-    }
+    guard chunks.count == 2 else { chunks.forEach(body); return }
+    TwoHalves.run { body(chunks[$0]) }
   }
 
   /// Runs `body` with OpenBLAS on the calling thread only, when `split` (the op's work is cut

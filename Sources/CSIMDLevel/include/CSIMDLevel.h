@@ -7,4 +7,8 @@
 /// Detected once (CPUID and XGETBV), then cached.
 int dl_simd_level(void);
 
+/// Whether this CPU has FMA3 (fused multiply-add on xmm/ymm), for kernels that use it beside
+/// AVX2 (CConvKernels); 0 on non-x86 machines. Detected once, then cached.
+int dl_simd_has_fma(void);
+
 #endif
