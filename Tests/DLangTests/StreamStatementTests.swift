@@ -65,6 +65,32 @@ struct StreamStatementTests {
     #expect(out.stderr.contains("a streamed dataset has no member 'nope'"))
   }
 
+  @Test("missing=mean on a stream: load reports the cells and fills, and fit trains on the filled rows")
+  func missingCellsAreFilledAsTheStreamIsRead() throws {
+    var text = "a,b,label\n"
+    for i in 0..<400 {
+      let a = Double(i % 20) / 10 - 1, b = Double((i * 7) % 20) / 10 - 1
+      text += (i % 9 == 4 ? "NA" : String(a)) + "," + String(b) + "," + (a + b > 0 ? "pos" : "neg") + "\n"
+    }
+    let path = Self.csv(rows: 0)
+    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    let (s, out) = session()
+    #expect(s.run("""
+      seed 1
+      big = load "\(path)" target=label stream=true missing=mean
+      \(Self.model)
+      fit net big epochs=2 batch=32 verbose=0
+      evaluate net big
+      """, file: "m.dl"), "\(out.stderr)")
+    #expect(out.stdout.contains("  missing: 44 cells — a 44"), "\(out.stdout)")
+    #expect(out.stdout.contains("  filled a: 44 cells with "), "\(out.stdout)")
+    #expect(out.stdout.contains("accuracy"), "\(out.stdout)")
+    // Without a rule the first missing cell is located at load (the survey), and the session lives.
+    #expect(!s.run("raw = load \"\(path)\" target=label stream=true", file: "r.dl"))
+    #expect(out.stderr.contains(":6: column 1 ('a'): missing value; fill such cells as the file streams"), "\(out.stderr)")
+    #expect(s.run("print big.rows", file: "p.dl"))
+  }
+
   @Test func loadSplitStandardizeFitEvaluatePredict() throws {
     let path = Self.csv(rows: 3000)
     let (s, out) = session()

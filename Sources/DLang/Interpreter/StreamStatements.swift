@@ -8,12 +8,13 @@ extension Interpreter {
   /// `load "FILE" stream=true [target=…] [header=…] [labels=…] [buffer=ROWS]`.
   func loadStream(_ c: Command, path: String, at range: SourceRange, name: String) throws -> Value {
     let args = arguments(c)
-    for option in ["text", "shape", "x", "missing", "categorical"] {
+    for option in ["text", "shape", "x", "categorical"] {
       if let o = c.option(option) {
         throw Diagnostic.error("\(option)= cannot be combined with stream=true", at: o.name.range,
                                hint: "a streamed file is read as it is: numeric features, one target column")
       }
     }
+    let missing = c.option("missing") == nil ? nil : try PreparationOptions.read(c)
     let target = try loadTarget(c)
     let header = try TableOptions.bool(c, "header", args) ?? true
     var labels: String?
@@ -24,13 +25,35 @@ extension Interpreter {
     let resolved = session.resolve(path)
     var stream: StreamDataset
     do {
-      stream = try StreamDataset.open(path: resolved, name: path, target: target, header: header, labels: labels)
+      stream = try StreamDataset.open(path: resolved, name: path, target: target, header: header, labels: labels,
+                                      missing: missing)
+    } catch let error as DataError where error.row == nil && error.message.contains("missing=") {
+      throw Diagnostic.error(error.message, at: c.option("missing")?.value.range ?? range)
     } catch {
       throw Diagnostic.error("\(error)", at: range)
     }
     if let rows = try TableOptions.int(c, "buffer", args) { stream.bufferRows = rows }
     show("\(name): \(stream.describe); shuffle buffer \(plural(stream.bufferRows, "row"))")
+    if let report = stream.loadReport { show(streamMissingLines(report).joined(separator: "\n")) }
     return .stream(stream)
+  }
+
+  /// What a streamed load with missing= did: the missing cells per column, the rows dropped,
+  /// the fills (each pass fills or skips the same cells as it reads).
+  func streamMissingLines(_ report: LoadReport) -> [String] {
+    guard !report.missingCounts.isEmpty else { return ["  missing: none"] }
+    let total = report.missingCounts.reduce(0) { $0 + $1.count }
+    var lines = ["  missing: \(plural(total, "cell")) — "
+      + report.missingCounts.map { "\($0.column) \($0.count)" }.joined(separator: ", ")]
+    if report.rowsDropped > 0 {
+      lines.append("  dropped \(plural(report.rowsDropped, "row")) with missing values (on every pass)")
+    }
+    for fill in report.missingFilled {
+      let value = fill.value == fill.value.rounded() && abs(fill.value) < 1e7
+        ? String(Int(fill.value)) : Format.decimal(Double(fill.value), places: 4)
+      lines.append("  filled \(fill.column): \(plural(fill.count, "cell")) with \(value) as rows are read")
+    }
+    return lines
   }
 
   /// The streamed dataset a fit / evaluate / predict names, or nil for data in memory.

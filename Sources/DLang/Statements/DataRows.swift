@@ -7,7 +7,7 @@ import NeuralNet
 
 extension StatementTable {
   static let load = StatementRow(
-    "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false] [shape=HxWxC] [missing=RULE|[COLUMN=RULE, …]] [categorical=[COLUMN, …]] [categories=DATA|MODEL]  or  load \"FILE.csv|X.npy\" stream=true [buffer=ROWS] [target=…] [labels=…]  or  load \"FILE.csv\" text=COLUMN vocab=V length=L [pad=pre|post] [truncate=pre|post] [target=COLUMN]  or  load \"PAIRS.csv\" source=COLUMN target=COLUMN [shared=false]  or  load \"X.npy\" [labels=\"Y.npy\"]  or  load \"A.npz\" [x=\"MEMBER\"] [labels=\"MEMBER\"]  or  NAME = load \"FILE.safetensors\"",
+    "load", synopsis: "NAME = load \"FILE.csv\" [target=COLUMN|last] [header=true|false] [shape=HxWxC] [missing=RULE|[COLUMN=RULE, …]] [categorical=[COLUMN, …]] [categories=DATA|MODEL]  or  load \"FILE.csv|X.npy\" stream=true [buffer=ROWS] [target=…] [labels=…] [missing=drop|zero|VALUE|mean|[COLUMN=RULE, …]]  or  load \"FILE.csv\" text=COLUMN vocab=V length=L [pad=pre|post] [truncate=pre|post] [target=COLUMN]  or  load \"PAIRS.csv\" source=COLUMN target=COLUMN [shared=false]  or  load \"X.npy\" [labels=\"Y.npy\"]  or  load \"A.npz\" [x=\"MEMBER\"] [labels=\"MEMBER\"]  or  NAME = load \"FILE.safetensors\"",
     summary: "Load a CSV file (or a .npy / IDX array, or .npz archive) as a dataset, the target column holding the labels; a CSV text column as token ids (text=); or a model saved by save; stream=true reads a file larger than memory in blocks on every pass.",
     example: "iris = load \"examples/data/iris.csv\" target=label",
     arguments: [.expressions(1...1, what: "a file name", suchAs: "\"data.csv\"", files: [".csv", ".npy", ".npz", ".safetensors"])],
@@ -22,7 +22,7 @@ extension StatementTable {
                  values: .nothing, example: "x=\"x_train\""),
       OptionSpec("shape", "HxWxC", "reshape each sample's features, e.g. 64 CSV columns to 8x8x1 images",
                  values: .nothing, example: "shape=8x8x1"),
-      OptionSpec("stream", "true|false", "read a file larger than memory in blocks on every pass (a CSV file, or a memory-mapped .npy / IDX array) instead of loading it whole; fit, evaluate, predict, split and standardize take the result",
+      OptionSpec("stream", "true|false", "read a file larger than memory in blocks on every pass (a CSV file, or a memory-mapped .npy / IDX array) instead of loading it whole; fit, evaluate, predict, split and standardize take the result; its missing cells can be dropped or filled with zero, a number or the column's mean as the rows are read",
                  example: "stream=true", kind: .bool),
       OptionSpec("buffer", "ROWS", "with stream=true: rows of the seeded shuffle buffer fit draws its batches from (default 10000)",
                  example: "buffer=50000", kind: .int(min: 1, max: 10_000_000)),

@@ -31,9 +31,97 @@ public protocol RowSource: Sendable {
 /// What a survey pass over a CSV file found: row count and the kind of target.
 struct CSVSurvey: Sendable {
   var names: [String]
+  /// Data rows kept (not dropped under missing=drop).
   var rows: Int
   /// Sorted text labels when the target column holds text; nil for a numeric target.
   var classNames: [String]?
+  /// Missing cells, dropped rows and fills, when the load named a missing= rule.
+  var report: LoadReport?
+}
+
+/// The survey's part of `load … stream=true missing=…`: per file column, what a missing cell
+/// does (`CSVColumnPlan`), how many there are, and the running sum of the present values of
+/// the columns filled with their mean (over the rows that are kept).
+private final class StreamMissingSurvey {
+  let plan: CSVColumnPlan
+  let targetIndex: Int?
+  var counts: [Int]
+  var sums: [Double]
+  var present: [Int]
+  var dropped = 0
+  var rowsRead = 0
+  /// The feature columns filled with their mean.
+  let meanColumns: [Int]
+
+  init(plan: CSVColumnPlan, columns: Int, targetIndex: Int?) {
+    self.plan = plan
+    self.targetIndex = targetIndex
+    meanColumns = plan.onMissing.indices.filter { $0 != targetIndex && plan.onMissing[$0] == .fill(.mean) }
+    counts = [Int](repeating: 0, count: columns)
+    sums = [Double](repeating: 0, count: columns)
+    present = [Int](repeating: 0, count: columns)
+  }
+
+  /// Counts one record's missing cells; false when the row is dropped. A missing cell with
+  /// no rule, or a missing target without missing=drop, is a located error.
+  func row(_ bytes: UnsafeBufferPointer<UInt8>, _ fields: [CSVField], line: Int,
+                    names: [String], path: String) throws -> Bool {
+    rowsRead += 1
+    var drop = false
+    for (j, f) in fields.enumerated() where CSVTable.isMissingToken(bytes, f.start, f.end) {
+      counts[j] += 1
+      if j == targetIndex {
+        guard plan.dropsMissingTargets else {
+          throw DataError(path: path, row: line, column: j + 1, columnName: names[j], message:
+            "missing target value; drop such rows with missing=drop")
+        }
+        drop = true
+        continue
+      }
+      switch plan.onMissing[j] {
+      case .drop: drop = true
+      case .fill: break
+      case .error, .keep:
+        throw DataError(path: path, row: line, column: j + 1, columnName: names[j], message:
+          "missing value; fill such cells as the file streams (missing=mean|zero|VALUE) or drop their rows (missing=drop)")
+      }
+    }
+    if drop { dropped += 1; return false }
+    for j in meanColumns {
+      let f = fields[j]
+      if case .value(let v) = FloatParser.parse(bytes, f.start, f.end) {
+        sums[j] += Double(v)
+        present[j] += 1
+      }
+    }
+    return true
+  }
+
+  /// The fill value per file column, and the report `load` prints.
+  func finish(names: [String], path: String) throws -> ([Float?], LoadReport) {
+    var fills: [Float?] = []
+    var filled: [MissingFill] = []
+    for j in names.indices {
+      guard j != targetIndex, case .fill(let rule) = plan.onMissing[j] else { fills.append(nil); continue }
+      let value: Float
+      switch rule {
+      case .zero: value = 0
+      case .value(let v): value = v
+      case .mean:
+        guard present[j] > 0 else {
+          throw DataError(path: path, message: "column '\(names[j])' has no values to take the mean of")
+        }
+        value = Float(sums[j] / Double(present[j]))
+      case .median:
+        throw DataError(path: path, message: "missing=median needs all of a column's values at once, which a stream never holds; use mean, zero or a number")
+      }
+      fills.append(value)
+      if counts[j] > 0 { filled.append(MissingFill(column: names[j], count: counts[j], value: value)) }
+    }
+    var report = LoadReport(rowsRead: rowsRead, rowsDropped: dropped, missingFilled: filled, labelMapping: [])
+    report.missingCounts = names.indices.filter { counts[$0] > 0 }.map { (names[$0], counts[$0]) }
+    return (fills, report)
+  }
 }
 
 /// A CSV file streamed in chunks of `chunkBytes`: each chunk is cut after its last line end
@@ -53,6 +141,11 @@ public struct CSVRowSource: RowSource {
   var numericClasses: [Float: Float]?
   /// Bytes read per system call and initial chunk size.
   public var chunkBytes = 1 << 22
+  /// The fill of a missing cell, per file column (`load … stream=true missing=…`; the mean is
+  /// taken in the survey pass); nil where a missing cell is an error or drops its row.
+  var fills: [Float?] = []
+  /// Whether a row with a missing cell that has no fill (or a missing target) is skipped.
+  var dropsMissing = false
 
   public var width: Int { names.count - (targetIndex == nil ? 0 : 1) }
   public var targetWidth: Int { targetIndex == nil ? 0 : 1 }
@@ -72,8 +165,8 @@ public struct CSVRowSource: RowSource {
     var stop = false
     var rowIndex = 0
     try CSVChunks.records(path: path, chunkBytes: chunkBytes, skipHeader: header) { bytes, fields, line in
-      try parse(bytes, fields, line: line, into: &block)
-      rowIndex += 1
+      guard try parse(bytes, fields, line: line, into: &block) else { return true }  // dropped
+      rowIndex += 1  // kept rows only: the numbers split's hash and the survey's count use
       if block.rows == rowsPerBlock {
         if try !body(block) { stop = true; return false }
         block = RowBlock(x: [], y: [], rows: 0, firstRow: rowIndex)
@@ -84,21 +177,40 @@ public struct CSVRowSource: RowSource {
     if !stop, block.rows > 0 { _ = try body(block) }
   }
 
-  /// Appends one record's features and target to `block`.
+  /// Appends one record's features and target to `block`; false (nothing appended) for a
+  /// row dropped under `dropsMissing`.
   func parse(_ bytes: UnsafeBufferPointer<UInt8>, _ fields: [CSVField], line: Int,
-             into block: inout RowBlock) throws {
+             into block: inout RowBlock) throws -> Bool {
     guard fields.count == names.count else {
       throw DataError(path: path, row: line, message:
         "expected \(plural(names.count, "field")), found \(fields.count)")
     }
+    let (xCount, yCount) = (block.x.count, block.y.count)
     for (j, f) in fields.enumerated() {
       if j == targetIndex {
+        if dropsMissing, CSVTable.isMissingToken(bytes, f.start, f.end) {
+          block.x.removeLast(block.x.count - xCount)
+          return false
+        }
         block.y.append(try targetValue(bytes, f, line: line, column: j))
         continue
+      }
+      if !f.hasEscapedQuote, case .value(let v) = FloatParser.parse(bytes, f.start, f.end) {
+        block.x.append(v)
+        continue
+      }
+      if !fills.isEmpty, CSVTable.isMissingToken(bytes, f.start, f.end) {
+        if let v = fills[j] { block.x.append(v); continue }
+        if dropsMissing {
+          block.x.removeLast(block.x.count - xCount)
+          block.y.removeLast(block.y.count - yCount)
+          return false
+        }
       }
       block.x.append(try number(bytes, f, line: line, column: j))
     }
     block.rows += 1
+    return true
   }
 
   private func number(_ bytes: UnsafeBufferPointer<UInt8>, _ f: CSVField, line: Int,
@@ -106,8 +218,8 @@ public struct CSVRowSource: RowSource {
     if !f.hasEscapedQuote, case .value(let v) = FloatParser.parse(bytes, f.start, f.end) { return v }
     let text = f.text(in: bytes)
     let why: String
-    if f.isEmpty {
-      why = "missing value (a streamed file must have every cell; load it without stream=true to impute)"
+    if CSVTable.isMissingToken(bytes, f.start, f.end) {
+      why = "missing value; fill such cells as the file streams (missing=mean|zero|VALUE) or drop their rows (missing=drop)"
     } else {
       switch FloatParser.parse(bytes, f.start, f.end) {
       case .outOfRange: why = "'\(text)' is out of float32 range"
@@ -139,9 +251,10 @@ public struct CSVRowSource: RowSource {
 
   /// Reads the header, counts the rows, checks every row's field count and collects the target
   /// labels: the one pass `load … stream=true` makes before training.
-  static func survey(path: String, header: Bool, target: TargetSpec) throws
+  static func survey(path: String, header: Bool, target: TargetSpec, missing: CSVOptions? = nil) throws
     -> (CSVRowSource, CSVSurvey)
   {
+    var missingSurvey: StreamMissingSurvey?
     var names: [String]?
     var targetIndex: Int?
     var rows = 0
@@ -154,6 +267,9 @@ public struct CSVRowSource: RowSource {
       guard fields.count == names.count else {
         throw DataError(path: path, row: line, message:
           "expected \(plural(names.count, "field")), found \(fields.count)")
+      }
+      if let survey = missingSurvey, try !survey.row(bytes, fields, line: line, names: names, path: path) {
+        return true  // dropped: neither counted nor surveyed for labels
       }
       rows += 1
       if let t = targetIndex {
@@ -181,13 +297,22 @@ public struct CSVRowSource: RowSource {
           : (0..<fields.count).map { "col\($0 + 1)" }
         names = given
         targetIndex = try resolve(target, given, path: path)
+        // Without missing= every cell must be there: a missing one is located here, at load.
+        let plan = try CSVColumnPlan(names: given, targetIndex: targetIndex, options: missing ?? CSVOptions(),
+                                     path: path)
+        try checkStreamable(plan, names: given, targetIndex: targetIndex, path: path)
+        missingSurvey = StreamMissingSurvey(plan: plan, columns: given.count, targetIndex: targetIndex)
         if header { return true }
         return try count(fields, bytes, line: line, names: given)
       }
       return try count(fields, bytes, line: line, names: known)
     }
     guard let names else { throw DataError(path: path, message: "file is empty") }
-    guard rows > 0 else { throw DataError(path: path, message: "no data rows after the header") }
+    guard rows > 0 else {
+      throw DataError(path: path, message: (missingSurvey?.dropped ?? 0) > 0
+        ? "every one of the \(plural(missingSurvey?.dropped ?? 0, "row")) has a missing value; nothing is left after missing=drop"
+        : "no data rows after the header")
+    }
     var classNames: [String]?
     if !allNumeric {
       // Mixed numbers and text: every label is text; collect the numeric ones too.
@@ -207,7 +332,30 @@ public struct CSVRowSource: RowSource {
         source.numericClasses = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, Float($0)) })
       }
     }
-    return (source, CSVSurvey(names: names, rows: rows, classNames: classNames))
+    var report: LoadReport?
+    if missing != nil, let missingSurvey {
+      let (fills, r) = try missingSurvey.finish(names: names, path: path)
+      source.fills = fills
+      source.dropsMissing = missingSurvey.plan.onMissing.contains(.drop) || missingSurvey.plan.dropsMissingTargets
+      report = r
+    }
+    return (source, CSVSurvey(names: names, rows: rows, classNames: classNames, report: report))
+  }
+
+  /// Refuses the missing= rules a stream cannot follow, before any row is read: the median
+  /// needs a column's values all at once, and kept NaNs would need an `impute` afterwards.
+  private static func checkStreamable(_ plan: CSVColumnPlan, names: [String], targetIndex: Int?,
+                                      path: String) throws {
+    for (j, rule) in plan.onMissing.enumerated() where j != targetIndex {
+      if rule == .fill(.median) {
+        throw DataError(path: path, message: "missing=median (column '\(names[j])') needs all of a column's values at once, "
+          + "which a stream never holds; use mean, zero or a number")
+      }
+      if rule == .keep {
+        throw DataError(path: path, message: "missing=keep leaves NaN for a later impute, which a stream does not take; "
+          + "use mean, zero, a number or drop")
+      }
+    }
   }
 
   /// The texts of a column's numeric cells (a second pass, only for a target mixing numbers

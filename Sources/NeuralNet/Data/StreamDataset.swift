@@ -29,6 +29,8 @@ public struct StreamDataset: Sendable {
   public var bufferRows = 10_000
   /// Rows kept by the selections (computed once, by hashing every row number).
   public private(set) var count: Int
+  /// What the load did with missing cells (`missing=`): counts, fills, dropped rows.
+  public var loadReport: LoadReport?
 
   init(source: any RowSource, name: String, fileRows: Int, featureShape: [Int],
        featureNames: [String], targetName: String?, classNames: [String]?) {
@@ -172,10 +174,15 @@ public struct RowSelection: Sendable, Equatable {
 extension StreamDataset {
   /// Streams `path`: a CSV file (one survey pass counts the rows, checks their field counts and
   /// collects text labels), or a `.npy` / IDX array mapped into memory, with an optional labels
-  /// file (read whole: one number per sample).
+  /// file (read whole: one number per sample). With `missing` (a CSV's `missing=` rules), the
+  /// survey also counts the missing cells, takes the means it fills with, and the rows a
+  /// missing cell drops; each pass then fills or skips them as it reads.
   public static func open(path: String, name: String, target: TargetSpec, header: Bool,
-                          labels: String?) throws -> StreamDataset {
+                          labels: String?, missing: CSVOptions? = nil) throws -> StreamDataset {
     if let format = ArrayDataset.format(of: path) {
+      if missing != nil {
+        throw DataError(path: path, message: "missing= applies to CSV files; an array file has no missing cells")
+      }
       var y: [Float]?
       var classNames: [String]?
       if let labels {
@@ -195,12 +202,15 @@ extension StreamDataset {
                            featureNames: (0..<source.width).map { "f\($0 + 1)" },
                            targetName: nil, classNames: classNames)
     }
-    let (source, survey) = try CSVRowSource.survey(path: path, header: header, target: target)
+    let (source, survey) = try CSVRowSource.survey(path: path, header: header, target: target,
+                                                   missing: missing)
     var features = survey.names
     var targetName: String?
     if let t = source.targetIndex { targetName = features.remove(at: t) }
-    return StreamDataset(source: source, name: name, fileRows: survey.rows,
-                         featureShape: [source.width], featureNames: features,
-                         targetName: targetName, classNames: survey.classNames)
+    var stream = StreamDataset(source: source, name: name, fileRows: survey.rows,
+                               featureShape: [source.width], featureNames: features,
+                               targetName: targetName, classNames: survey.classNames)
+    stream.loadReport = survey.report
+    return stream
   }
 }
