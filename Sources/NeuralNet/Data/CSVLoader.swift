@@ -162,8 +162,22 @@ struct CSVReader {
     var table = CSVTable(path: path, bytes: bytes, names: names, targetIndex: targetIndex,
                          plan: columns, header: header)
     if !header { try table.add(fields, line: firstLine) }
-    while let line = try scan(&scanner, &fields) {
-      try table.add(fields, line: line)
+    // Plain numeric records take the fast path; categorical columns (whose cells may look like
+    // numbers) and every other record take the general one.
+    let plain = !columns.categorical.contains(true)
+    var values = [Float](repeating: 0, count: names.count)
+    try values.withUnsafeMutableBufferPointer { buffer in
+      guard let x = buffer.baseAddress else { return }
+      while true {
+        if plain, let record = scanner.nextPlainNumeric(columns: names.count, target: targetIndex,
+                                                        into: x) {
+          table.addPlain(UnsafeBufferPointer(start: x, count: names.count - (targetIndex == nil ? 0 : 1)),
+                         target: record.target)
+          continue
+        }
+        guard let line = try scan(&scanner, &fields) else { break }
+        try table.add(fields, line: line)
+      }
     }
     return try table.finish()
   }

@@ -60,6 +60,50 @@ struct CSVScanner {
     return nil
   }
 
+  /// The fast path for the common record: `columns` unquoted fields without blanks, each one
+  /// a decimal number that `FloatParser.parsePrefix` converts (except the `target` column,
+  /// which may hold any unquoted text that is not a missing-value token). Writes the feature
+  /// values, in column order without the target, to `x` (room for `columns` values), moves
+  /// past the record's line end and returns the line it was on and the target's field.
+  /// Any other record (a blank line, quotes, blanks, a missing or non-decimal cell, another
+  /// field count) gives `nil` and moves nothing: `next(into:)` then reads it, and says what
+  /// is wrong with it. A record read here gives the values the general path gives.
+  mutating func nextPlainNumeric(columns: Int, target: Int?, into x: UnsafeMutablePointer<Float>)
+    -> (line: Int, target: CSVField?)?
+  {
+    guard let p = bytes.baseAddress, columns > 0 else { return nil }
+    let end = bytes.count
+    var i = position
+    var written = 0
+    var targetField: CSVField?
+    for column in 0..<columns {
+      let start = i
+      if column == target {
+        while i < end, p[i] != Self.comma, p[i] != Self.newline, p[i] != Self.carriageReturn { i += 1 }
+        guard i > start, p[start] != Self.quote, !isBlank(p[start]), !isBlank(p[i - 1]),
+              !CSVTable.isMissingToken(bytes, start, i) else { return nil }
+        targetField = CSVField(start: start, end: i, quoted: false, hasEscapedQuote: false)
+      } else {
+        guard let v = FloatParser.parsePrefix(p, &i, end) else { return nil }
+        x[written] = v
+        written += 1
+      }
+      if column < columns - 1 {
+        guard i < end, p[i] == Self.comma else { return nil }
+        i += 1
+      }
+    }
+    if i < end {
+      let c = p[i]
+      guard c == Self.newline || c == Self.carriageReturn else { return nil }
+      i += 1
+      if c == Self.carriageReturn, i < end, p[i] == Self.newline { i += 1 }
+    }
+    position = i
+    defer { line += 1 }
+    return (line, targetField)
+  }
+
   /// Reads fields up to and including the record's line end.
   private mutating func readRecord(into fields: inout [CSVField]) throws(CSVSyntaxError) {
     while true {

@@ -64,6 +64,14 @@ struct CSVTable {
     rows += 1
   }
 
+  /// Adds one record read by `CSVScanner.nextPlainNumeric`: its feature values and its target
+  /// cell (nil without a target column); it has no missing cells.
+  mutating func addPlain(_ values: UnsafeBufferPointer<Float>, target: CSVField?) {
+    features.append(contentsOf: values)
+    if let target { targetCells.append(target) }
+    rows += 1
+  }
+
   /// The cell's value, or an error saying why it is not a usable float32.
   private func number(_ start: Int, _ end: Int, line: Int, column: Int) throws -> Float {
     switch FloatParser.parse(bytes, start, end) {

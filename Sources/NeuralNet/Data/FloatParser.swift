@@ -134,7 +134,60 @@ enum FloatParser {
     return negative ? -value : value
   }
 
+  /// The plain-record fast path's number: `[+-]digits[.digits][(e|E)[+-]digits]` read from
+  /// `p[i]` on, stopping at the first byte that cannot continue it (`i` is left there). Only
+  /// numbers of at most 19 digits that `fastValue` converts exactly are returned, so the value
+  /// is the one `parse` gives for the same text; anything else is `nil`, and the caller reads
+  /// the record on the general path.
+  @inline(__always)
+  static func parsePrefix(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int) -> Float? {
+    var negative = false
+    if i < end, p[i] == UInt8(ascii: "-") || p[i] == UInt8(ascii: "+") {
+      negative = p[i] == UInt8(ascii: "-")
+      i += 1
+    }
+    var mantissa: UInt64 = 0
+    let integerStart = i
+    while i < end, case let digit = p[i] &- 48, digit <= 9 {
+      mantissa = mantissa &* 10 &+ UInt64(digit)
+      i += 1
+    }
+    var digits = i - integerStart
+    var exponent = 0
+    if i < end, p[i] == UInt8(ascii: ".") {
+      i += 1
+      let fractionStart = i
+      while i < end, case let digit = p[i] &- 48, digit <= 9 {
+        mantissa = mantissa &* 10 &+ UInt64(digit)
+        i += 1
+      }
+      exponent = fractionStart - i
+      digits += i - fractionStart
+    }
+    // More than 19 digits may have wrapped the mantissa: the general path takes those.
+    guard digits > 0, digits <= 19 else { return nil }
+    if i < end, p[i] | 0x20 == UInt8(ascii: "e") {
+      i += 1
+      var negativeExponent = false
+      if i < end, p[i] == UInt8(ascii: "-") || p[i] == UInt8(ascii: "+") {
+        negativeExponent = p[i] == UInt8(ascii: "-")
+        i += 1
+      }
+      let exponentStart = i
+      var e = 0
+      while i < end, case let digit = p[i] &- 48, digit <= 9 {
+        e = min(e * 10 + Int(digit), 100_000)
+        i += 1
+      }
+      guard i > exponentStart else { return nil }
+      exponent += negativeExponent ? -e : e
+    }
+    guard let v = fastValue(mantissa, exponent) else { return nil }
+    return negative ? -v : v
+  }
+
   /// `mantissa · 10^exponent` when one correctly rounded operation gives the float32 result.
+  @inline(__always)
   static func fastValue(_ mantissa: UInt64, _ exponent: Int) -> Float? {
     if mantissa == 0 { return 0 }
     if mantissa <= 1 << 24, exponent >= -10, exponent <= 10 {

@@ -164,15 +164,27 @@ public struct CSVRowSource: RowSource {
     block.x.reserveCapacity(rowsPerBlock * width)
     var stop = false
     var rowIndex = 0
-    try CSVChunks.records(path: path, chunkBytes: chunkBytes, skipHeader: header) { bytes, fields, line in
-      guard try parse(bytes, fields, line: line, into: &block) else { return true }  // dropped
+    /// After a kept row: hands a full block to `body`; false when `body` says stop.
+    func rowAdded() throws -> Bool {
       rowIndex += 1  // kept rows only: the numbers split's hash and the survey's count use
-      if block.rows == rowsPerBlock {
-        if try !body(block) { stop = true; return false }
-        block = RowBlock(x: [], y: [], rows: 0, firstRow: rowIndex)
-        block.x.reserveCapacity(rowsPerBlock * width)
-      }
+      guard block.rows == rowsPerBlock else { return true }
+      if try !body(block) { stop = true; return false }
+      block = RowBlock(x: [], y: [], rows: 0, firstRow: rowIndex)
+      block.x.reserveCapacity(rowsPerBlock * width)
       return true
+    }
+    let plain = CSVChunks.PlainRecords(columns: names.count, target: targetIndex)
+    try CSVChunks.records(path: path, chunkBytes: chunkBytes, skipHeader: header, plain: plain,
+                          plainBody: { x, target, bytes, line in
+      block.x.append(contentsOf: x)
+      if let target, let targetIndex {
+        block.y.append(try targetValue(bytes, target, line: line, column: targetIndex))
+      }
+      block.rows += 1
+      return try rowAdded()
+    }) { bytes, fields, line in
+      guard try parse(bytes, fields, line: line, into: &block) else { return true }  // dropped
+      return try rowAdded()
     }
     if !stop, block.rows > 0 { _ = try body(block) }
   }
@@ -390,11 +402,26 @@ public struct CSVRowSource: RowSource {
 
 /// The chunk loop shared by the survey and the row reader.
 enum CSVChunks {
+  /// The row reader's fast path: records of `columns` plain numeric fields (the target
+  /// column, if any, holding any plain text), handed over as `width` feature values.
+  struct PlainRecords {
+    var columns: Int
+    var target: Int?
+    var width: Int { columns - (target == nil ? 0 : 1) }
+  }
+
   /// Calls `body` with every non-blank record of the file (the bytes of its chunk, its fields,
   /// its 1-based line) until it returns false. Memory use is one chunk (grown only for a
   /// record longer than a chunk) plus the carried-over partial record.
-  static func records(path: String, chunkBytes: Int, skipHeader: Bool,
-                      _ body: (UnsafeBufferPointer<UInt8>, [CSVField], Int) throws -> Bool) throws {
+  ///
+  /// With `plain`, records that `CSVScanner.nextPlainNumeric` reads go to `plainBody` (their
+  /// feature values, their target field, the chunk's bytes, the line) instead of `body`.
+  static func records(
+    path: String, chunkBytes: Int, skipHeader: Bool, plain: PlainRecords? = nil,
+    plainBody: (UnsafeBufferPointer<Float>, CSVField?, UnsafeBufferPointer<UInt8>, Int) throws -> Bool
+      = { _, _, _, _ in false },
+    _ body: (UnsafeBufferPointer<UInt8>, [CSVField], Int) throws -> Bool
+  ) throws {
     let fd = open(path, O_RDONLY)
     if fd < 0 { throw DataError(path: path, message: FileBytes.reason(errno)) }
     defer { close(fd) }
@@ -404,6 +431,7 @@ enum CSVChunks {
     var eof = false
     var skip = skipHeader
     var fields: [CSVField] = []
+    var values = [Float](repeating: 0, count: max(1, plain?.columns ?? 1))
     while !eof {
       if filled == buffer.count { buffer.append(contentsOf: [UInt8](repeating: 0, count: buffer.count)) }
       let got = buffer.withUnsafeMutableBytes { raw in
@@ -428,6 +456,15 @@ enum CSVChunks {
         let chunk = UnsafeBufferPointer(rebasing: all[0..<cut])
         var scanner = CSVScanner(chunk)
         while keepGoing {
+          if let plain, !skip, let record = values.withUnsafeMutableBufferPointer({ x in
+            x.baseAddress.flatMap { scanner.nextPlainNumeric(columns: plain.columns, target: plain.target, into: $0) }
+          }) {
+            keepGoing = try values.withUnsafeBufferPointer { x in
+              try plainBody(UnsafeBufferPointer(rebasing: x[0..<plain.width]), record.target, chunk,
+                            lineBase + record.line)
+            }
+            continue
+          }
           let start = scanner.offset
           let startLine = scanner.line
           let line: Int?
