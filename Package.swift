@@ -24,7 +24,8 @@ let package = Package(
     .target(name: "CEditLine", dependencies: ["CLibEdit"], path: "Sources/CEditLine"),
     // Direct one-channel convolution kernels: AVX2 + FMA chosen at run time, baseline fallback.
     .target(name: "CConvKernels", dependencies: ["CSIMDLevel"], path: "Sources/CConvKernels"),
-    // CPU vector-level detection shared by the C kernel targets below.
+    // CPU vector-level detection shared by the C kernel targets below, and the floating-point
+    // mode (subnormals flushed) that Autograd's FloatMode sets.
     .target(name: "CSIMDLevel", path: "Sources/CSIMDLevel"),
     // Optimizer updates (Adam): AVX-512 / AVX2 chosen at run time, subnormals flushed.
     .target(name: "COptimizerKernels", dependencies: ["CSIMDLevel"], path: "Sources/COptimizerKernels"),
@@ -33,7 +34,7 @@ let package = Package(
     .target(name: "CRecurrentKernels", dependencies: ["CSIMDLevel"], path: "Sources/CRecurrentKernels"),
 
     // Layers, bottom to top: Autograd -> NeuralNet -> DLang -> Notebook -> dl
-    .target(name: "Autograd", dependencies: ["COpenBLAS", "CConvKernels", "CRecurrentKernels"],
+    .target(name: "Autograd", dependencies: ["COpenBLAS", "CConvKernels", "CRecurrentKernels", "CSIMDLevel"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
     // Release: no dynamic exclusivity checks in the training loop (they cost ~5% of a tiny
     // step; exclusivity is a property of the code, checked in debug builds and tests).

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import COpenBLAS
+import CSIMDLevel
 import Dispatch
 
 /// Work cut in two halves, on two cores at once when the machine has them and one after the
@@ -25,10 +26,17 @@ public enum TwoHalves {
   /// The halves' writes must be disjoint; returns when both are done.
   public static func run(_ body: (_ half: Int) -> Void) {
     guard parallel else { body(0); body(1); return }
+    // The halves run in the caller's floating-point mode (`FloatMode`): Dispatch's threads
+    // keep their own otherwise.
+    let mode = dl_fp_mode()
     withoutActuallyEscaping(body) { body in
       // Disjoint writes, and `concurrentPerform` returns only when both halves are done.
       nonisolated(unsafe) let work = body
-      DispatchQueue.concurrentPerform(iterations: 2) { work($0) }
+      DispatchQueue.concurrentPerform(iterations: 2) { half in
+        let own = dl_set_fp_mode(mode)
+        work(half)
+        _ = dl_set_fp_mode(own)
+      }
     }
   }
 

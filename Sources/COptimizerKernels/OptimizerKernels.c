@@ -75,14 +75,13 @@ void dl_adam_update_level(int level, float *w, const float *g, float *m, float *
                           float alpha, float b1, float b2, float eps) {
 #if DL_X86
   const int best = dl_optimizer_kernel_level();
-  const unsigned csr = _mm_getcsr();
-  _mm_setcsr(csr | 0x8040);  // FTZ | DAZ
+  const unsigned csr = dl_flush_subnormals_begin();
   switch (level < best ? level : best) {
   case 2: adam_avx512(w, g, m, v, n, alpha, b1, b2, eps); break;
   case 1: adam_avx2(w, g, m, v, n, alpha, b1, b2, eps); break;
   default: adam_scalar(w, g, m, v, n, alpha, b1, b2, eps); break;
   }
-  _mm_setcsr(csr);
+  dl_flush_subnormals_end(csr);
 #else
   (void)level;
   adam_scalar(w, g, m, v, n, alpha, b1, b2, eps);
@@ -94,20 +93,3 @@ void dl_adam_update(float *w, const float *g, float *m, float *v, long n,
   dl_adam_update_level(2, w, g, m, v, n, alpha, b1, b2, eps);
 }
 
-unsigned dl_flush_subnormals_begin(void) {
-#if DL_X86
-  const unsigned csr = _mm_getcsr();
-  _mm_setcsr(csr | 0x8040);  // FTZ | DAZ
-  return csr;
-#else
-  return 0;
-#endif
-}
-
-void dl_flush_subnormals_end(unsigned previous) {
-#if DL_X86
-  _mm_setcsr(previous);
-#else
-  (void)previous;
-#endif
-}

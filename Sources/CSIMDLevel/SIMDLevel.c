@@ -53,3 +53,23 @@ int dl_simd_has_fma(void) {
 int dl_simd_level(void) { return 0; }
 int dl_simd_has_fma(void) { return 0; }
 #endif
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+unsigned dl_fp_mode(void) { return _mm_getcsr(); }
+
+unsigned dl_set_fp_mode(unsigned mode) {
+  const unsigned previous = _mm_getcsr();
+  _mm_setcsr(mode);
+  return previous;
+}
+
+unsigned dl_flush_subnormals_begin(void) { return dl_set_fp_mode(_mm_getcsr() | 0x8040); }
+#else
+unsigned dl_fp_mode(void) { return 0; }
+unsigned dl_set_fp_mode(unsigned mode) { (void)mode; return 0; }
+unsigned dl_flush_subnormals_begin(void) { return 0; }
+#endif
+
+void dl_flush_subnormals_end(unsigned previous) { (void)dl_set_fp_mode(previous); }

@@ -19,14 +19,6 @@ void dl_adam_update(float *w, const float *g, float *m, float *v, long n,
 void dl_adam_update_level(int level, float *w, const float *g, float *m, float *v, long n,
                           float alpha, float b1, float b2, float eps);
 
-/// Sets MXCSR's FTZ and DAZ bits on this thread and returns the previous MXCSR, for
-/// `dl_flush_subnormals_end`: the Swift loops of RMSprop and SGD with momentum run between the
-/// two, so their decaying slots do not fall into slow subnormal arithmetic. 0 and a no-op off x86.
-unsigned dl_flush_subnormals_begin(void);
-
-/// Restores the MXCSR that `dl_flush_subnormals_begin` returned.
-void dl_flush_subnormals_end(unsigned previous);
-
 /// Which kernel runs here: 2 AVX-512, 1 AVX2, 0 scalar (for tests and `dl --version`).
 int dl_optimizer_kernel_level(void);
 

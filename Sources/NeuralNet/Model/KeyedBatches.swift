@@ -54,6 +54,8 @@ extension Model {
   @discardableResult
   public func trainOnBatch(inputs batch: [String: Tensor], y: Tensor,
                            rng: inout SeededRandom) throws -> [(String, Double)] {
+    let mode = FloatMode.flushingSubnormals()  // subnormals as zero while it runs (FloatMode)
+    defer { mode.restore() }
     if inputs.count == 1, let x = batch[inputs[0].name], batch.count == 1 {
       return try trainOnBatch(x: x, y: y, rng: &rng)
     }

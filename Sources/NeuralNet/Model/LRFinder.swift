@@ -120,6 +120,8 @@ struct RangeSweep {
   let batchSize: Int
 
   func run(start: Double, end: Double, steps: Int, rng: inout SeededRandom) -> LRRangeTest {
+    let mode = FloatMode.flushingSubnormals()  // subnormals as zero while it runs (FloatMode)
+    defer { mode.restore() }
     var result = LRRangeTest(rates: [], losses: [], smoothed: [], stopReason: nil, plannedSteps: steps)
     let (tx, ty) = (data.x, data.y)
     let n = tx.shape[0]

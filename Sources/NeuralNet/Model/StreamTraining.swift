@@ -12,6 +12,8 @@ extension Model {
                   validation: StreamDataset? = nil, shuffle: Bool = true, bufferRows: Int? = nil,
                   callbacks: [Callback] = [], rng: inout SeededRandom,
                   note: @escaping (String) -> Void = { _ in }) throws -> History {
+    let mode = FloatMode.flushingSubnormals()  // subnormals as zero while it runs (FloatMode)
+    defer { mode.restore() }
     let (plan, optimizer) = try fitSetup(epochs: epochs, batchSize: batchSize)
     guard stream.hasTarget else { throw ModelError("the streamed dataset has no target") }
     var all: [Callback] = []
@@ -96,6 +98,8 @@ extension Model {
   }
 
   func evaluateValues(stream: StreamDataset, batchSize: Int, plan: Plan) throws -> [Double] {
+    let mode = FloatMode.flushingSubnormals()  // subnormals as zero while it runs (FloatMode)
+    defer { mode.restore() }
     var evaluator = MetricEvaluator(kinds: plan.metricKinds, logits: plan.fused ? plan.lastActivation : nil,
                                     width: plan.width)
     var rng = SeededRandom(seed: 0)  // unused: inference has no randomness
@@ -120,6 +124,8 @@ extension Model {
   /// The outputs for the first `limit` rows of a streamed dataset (file order), with their
   /// targets when it has them: `predict` shows a table, so it never needs every row at once.
   public func predict(stream: StreamDataset, limit: Int, batchSize: Int = 32) throws -> (Tensor, Tensor?) {
+    let mode = FloatMode.flushingSubnormals()  // subnormals as zero while it runs (FloatMode)
+    defer { mode.restore() }
     guard let outShape = outputShape else { throw ModelError("the model has no layers yet") }
     let want = Swift.min(Swift.max(limit, 0), stream.count)
     let batches = StreamBatches(stream, batchSize: Swift.min(batchSize, Swift.max(want, 1)), shuffle: false,

@@ -405,6 +405,8 @@ extension Model {
            shuffle: Bool, classWeight: ClassWeighting?, callbacks: [Callback], initialEpoch: Int,
            augment: Augmentation? = nil, epochInputs: EpochInputs? = nil,
            rng: inout SeededRandom, note: @escaping (String) -> Void) throws -> History {
+    let mode = FloatMode.flushingSubnormals()  // subnormals as zero while it runs (FloatMode)
+    defer { mode.restore() }
     if let cw = classWeight {
       let (perClass, sample) = try classWeights(cw, targets: data.y)
       data.weights = sample
@@ -473,6 +475,8 @@ extension Model {
   @discardableResult
   public func trainOnBatch(x: Tensor, y: Tensor,
                            rng: inout SeededRandom) throws -> [(String, Double)] {
+    let mode = FloatMode.flushingSubnormals()  // subnormals as zero while it runs (FloatMode)
+    defer { mode.restore() }
     let plan: Plan
     if let p = cachedPlan { plan = p } else { plan = try makePlan(); cachedPlan = plan }
     guard let optimizer, let inShape = inputShape else { throw ModelError("the model is not compiled") }
@@ -543,6 +547,8 @@ extension Model {
   /// Loss and metrics over prepared data, in `plan.names` order.
   func evaluateData(_ x: Tensor, extra: [Tensor] = [], _ y: Tensor, batchSize: Int,
                     plan: Plan, weights: Tensor? = nil) throws -> [Double] {
+    let mode = FloatMode.flushingSubnormals()  // subnormals as zero while it runs (FloatMode)
+    defer { mode.restore() }
     let n = x.shape[0]
     guard n > 0 else { return plan.names.map { _ in .nan } }
     var lossSum = 0.0
@@ -600,6 +606,8 @@ extension Model {
   }
 
   func predictPrepared(_ px: Tensor, extra: [Tensor], batchSize: Int) throws -> Tensor {
+    let mode = FloatMode.flushingSubnormals()  // subnormals as zero while it runs (FloatMode)
+    defer { mode.restore() }
     guard !layers.isEmpty, let outShape = outputShape else {
       throw ModelError("the model has no layers yet")
     }

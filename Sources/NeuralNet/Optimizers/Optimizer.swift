@@ -172,8 +172,8 @@ public final class SGD: Optimizer {
       let s = slots[k]
       update(p) { w, g in
         s.a.withUnsafeMutableBufferPointer { m in
-          let csr = dl_flush_subnormals_begin()
-          defer { dl_flush_subnormals_end(csr) }
+          let mode = FloatMode.flushingSubnormals()
+          defer { mode.restore() }
           if nesterov {
             for i in 0..<w.count {
               let v = mu * m[i] - lr * g[i]
@@ -286,8 +286,8 @@ public final class RMSprop: Optimizer {
       let s = slots[k]
       update(p) { w, g in
         s.a.withUnsafeMutableBufferPointer { v in
-          let csr = dl_flush_subnormals_begin()
-          defer { dl_flush_subnormals_end(csr) }
+          let mode = FloatMode.flushingSubnormals()
+          defer { mode.restore() }
           for i in 0..<w.count {
             let gi = g[i]
             let vi = r * v[i] + (1 - r) * gi * gi
