@@ -14,6 +14,8 @@ extension Model {
                   note: @escaping (String) -> Void = { _ in }) throws -> History {
     let mode = FloatMode.flushingSubnormals()  // subnormals as zero while it runs (FloatMode)
     defer { mode.restore() }
+    let blas = BLASThreads.leavingOneCore()  // a core for the stream reader
+    defer { blas.restore() }
     let (plan, optimizer) = try fitSetup(epochs: epochs, batchSize: batchSize)
     guard stream.hasTarget else { throw ModelError("the streamed dataset has no target") }
     var all: [Callback] = []
@@ -100,6 +102,8 @@ extension Model {
   func evaluateValues(stream: StreamDataset, batchSize: Int, plan: Plan) throws -> [Double] {
     let mode = FloatMode.flushingSubnormals()  // subnormals as zero while it runs (FloatMode)
     defer { mode.restore() }
+    let blas = BLASThreads.leavingOneCore()  // a core for the stream reader
+    defer { blas.restore() }
     var evaluator = MetricEvaluator(kinds: plan.metricKinds, logits: plan.fused ? plan.lastActivation : nil,
                                     width: plan.width)
     var rng = SeededRandom(seed: 0)  // unused: inference has no randomness
@@ -126,6 +130,8 @@ extension Model {
   public func predict(stream: StreamDataset, limit: Int, batchSize: Int = 32) throws -> (Tensor, Tensor?) {
     let mode = FloatMode.flushingSubnormals()  // subnormals as zero while it runs (FloatMode)
     defer { mode.restore() }
+    let blas = BLASThreads.leavingOneCore()  // a core for the stream reader
+    defer { blas.restore() }
     guard let outShape = outputShape else { throw ModelError("the model has no layers yet") }
     let want = Swift.min(Swift.max(limit, 0), stream.count)
     let batches = StreamBatches(stream, batchSize: Swift.min(batchSize, Swift.max(want, 1)), shuffle: false,
