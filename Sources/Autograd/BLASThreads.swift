@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import COpenBLAS
 
 /// OpenBLAS's thread count while a background thread of dl's needs a core of its own.
@@ -21,11 +26,27 @@ public struct BLASThreads: Sendable {
   public static func leavingOneCore() -> BLASThreads {
     let threads = openblas_get_num_threads()
     if threads > 1 { openblas_set_num_threads(threads - 1) }
-    return BLASThreads(previous: threads)
+    let holdsHalves = TwoHalves.parallel && cores <= 2
+    if holdsHalves { TwoHalves.held.add(1, ordering: .relaxed) }
+    return BLASThreads(previous: threads, holdsHalves: holdsHalves)
   }
 
   /// Puts back the thread count this scope found.
   public func restore() {
     if previous > 1 { openblas_set_num_threads(previous) }
+    if holdsHalves { TwoHalves.held.subtract(1, ordering: .relaxed) }
   }
+
+  /// Whether this scope runs `TwoHalves` on one core: on a machine of two cores, whose second
+  /// the reader needs.
+  private let holdsHalves: Bool
+
+  /// The cores online.
+  private static let cores: Int = {
+    #if canImport(Glibc) || canImport(Darwin)
+    return sysconf(Int32(_SC_NPROCESSORS_ONLN))
+    #else
+    return 1
+    #endif
+  }()
 }

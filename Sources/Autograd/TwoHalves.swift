@@ -6,6 +6,7 @@ import Darwin
 import COpenBLAS
 import CSIMDLevel
 import Dispatch
+import Synchronization
 
 /// Work cut in two halves, on two cores at once when the machine has them and one after the
 /// other when it has one. The callers cut by the sizes of the work only, never by the core
@@ -22,10 +23,15 @@ public enum TwoHalves {
     #endif
   }()
 
+  /// How many `BLASThreads.leavingOneCore` scopes on a two-core machine are open: while one
+  /// is, the halves run one after the other, leaving the second core to the stream reader
+  /// (the results are the same either way).
+  static let held = Atomic<Int>(0)
+
   /// `body(0)` and `body(1)`: at once on two threads when `parallel`, else in that order.
   /// The halves' writes must be disjoint; returns when both are done.
   public static func run(_ body: (_ half: Int) -> Void) {
-    guard parallel else { body(0); body(1); return }
+    guard parallel, held.load(ordering: .relaxed) == 0 else { body(0); body(1); return }
     // The halves run in the caller's floating-point mode (`FloatMode`): Dispatch's threads
     // keep their own otherwise.
     let mode = dl_fp_mode()
