@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import COpenBLAS
 
 /// OpenBLAS's thread count while a background thread of dl's needs a core of its own.
@@ -26,7 +21,7 @@ public struct BLASThreads: Sendable {
   public static func leavingOneCore() -> BLASThreads {
     let threads = openblas_get_num_threads()
     if threads > 1 { openblas_set_num_threads(threads - 1) }
-    let holdsHalves = TwoHalves.parallel && cores <= 2
+    let holdsHalves = TwoHalves.cores == 2
     if holdsHalves { TwoHalves.held.add(1, ordering: .relaxed) }
     return BLASThreads(previous: threads, holdsHalves: holdsHalves)
   }
@@ -40,13 +35,4 @@ public struct BLASThreads: Sendable {
   /// Whether this scope runs `TwoHalves` on one core: on a machine of two cores, whose second
   /// the reader needs.
   private let holdsHalves: Bool
-
-  /// The cores online.
-  private static let cores: Int = {
-    #if canImport(Glibc) || canImport(Darwin)
-    return sysconf(Int32(_SC_NPROCESSORS_ONLN))
-    #else
-    return 1
-    #endif
-  }()
 }

@@ -14,14 +14,17 @@ import Synchronization
 /// is the same on any machine. Used by the blocked and one-channel convolutions, pooling
 /// (`BlockWorkers`), the recurrent op (`RecurrentThreads`) and the optimizers' updates.
 public enum TwoHalves {
-  /// Whether the machine has a second core to run a half on.
-  public static let parallel: Bool = {
+  /// The cores online.
+  public static let cores: Int = {
     #if canImport(Glibc) || canImport(Darwin)
-    return sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
+    return sysconf(Int32(_SC_NPROCESSORS_ONLN))
     #else
-    return false
+    return 1
     #endif
   }()
+
+  /// Whether the machine has a second core to run a half on.
+  public static var parallel: Bool { cores > 1 }
 
   /// How many `BLASThreads.leavingOneCore` scopes on a two-core machine are open: while one
   /// is, the halves run one after the other, leaving the second core to the stream reader

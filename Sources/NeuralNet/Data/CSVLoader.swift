@@ -165,19 +165,16 @@ struct CSVReader {
     // Plain numeric records take the fast path; categorical columns (whose cells may look like
     // numbers) and every other record take the general one.
     let plain = !columns.categorical.contains(true)
-    var values = [Float](repeating: 0, count: names.count)
-    try values.withUnsafeMutableBufferPointer { buffer in
-      guard let x = buffer.baseAddress else { return }
-      while true {
-        if plain, let record = scanner.nextPlainNumeric(columns: names.count, target: targetIndex,
-                                                        into: x) {
-          table.addPlain(UnsafeBufferPointer(start: x, count: names.count - (targetIndex == nil ? 0 : 1)),
-                         target: record.target)
-          continue
-        }
-        guard let line = try scan(&scanner, &fields) else { break }
-        try table.add(fields, line: line)
+    let width = names.count - (targetIndex == nil ? 0 : 1)
+    let values = UnsafeMutablePointer<Float>.allocate(capacity: max(1, names.count))
+    defer { values.deallocate() }
+    while true {
+      if plain, let record = scanner.nextPlainNumeric(columns: names.count, target: targetIndex, into: values) {
+        table.addPlain(UnsafeBufferPointer(start: values, count: width), target: record.target)
+        continue
       }
+      guard let line = try scan(&scanner, &fields) else { break }
+      try table.add(fields, line: line)
     }
     return try table.finish()
   }

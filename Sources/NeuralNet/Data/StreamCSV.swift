@@ -431,7 +431,9 @@ enum CSVChunks {
     var eof = false
     var skip = skipHeader
     var fields: [CSVField] = []
-    var values = [Float](repeating: 0, count: max(1, plain?.columns ?? 1))
+    // One plain record's feature values (`plain.width` of them), reused for every record.
+    let values = UnsafeMutablePointer<Float>.allocate(capacity: max(1, plain?.columns ?? 1))
+    defer { values.deallocate() }
     while !eof {
       if filled == buffer.count { buffer.append(contentsOf: [UInt8](repeating: 0, count: buffer.count)) }
       let got = buffer.withUnsafeMutableBytes { raw in
@@ -456,13 +458,10 @@ enum CSVChunks {
         let chunk = UnsafeBufferPointer(rebasing: all[0..<cut])
         var scanner = CSVScanner(chunk)
         while keepGoing {
-          if let plain, !skip, let record = values.withUnsafeMutableBufferPointer({ x in
-            x.baseAddress.flatMap { scanner.nextPlainNumeric(columns: plain.columns, target: plain.target, into: $0) }
-          }) {
-            keepGoing = try values.withUnsafeBufferPointer { x in
-              try plainBody(UnsafeBufferPointer(rebasing: x[0..<plain.width]), record.target, chunk,
-                            lineBase + record.line)
-            }
+          if let plain, !skip,
+             let record = scanner.nextPlainNumeric(columns: plain.columns, target: plain.target, into: values) {
+            keepGoing = try plainBody(UnsafeBufferPointer(start: values, count: plain.width), record.target,
+                                      chunk, lineBase + record.line)
             continue
           }
           let start = scanner.offset
